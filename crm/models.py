@@ -1,0 +1,108 @@
+"""Org units and staff: who works where. Every customer belongs to one unit; staff to one or more."""
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrgUnitQuerySet(models.QuerySet):
+    def descendant_ids(self, unit_ids: Iterable[int]) -> set[int]:
+        """The units and all units below them ("own unit" in DOMAIN §1); one query, the tree is small."""
+        children = defaultdict(list)
+        for pk, parent_id in OrgUnit.objects.values_list("pk", "parent_id"):
+            children[parent_id].append(pk)
+        found: set[int] = set()
+        stack = list(unit_ids)
+        while stack:
+            pk = stack.pop()
+            if pk in found:
+                continue
+            found.add(pk)
+            stack.extend(children.get(pk, ()))
+        return found
+
+
+class OrgUnit(models.Model):
+    class Kind(models.TextChoices):
+        COMPANY = "company", _("Company")
+        BRANCH = "branch", _("Branch")
+        PROJECT = "project", _("Project")
+        REGION = "region", _("Region")
+        TEAM = "team", _("Team")
+
+    code = models.CharField(
+        _("code"),
+        max_length=12,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z0-9]{2,12}$", _("Use 2-12 capital letters or digits."))],
+        help_text=_("Prefix of customer codes, e.g. SH01. Never change it once customers exist."),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.BRANCH)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    requires_first_review = models.BooleanField(
+        _("registrations need supervisor first review"), default=False
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = OrgUnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("org unit")
+        verbose_name_plural = _("org units")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def clean(self):
+        ancestor, seen = self.parent, set()
+        while ancestor is not None:
+            if ancestor.pk == self.pk and self.pk is not None or ancestor.pk in seen:
+                raise ValidationError({"parent": _("A unit cannot be placed under itself or its own sub-unit.")})
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
+    def ancestors(self) -> list["OrgUnit"]:
+        chain, node = [], self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain
+
+
+class StaffProfile(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        DEPARTED = "departed", _("Departed")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    units = models.ManyToManyField(OrgUnit, verbose_name=_("org units"), blank=True, related_name="staff")
+    phone = models.CharField(
+        _("mobile"),
+        max_length=11,
+        blank=True,
+        validators=[RegexValidator(r"^1[3-9]\d{9}$", _("Enter an 11-digit mainland mobile number."))],
+    )
+    photo = models.ImageField(_("photo"), upload_to="staff/", blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    departed_on = models.DateField(_("departed on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+    def clean(self):
+        if self.status == self.Status.DEPARTED and not self.departed_on:
+            raise ValidationError({"departed_on": _("Enter the date the person left.")})

@@ -1,0 +1,64 @@
+"""Which pages each role sees in the navigation. The one place that decides it."""
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from . import roles as r
+
+ALL = None  # every signed-in user
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    url_name: str | None  # None: the page comes with a later release
+    roles: frozenset[str] | None = ALL
+
+    def url(self) -> str | None:
+        return reverse(self.url_name) if self.url_name else None
+
+
+def _roles(*codes: str) -> frozenset[str]:
+    return frozenset(codes)
+
+
+SALES = (r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER)
+CUSTOMER_READERS = SALES + (r.CS_SPECIALIST, r.CS_MANAGER, r.MARKETING_HEAD, r.PLANNER)
+
+NAV_ITEMS: tuple[NavItem, ...] = (
+    NavItem("home", _("Dashboard"), "home"),
+    NavItem("inbox", _("To-do"), None),
+    NavItem("customers", _("Customers"), None, _roles(*CUSTOMER_READERS)),
+    NavItem("registrations", _("Registration approvals"), None, _roles(r.SALES_SUPERVISOR, r.SALES_MANAGER)),
+    NavItem("visits", _("Visits"), None, _roles(*SALES, r.MARKETING_HEAD)),
+    NavItem("complaints", _("Complaints"), None, _roles(*SALES, r.CS_SPECIALIST, r.CS_MANAGER)),
+    NavItem("data_requests", _("Data requests"), None),
+    NavItem(
+        "data_request_queue",
+        _("Data request approvals"),
+        None,
+        _roles(r.MARKETING_HEAD, r.CS_MANAGER, r.CS_SPECIALIST),
+    ),
+    NavItem("archive", _("Archive lending"), None, _roles(r.ARCHIVIST, r.GENERAL_MANAGER, r.SALES_MANAGER)),
+    NavItem("dealers", _("Dealers"), None, _roles(r.SALES_MANAGER, r.MARKETING_HEAD, r.FINANCE)),
+    NavItem("orders", _("Orders"), None, _roles(*SALES, r.FINANCE, r.GENERAL_MANAGER)),
+    NavItem("payments", _("Payments and credit"), None, _roles(r.FINANCE)),
+    NavItem(
+        "reports",
+        _("Reports"),
+        None,
+        _roles(r.SALES_SUPERVISOR, r.SALES_MANAGER, r.CS_MANAGER, r.MARKETING_HEAD, r.GENERAL_MANAGER),
+    ),
+    NavItem("leaks", _("Leak incidents"), None, _roles(r.GENERAL_MANAGER)),
+    NavItem("import", _("Excel import"), None, _roles(r.ADMIN)),
+    NavItem("admin", _("Users, roles and units"), "admin:index", _roles(r.ADMIN)),
+)
+
+
+def navigation_for(user) -> list[NavItem]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    held = r.user_role_codes(user)
+    return [item for item in NAV_ITEMS if user.is_superuser or item.roles is ALL or item.roles & held]

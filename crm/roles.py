@@ -1,0 +1,72 @@
+"""The roles of DOMAIN §1. Each is a Django group whose name is the role code; labels are translated."""
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    label: str
+
+
+SALES_REP = "sales_rep"
+SALES_SUPERVISOR = "sales_supervisor"
+SALES_MANAGER = "sales_manager"
+CS_SPECIALIST = "cs_specialist"
+CS_MANAGER = "cs_manager"
+MARKETING_HEAD = "marketing_head"
+PLANNER = "planner"
+ARCHIVIST = "archivist"
+FINANCE = "finance"
+GENERAL_MANAGER = "general_manager"
+ADMIN = "admin"
+
+ROLES: dict[str, Role] = {
+    role.code: role
+    for role in (
+        Role(SALES_REP, _("Sales rep")),
+        Role(SALES_SUPERVISOR, _("Sales supervisor")),
+        Role(SALES_MANAGER, _("Sales manager")),
+        Role(CS_SPECIALIST, _("CS specialist")),
+        Role(CS_MANAGER, _("CS manager")),
+        Role(MARKETING_HEAD, _("Marketing head")),
+        Role(PLANNER, _("Project planner")),
+        Role(ARCHIVIST, _("Archivist")),
+        Role(FINANCE, _("Finance")),
+        Role(GENERAL_MANAGER, _("General manager")),
+        Role(ADMIN, _("System administrator")),
+    )
+}
+
+# Model permissions each role's group carries; object-level access comes from guardian grants.
+ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {
+    ADMIN: [
+        "auth.add_user", "auth.change_user", "auth.view_user",
+        "auth.add_group", "auth.change_group", "auth.view_group",
+        "crm.add_orgunit", "crm.change_orgunit", "crm.view_orgunit",
+        "crm.add_staffprofile", "crm.change_staffprofile", "crm.view_staffprofile",
+        "axes.view_accessattempt", "axes.delete_accessattempt",
+        "django_celery_beat.view_periodictask", "django_celery_beat.change_periodictask",
+    ],
+}
+
+
+def role_label(code: str) -> str:
+    role = ROLES.get(code)
+    return str(role.label) if role else code
+
+
+def user_role_codes(user) -> set[str]:
+    """The role codes a user holds, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    cached = getattr(user, "_role_codes", None)
+    if cached is None:
+        cached = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+        user._role_codes = cached
+    return cached
+
+
+def has_role(user, *codes: str) -> bool:
+    return bool(user_role_codes(user) & set(codes))

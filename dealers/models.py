@@ -1,0 +1,1 @@
+"""Domain models arrive with this app's issue."""
