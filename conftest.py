@@ -9,10 +9,6 @@ from crm.tests.factories import TEST_PASSWORD, OrgUnitFactory, UserFactory
 CHROMIUM = Path(os.environ.get("CRM_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
 
-# Playwright's sync API runs an event loop in the test thread; Django's ORM must still work there.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 @pytest.fixture
 def unit(db):
     return OrgUnitFactory(code="SH01", name="上海分公司")
@@ -39,6 +35,8 @@ def chromium():
         pytest.skip(f"{CHROMIUM} is missing; browser tests need Debian's chromium")
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in the test thread; Django's ORM must still work there.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
@@ -55,6 +53,7 @@ def chromium():
         )
         yield browser
         browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture

@@ -1,0 +1,28 @@
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import call_command
+
+from crm import roles as r
+from crm.demo import DEMO_PASSWORD, DEMO_USERS
+from crm.models import OrgUnit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_data_loads_twice_without_duplicates(capsys):
+    call_command("load_demo")
+    call_command("load_demo")
+    assert OrgUnit.objects.count() == 3
+    assert get_user_model().objects.count() == len(DEMO_USERS) == len(r.ROLES)
+    printed = capsys.readouterr().out
+    assert "业务员" in printed and DEMO_PASSWORD in printed
+
+
+def test_every_demo_user_holds_its_role_and_can_sign_in(rf):
+    call_command("load_demo")
+    for username, _last, _first, role, unit_code in DEMO_USERS:
+        user = authenticate(rf.post("/accounts/login/"), username=username, password=DEMO_PASSWORD)
+        assert user is not None, username
+        assert r.user_role_codes(user) == {role}
+        assert list(user.staff_profile.units.values_list("code", flat=True)) == [unit_code]
+    assert OrgUnit.objects.get(code="SH01T1").ancestors()[-1].code == "HQ"
