@@ -132,3 +132,20 @@ def test_database_status_reports_a_failing_database(monkeypatch):
 
     monkeypatch.setattr(health.connection, "cursor", broken_cursor)
     assert health.database_status() == "error: OperationalError"
+
+
+def test_admin_role_manages_users_roles_and_units_in_chinese(client, make_user, password):
+    from crm.services import sync_role_groups
+
+    sync_role_groups()
+    login(client, make_user(r.ADMIN, is_staff=True), password)
+    page = client.get(reverse("admin:crm_orgunit_add")).content.decode()
+    assert "上级单位" in page and "客户登记需主管初审" in page
+    users = client.get(reverse("admin:auth_user_changelist")).content.decode()
+    assert "角色" in users and "组织单位" in users
+    assert client.get(reverse("admin:auth_group_changelist")).status_code == 200
+
+
+def test_other_roles_cannot_open_the_admin(client, make_user, password):
+    login(client, make_user(r.SALES_MANAGER), password)
+    assert client.get(reverse("admin:index")).status_code == 302
