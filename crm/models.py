@@ -1,4 +1,5 @@
 """Org units and staff: who works where. Every customer belongs to one unit; staff to one or more."""
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -106,3 +107,16 @@ class StaffProfile(models.Model):
     def clean(self):
         if self.status == self.Status.DEPARTED and not self.departed_on:
             raise ValidationError({"departed_on": _("Enter the date the person left.")})
+
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def display_name(user) -> str:
+    """Chinese names read family name first with no space (张伟); others as Django does."""
+    if user is None:
+        return ""
+    first, last = user.first_name.strip(), user.last_name.strip()
+    if HAN.search(first + last):
+        return f"{last}{first}"
+    return user.get_full_name() or user.get_username()

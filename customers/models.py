@@ -1,1 +1,335 @@
-"""Domain models arrive with this app's issue."""
+"""The customer archive (DOMAIN §2). Catalogue fields come from catalogue.py; the rest is workflow."""
+from decimal import Decimal
+from itertools import chain
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.actor import current_actor
+from crm.models import OrgUnit
+
+from .catalogue import CATALOGUE, COMPANY, DEALER, INDIVIDUAL, RETAIL
+from .fields import build_field
+from .validators import normalise_text
+
+# Field changes worth a line on the timeline, not only in the per-field history.
+MAJOR_FIELDS = ("name", "customer_status", "account_manager", "tier", "registration_status", "unit")
+TIER_CONFIDENTIALITY = {"A": "secret", "B": "confidential"}
+
+
+def name_key(name: str) -> str:
+    """Names compared for duplicates: half-width, no spaces or punctuation, lower case."""
+    return "".join(ch for ch in normalise_text(name or "").lower() if ch.isalnum())
+
+
+class CustomerQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        """Queryset updates keep per-field history too (read before, write, read after, one insert)."""
+        tracked = [name for name in kwargs if name in Customer.tracked_fields()]
+        if not tracked:
+            return super().update(**kwargs)
+        attnames = [Customer._meta.get_field(name).attname for name in tracked]
+        with transaction.atomic(using=self.db):
+            before = {row["pk"]: row for row in self.select_for_update().values("pk", *attnames)}
+            count = super().update(**kwargs)
+            after = Customer.objects.using(self.db).filter(pk__in=before).values("pk", *attnames)
+            CustomerChange.objects.using(self.db).bulk_create(
+                chain.from_iterable(
+                    CustomerChange.rows_for(row["pk"], before[row["pk"]], row, attnames, source=CustomerChange.Source.BULK)
+                    for row in after
+                )
+            )
+        return count
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        tracked = [name for name in fields if name in Customer.tracked_fields()]
+        if not tracked:
+            return super().bulk_update(objs, fields, batch_size=batch_size)
+        attnames = [Customer._meta.get_field(name).attname for name in tracked]
+        with transaction.atomic(using=self.db):
+            before = {
+                row["pk"]: row
+                for row in Customer.objects.using(self.db).filter(pk__in=[o.pk for o in objs]).values("pk", *attnames)
+            }
+            count = super().bulk_update(objs, fields, batch_size=batch_size)
+            CustomerChange.objects.using(self.db).bulk_create(
+                chain.from_iterable(
+                    CustomerChange.rows_for(
+                        o.pk, before[o.pk], {a: getattr(o, a) for a in attnames}, attnames, source=CustomerChange.Source.BULK
+                    )
+                    for o in objs
+                    if o.pk in before
+                )
+            )
+        return count
+
+
+class Customer(models.Model):
+    class Profile(models.TextChoices):
+        NONE = "none", _("Ordinary customer")
+        RETAIL = "retail", _("Retail store")
+        DEALER = "dealer", _("Dealer")
+
+    class Registration(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        REVIEWED = "reviewed", _("First review passed")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="customers")
+    profile_type = models.CharField(_("profile"), max_length=10, choices=Profile.choices, default=Profile.NONE)
+    registration_status = models.CharField(
+        _("registration status"), max_length=10, choices=Registration.choices, default=Registration.DRAFT
+    )
+    co_owners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("co-owners"), blank=True, related_name="co_owned_customers"
+    )
+    contact_report = models.TextField(_("contact report"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    name_key = models.CharField(max_length=100, editable=False, default="")
+    id_last4 = models.CharField(max_length=4, editable=False, default="")
+    last_verified_on = models.DateField(_("last verified"), null=True, blank=True, editable=False)
+    static_reviewed_on = models.DateField(_("static fields last reviewed"), null=True, blank=True, editable=False)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        indexes = [
+            models.Index(fields=["registration_status", "unit", "-updated_at"], name="cust_state_unit_upd"),
+            models.Index(fields=["account_manager", "-updated_at"], name="cust_owner_upd"),
+            models.Index(fields=["mobile"], name="cust_mobile"),
+            models.Index(fields=["id_number"], name="cust_id_number"),
+            models.Index(fields=["unified_social_credit_code"], name="cust_uscc"),
+            models.Index(fields=["id_last4"], name="cust_id_last4"),
+            models.Index(fields=["name_key", "admin_region"], name="cust_name_region"),
+            models.Index(fields=["tier", "-updated_at"], name="cust_tier_upd"),
+            models.Index(fields=["-updated_at", "-id"], name="cust_updated"),
+            models.Index(fields=["name", "id"], name="cust_name"),
+        ]
+        permissions = [("approve_customer", "Can approve customer registrations")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.customer_code})" if self.customer_code else self.name
+
+    # --- derived values -------------------------------------------------------------------------
+    @property
+    def kinds(self) -> frozenset[str]:
+        kinds = set()
+        if self.customer_nature == "individual":
+            kinds.add(INDIVIDUAL)
+        elif self.customer_nature:
+            kinds.add(COMPANY)
+        if self.profile_type == self.Profile.RETAIL:
+            kinds.add(RETAIL)
+        elif self.profile_type == self.Profile.DEALER:
+            kinds.add(DEALER)
+        return frozenset(kinds)
+
+    def applicable_fields(self):
+        return [spec for spec in CATALOGUE if spec.applies(self.kinds)]
+
+    def is_filled(self, code: str) -> bool:
+        value = getattr(self, self._meta.get_field(code).attname)
+        if value is None:
+            return False
+        return True if isinstance(value, (bool, int, Decimal)) else bool(value)
+
+    def missing_fields(self, requirement: str) -> list:
+        return [
+            spec
+            for spec in CATALOGUE.counted_for_completeness(self.kinds)
+            if spec.requirement == requirement and not self.is_filled(spec.code)
+        ]
+
+    def compute_completeness(self) -> int:
+        counted = CATALOGUE.counted_for_completeness(self.kinds)
+        if not counted:
+            return 0
+        return round(100 * sum(self.is_filled(spec.code) for spec in counted) / len(counted))
+
+    def refresh_derived(self) -> None:
+        self.name_key = name_key(self.name)
+        self.id_last4 = (self.id_number or "")[-4:]
+        if not self.registered_on:
+            self.registered_on = timezone.localdate()
+        if self.tier and not self.confidentiality_level:
+            self.confidentiality_level = TIER_CONFIDENTIALITY.get(self.tier, "internal")
+        self.profile_completeness = self.compute_completeness()
+
+    @classmethod
+    def tracked_fields(cls) -> frozenset[str]:
+        skip = {"id", "updated_at", "created_at", "name_key", "id_last4", "profile_completeness"}
+        return frozenset(f.name for f in cls._meta.concrete_fields if f.name not in skip)
+
+    def save(self, *args, **kwargs):
+        self.refresh_derived()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = set(update_fields) | {"name_key", "id_last4", "profile_completeness", "updated_at"}
+        names = [n for n in (update_fields or self.tracked_fields()) if n in self.tracked_fields()]
+        attnames = [self._meta.get_field(n).attname for n in names]
+        before = None
+        if self.pk and not self._state.adding:
+            before = type(self).objects.filter(pk=self.pk).values(*attnames).first()
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if before is not None:
+                after = {a: getattr(self, a) for a in attnames}
+                CustomerChange.objects.bulk_create(CustomerChange.rows_for(self.pk, before, after, attnames))
+
+
+# Every catalogue field becomes a model field.
+for _spec in CATALOGUE:
+    Customer.add_to_class(_spec.code, build_field(_spec))
+
+
+class CustomerChange(models.Model):
+    """One field of one customer changed: who, when, old → new. Written for saves and queryset updates."""
+
+    class Source(models.TextChoices):
+        EDIT = "edit", _("Edit")
+        BULK = "bulk", _("Bulk update")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="changes")
+    field = models.CharField(_("field"), max_length=40)
+    old_value = models.TextField(_("old value"), blank=True)
+    new_value = models.TextField(_("new value"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.EDIT)
+
+    class Meta:
+        verbose_name = _("customer change")
+        verbose_name_plural = _("customer history")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["customer", "-at"], name="custchange_customer_at")]
+
+    @staticmethod
+    def _text(value) -> str:
+        return "" if value is None else str(value)
+
+    @classmethod
+    def rows_for(cls, customer_id, before: dict, after: dict, attnames, source=Source.EDIT):
+        actor = current_actor()
+        now = timezone.now()
+        field_by_attname = {f.attname: f.name for f in Customer._meta.concrete_fields}
+        for attname in attnames:
+            old, new = cls._text(before.get(attname)), cls._text(after.get(attname))
+            if old != new:
+                yield cls(
+                    customer_id=customer_id,
+                    field=field_by_attname[attname],
+                    old_value=old,
+                    new_value=new,
+                    actor=actor,
+                    at=now,
+                    source=source,
+                )
+
+
+class CustomerEvent(models.Model):
+    """A step on the customer's timeline: workflow transitions, tier and owner changes, verifications."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Registered as draft")
+        SUBMITTED = "submitted", _("Submitted for approval")
+        REVIEWED = "reviewed", _("First review passed")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        SUSPENDED = "suspended", _("Suspended")
+        REACTIVATED = "reactivated", _("Reactivated")
+        CANCELLED = "cancelled", _("Cancelled")
+        TIER_CHANGED = "tier_changed", _("Tier changed")
+        OWNER_CHANGED = "owner_changed", _("Account manager changed")
+        VERIFIED = "verified", _("Verified")
+        DUPLICATE_ACKNOWLEDGED = "duplicate_ack", _("Possible duplicate acknowledged")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    comment = models.TextField(_("comment"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("customer event")
+        verbose_name_plural = _("customer events")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-at"], name="custevent_customer_at"),
+            models.Index(fields=["kind", "-at"], name="custevent_kind_at"),
+        ]
+
+
+class CustomerCodeSequence(models.Model):
+    """The last serial handed out per unit; only ever grows, so a code is never reused."""
+
+    unit = models.OneToOneField(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    last_serial = models.PositiveIntegerField(default=0)
+
+
+class Verification(models.Model):
+    """Quarterly verification (每季度核实): who confirmed the record, how, and whether it changed."""
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        EMAIL = "email", _("Email")
+        FAX = "fax", _("Fax")
+        VISIT = "visit", _("Visit")
+
+    class Result(models.TextChoices):
+        UNCHANGED = "unchanged", _("Confirmed unchanged")
+        UPDATED = "updated", _("Updated")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="verifications")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    result = models.CharField(_("result"), max_length=10, choices=Result.choices)
+    static_reviewed = models.BooleanField(_("static fields reviewed too"), default=False)
+    verifier = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    verified_on = models.DateField(_("verified on"), default=timezone.localdate)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("verification")
+        verbose_name_plural = _("verifications")
+        ordering = ["-verified_on", "-id"]
+
+
+class HandoverNotice(models.Model):
+    """The notification record each customer gets when its account manager changes by handover."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="handover_notices")
+    previous_owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    new_owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    handed_over_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    message = models.TextField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("handover notice")
+        verbose_name_plural = _("handover notices")
+
+
+class SavedFilter(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_customer_filters")
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("filter"), max_length=1000)
+
+    class Meta:
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="savedfilter_user_name")]

@@ -1,0 +1,256 @@
+"""Thin views: check permission, shape input with a form, call one service, say what happened."""
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from crm.models import OrgUnit
+
+from . import permissions, selectors, services
+from .forms import CustomerForm, HandoverForm, ReasonForm, StatusForm, TierForm, VerificationForm
+from .models import Customer, CustomerChange, SavedFilter
+
+PAGE_SIZE = 50
+FILTER_KEYS = (
+    "q", "state", "tier", "customer_status", "customer_source", "retail_format", "admin_region", "unit", "owner",
+    "verification_overdue", "completeness_below", "sort",
+)
+
+
+def _visible_or_404(user, pk) -> Customer:
+    customer = selectors.visible_customers(user).select_related("unit", "account_manager").filter(pk=pk).first()
+    if customer is None:
+        raise Http404
+    return customer
+
+
+def _units_for(user):
+    if user.is_superuser:
+        return OrgUnit.objects.filter(is_active=True)
+    return OrgUnit.objects.filter(pk__in=selectors.own_unit_ids(user), is_active=True)
+
+
+@login_required
+def customer_list(request):
+    params = {k: v for k, v in request.GET.items() if k in FILTER_KEYS and v}
+    qs = selectors.filter_customers(request.user, request.GET).select_related("unit", "account_manager")
+    try:
+        page = max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        page = 1
+    rows = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+    has_next = len(rows) > PAGE_SIZE
+    count, more = selectors.capped_count(qs)
+    context = {
+        "customers": rows[:PAGE_SIZE],
+        "page": page,
+        "has_next": has_next,
+        "count": count,
+        "count_more": more,
+        "params": params,
+        "query": urlencode(params),
+        "tiers": Customer._meta.get_field("tier").choices,
+        "statuses": Customer._meta.get_field("customer_status").choices,
+        "states": Customer.Registration.choices,
+        "sources": Customer._meta.get_field("customer_source").choices,
+        "formats": Customer._meta.get_field("retail_format").choices,
+        "units": OrgUnit.objects.filter(is_active=True),
+        "saved_filters": SavedFilter.objects.filter(user=request.user),
+        "can_register": permissions.can_register(request.user),
+    }
+    template = "customers/_customer_rows.html" if request.headers.get("HX-Request") else "customers/customer_list.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def save_filter(request):
+    name = request.POST.get("name", "").strip()[:60]
+    query = request.POST.get("query", "")[:1000]
+    if name:
+        SavedFilter.objects.update_or_create(user=request.user, name=name, defaults={"query": query})
+        messages.success(request, _("Filter “%(name)s” saved.") % {"name": name})
+    return redirect(f"{request.build_absolute_uri('/customers/')}?{query}")
+
+
+@login_required
+def customer_create(request):
+    if not permissions.can_register(request.user):
+        raise PermissionDenied
+    units = _units_for(request.user)
+    form = CustomerForm(request.POST or None, request.FILES or None, user=request.user, units=units)
+    if request.method == "POST" and form.is_valid():
+        customer = services.register_customer(actor=request.user, unit=form.cleaned_data["unit"], customer=form.instance)
+        form.save_m2m()
+        messages.success(request, _("Draft saved."))
+        return redirect("customers:detail", pk=customer.pk)
+    return render(request, "customers/customer_form.html", {"form": form, "creating": True})
+
+
+@login_required
+def customer_edit(request, pk):
+    customer = _visible_or_404(request.user, pk)
+    if not permissions.can_edit(request.user, customer):
+        raise PermissionDenied
+    units = _units_for(request.user) | OrgUnit.objects.filter(pk=customer.unit_id)
+    form = CustomerForm(request.POST or None, request.FILES or None, instance=customer, user=request.user, units=units.distinct())
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Changes saved."))
+        return redirect("customers:detail", pk=customer.pk)
+    return render(request, "customers/customer_form.html", {"form": form, "customer": customer})
+
+
+@login_required
+def customer_detail(request, pk):
+    customer = _visible_or_404(request.user, pk)
+    changes = CustomerChange.objects.filter(customer=customer).select_related("actor")[:50]
+    context = {
+        "customer": customer,
+        "actions": permissions.actions_for(request.user, customer),
+        "missing_important": customer.missing_fields("important"),
+        "groups": _detail_groups(customer),
+        "events": customer.events.select_related("actor")[:50],
+        "changes": changes,
+        "co_owners": customer.co_owners.all(),
+        "verifications": customer.verifications.select_related("verifier")[:10],
+        "next_verification": services.next_verification_due(customer),
+        "next_static_review": services.next_static_review_due(customer),
+        "duplicates": selectors.find_duplicates(request.user, customer)
+        if customer.registration_status in (Customer.Registration.DRAFT, Customer.Registration.REJECTED)
+        else [],
+        "tier_form": TierForm(),
+        "status_form": StatusForm(current=customer.customer_status),
+        "verify_form": VerificationForm(),
+        "reason_form": ReasonForm(),
+    }
+    return render(request, "customers/customer_detail.html", context)
+
+
+def _detail_groups(customer):
+    from .forms import GROUP_LABELS
+
+    groups = []
+    for group, label in GROUP_LABELS.items():
+        rows = []
+        for spec in customer.applicable_fields():
+            if spec.group != group:
+                continue
+            field = customer._meta.get_field(spec.code)
+            if field.choices:
+                value = getattr(customer, f"get_{spec.code}_display")()
+            else:
+                value = getattr(customer, spec.code)
+            rows.append((spec, value, customer.is_filled(spec.code)))
+        groups.append((group, label, rows))
+    return groups
+
+
+ACTIONS = {
+    "submit": lambda req, pk: services.submit_registration(
+        actor=req.user, customer_id=pk, acknowledge_duplicates=req.POST.get("acknowledge") == "1",
+        comment=req.POST.get("comment", ""),
+    ),
+    "first_review": lambda req, pk: services.first_review_registration(
+        actor=req.user, customer_id=pk, comment=req.POST.get("comment", "")
+    ),
+    "approve": lambda req, pk: services.approve_registration(
+        actor=req.user, customer_id=pk, comment=req.POST.get("comment", "")
+    ),
+    "reject": lambda req, pk: services.reject_registration(actor=req.user, customer_id=pk, reason=req.POST.get("reason", "")),
+    "tier": lambda req, pk: services.change_tier(
+        actor=req.user, customer_id=pk, tier=req.POST.get("tier", ""), reason=req.POST.get("reason", "")
+    ),
+    "status": lambda req, pk: services.change_customer_status(
+        actor=req.user, customer_id=pk, status=req.POST.get("status", ""), reason=req.POST.get("reason", "")
+    ),
+    "verify": lambda req, pk: services.verify_customer(
+        actor=req.user, customer_id=pk, channel=req.POST.get("channel", ""), result=req.POST.get("result", ""),
+        static_reviewed=req.POST.get("static_reviewed") == "on", note=req.POST.get("note", ""),
+    ),
+}
+DONE = {
+    "submit": _("Submitted for approval."),
+    "first_review": _("First review passed."),
+    "approve": _("Approved. Customer code: %(code)s"),
+    "reject": _("Rejected; the registration went back to the rep."),
+    "tier": _("Tier changed."),
+    "status": _("Status changed."),
+    "verify": _("Verification recorded."),
+}
+
+
+@login_required
+@require_POST
+def customer_action(request, pk, action):
+    _visible_or_404(request.user, pk)
+    if action not in ACTIONS:
+        raise Http404
+    try:
+        result = ACTIONS[action](request, pk)
+    except services.DuplicatesNeedAcknowledgement as exc:
+        messages.warning(request, str(exc))
+        return redirect(f"{request.build_absolute_uri(f'/customers/{pk}/')}#duplicates")
+    except services.CustomerError as exc:
+        messages.error(request, str(exc))
+    else:
+        code = getattr(result, "customer_code", "") or ""
+        messages.success(request, DONE[action] % {"code": code} if "%(code)s" in DONE[action] else DONE[action])
+    next_url = request.POST.get("next")
+    if next_url == "queue":
+        return redirect("customers:approvals")
+    return redirect("customers:detail", pk=pk)
+
+
+@login_required
+def approvals(request):
+    if not (permissions.can_approve_in_general(request.user) or permissions.can_first_review_in_general(request.user)):
+        raise PermissionDenied
+    queue = selectors.approval_queue(request.user)[:200]
+    return render(request, "customers/approvals.html", {"queue": queue, "reason_form": ReasonForm()})
+
+
+@login_required
+def handover(request):
+    if not permissions.can_hand_over(request.user):
+        raise PermissionDenied
+    form = HandoverForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        from_user = form.cleaned_data["from_user"]
+        codes = form.customer_codes()
+        ids = None
+        if codes:
+            ids = list(Customer.objects.filter(account_manager=from_user, customer_code__in=codes).values_list("pk", flat=True))
+            unknown = set(codes) - set(Customer.objects.filter(pk__in=ids).values_list("customer_code", flat=True))
+            if unknown:
+                form.add_error("customers", _("Not customers of this rep: %(codes)s") % {"codes": "、".join(sorted(unknown))})
+        if not form.errors:
+            try:
+                moved = services.handover_customers(
+                    actor=request.user,
+                    from_user=from_user,
+                    to_users=list(form.cleaned_data["to_users"]),
+                    customer_ids=ids,
+                    deactivate=form.cleaned_data["deactivate"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except services.CustomerError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("%(n)d customers handed over.") % {"n": moved})
+                return redirect("customers:handover")
+    owners = (
+        get_user_model()
+        .objects.annotate(owned=Count("customers_as_account_manager"))
+        .filter(owned__gt=0)
+        .order_by("-owned")[:200]
+    )
+    return render(request, "customers/handover.html", {"form": form, "owners": owners})
+

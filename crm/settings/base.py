@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "crm.actor.CurrentActorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Must be last: it turns axes' lockout signal into the lockout page.
     "axes.middleware.AxesMiddleware",

@@ -1,0 +1,171 @@
+"""Customer forms, built from the catalogue: six tabs, requiredness, applies_to, cross-field rules."""
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import OrgUnit
+
+from .catalogue import CATALOGUE, GROUPS, REQUIRED
+from .models import Customer
+from .services import STATUS_TRANSITIONS
+from .validators import id_number_gender
+
+GROUP_LABELS = {
+    "basic": _("Basic information"),
+    "network": _("Network and service"),
+    "management": _("Management"),
+    "sales": _("Sales"),
+    "image": _("Images"),
+    "personal": _("Contacts and personal"),
+}
+EDITABLE = [spec.code for spec in CATALOGUE.editable()]
+
+
+def _style(field: forms.Field) -> None:
+    widget = field.widget
+    if isinstance(widget, forms.CheckboxInput):
+        widget.attrs.setdefault("class", "form-check-input")
+    elif isinstance(widget, (forms.Select, forms.NullBooleanSelect)):
+        widget.attrs.setdefault("class", "form-select")
+    else:
+        widget.attrs.setdefault("class", "form-control")
+
+
+class CustomerForm(forms.ModelForm):
+    class Meta:
+        model = Customer
+        fields = ["unit", "profile_type", *EDITABLE]
+        widgets = {
+            spec.code: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+            for spec in CATALOGUE
+            if spec.type == "date"
+        }
+
+    def __init__(self, *args, user=None, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units if units is not None else OrgUnit.objects.filter(is_active=True)
+        if units is not None and units.count() == 1 and not self.instance.pk:
+            self.fields["unit"].initial = units.first()
+        staff = get_user_model().objects.filter(is_active=True).order_by("username")
+        for code, field in self.fields.items():
+            spec = CATALOGUE.by_code.get(code)
+            if spec is not None:
+                field.label = spec.label
+                field.required = False  # decided in clean(), where applies_to is known
+                if spec.requirement == REQUIRED:
+                    field.widget.attrs["data-required"] = "1"
+                field.widget.attrs["data-applies"] = " ".join(sorted(spec.applies_to)) or "all"
+                if spec.type == "user":
+                    field.queryset = staff
+            _style(field)
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
+
+    def tabs(self):
+        """(group code, label, bound fields) for the template's six tabs."""
+        return [
+            (group, GROUP_LABELS[group], [self[spec.code] for spec in CATALOGUE.in_group(group) if spec.code in self.fields])
+            for group in GROUPS
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        probe = Customer(customer_nature=cleaned.get("customer_nature", ""), profile_type=cleaned.get("profile_type", "none"))
+        kinds = probe.kinds
+        for spec in CATALOGUE.editable():
+            if spec.code not in self.fields:
+                continue
+            if not spec.applies(kinds):
+                cleaned[spec.code] = self.instance._meta.get_field(spec.code).get_default() if spec.type != "user" else None
+                self.errors.pop(spec.code, None)
+                continue
+            if spec.requirement == REQUIRED and cleaned.get(spec.code) in (None, ""):
+                self.add_error(spec.code, _("This field is required."))
+        if cleaned.get("customer_nature") == "individual" and not cleaned.get("gender") and "gender" not in self.errors:
+            self.add_error("gender", _("Gender is required for an individual customer."))
+        id_number = cleaned.get("id_number")
+        if id_number and "id_number" not in self.errors:
+            from stdnum.cn import ric
+
+            if cleaned.get("gender") and id_number_gender(id_number) != cleaned["gender"]:
+                self.add_error("gender", _("The gender does not agree with the ID number."))
+            birth = ric.get_birth_date(id_number)
+            if cleaned.get("birth_date") and cleaned["birth_date"] != birth:
+                self.add_error("birth_date", _("The date of birth does not agree with the ID number (%(date)s).") % {"date": birth})
+            elif not cleaned.get("birth_date"):
+                cleaned["birth_date"] = birth
+        return cleaned
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
+
+
+class TierForm(ReasonForm):
+    tier = forms.ChoiceField(label=_("New tier"), choices=Customer._meta.get_field("tier").choices)
+    field_order = ["tier", "reason"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tier"].widget.attrs["class"] = "form-select"
+
+
+class StatusForm(ReasonForm):
+    status = forms.ChoiceField(label=_("New status"), choices=Customer._meta.get_field("customer_status").choices)
+    field_order = ["status", "reason"]
+
+    def __init__(self, *args, current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = STATUS_TRANSITIONS.get(current, set())
+        self.fields["status"].choices = [c for c in self.fields["status"].choices if c[0] in allowed]
+        self.fields["status"].widget.attrs["class"] = "form-select"
+
+
+class VerificationForm(forms.Form):
+    from .models import Verification
+
+    channel = forms.ChoiceField(label=_("Channel"), choices=Verification.Channel.choices)
+    result = forms.ChoiceField(label=_("Result"), choices=Verification.Result.choices)
+    static_reviewed = forms.BooleanField(label=_("Static fields reviewed too"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            _style(field)
+
+
+class HandoverForm(forms.Form):
+    from_user = forms.ModelChoiceField(label=_("Departing rep"), queryset=get_user_model().objects.none())
+    to_users = forms.ModelMultipleChoiceField(
+        label=_("Hand over to"), queryset=get_user_model().objects.none(), widget=forms.SelectMultiple(attrs={"size": 6})
+    )
+    customers = forms.CharField(
+        label=_("Only these customer codes (optional)"),
+        required=False,
+        help_text=_("Leave empty to hand over all of the rep's customers; otherwise list codes separated by spaces or commas."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    deactivate = forms.BooleanField(label=_("The rep is leaving: deactivate the account afterwards"), required=False)
+    reason = forms.CharField(label=_("Reason"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        staff = get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name", "username")
+        self.fields["from_user"].queryset = staff
+        self.fields["to_users"].queryset = staff
+        self.fields["from_user"].label_from_instance = self.fields["to_users"].label_from_instance = (
+            lambda u: f"{u.last_name}{u.first_name} ({u.username})"
+        )
+        for field in self.fields.values():
+            _style(field)
+
+    def customer_codes(self) -> list[str]:
+        import re
+
+        return [c.upper() for c in re.split(r"[\s,，、]+", self.cleaned_data.get("customers") or "") if c]

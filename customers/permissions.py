@@ -1,0 +1,88 @@
+"""Who may do what to a customer record: the one layer views and templates ask."""
+from crm import roles as r
+
+from .models import Customer
+from .selectors import is_visible, own_unit_ids
+
+APPROVERS = (r.SALES_MANAGER,)
+FIRST_REVIEWERS = (r.SALES_SUPERVISOR,)
+TIER_DECIDERS = (r.SALES_MANAGER, r.MARKETING_HEAD)
+REGISTRARS = (r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER, r.CS_SPECIALIST)
+
+
+def can_register(user) -> bool:
+    return user.is_superuser or r.has_role(user, *REGISTRARS)
+
+
+def can_approve_in_general(user) -> bool:
+    return user.is_superuser or r.has_role(user, *APPROVERS)
+
+
+def can_first_review_in_general(user) -> bool:
+    return user.is_superuser or r.has_role(user, *FIRST_REVIEWERS)
+
+
+def can_view(user, customer: Customer) -> bool:
+    return is_visible(user, customer)
+
+
+def can_edit(user, customer: Customer) -> bool:
+    if not can_view(user, customer) or customer.customer_status == "cancelled":
+        return False
+    if user.is_superuser or r.has_role(user, r.SALES_MANAGER):
+        return True
+    if r.has_role(user, r.CS_SPECIALIST) and customer.unit_id in own_unit_ids(user):
+        return True
+    owners = {customer.account_manager_id, customer.created_by_id}
+    return user.pk in owners or customer.co_owners.filter(pk=user.pk).exists()
+
+
+def can_submit(user, customer: Customer) -> bool:
+    return customer.registration_status in (Customer.Registration.DRAFT, Customer.Registration.REJECTED) and can_edit(
+        user, customer
+    )
+
+
+def can_first_review(user, customer: Customer) -> bool:
+    return (
+        customer.registration_status == Customer.Registration.SUBMITTED
+        and customer.unit.requires_first_review
+        and can_first_review_in_general(user)
+        and can_view(user, customer)
+    )
+
+
+def can_approve(user, customer: Customer) -> bool:
+    ready = customer.registration_status == Customer.Registration.REVIEWED or (
+        customer.registration_status == Customer.Registration.SUBMITTED and not customer.unit.requires_first_review
+    )
+    return ready and can_approve_in_general(user) and can_view(user, customer)
+
+
+def can_change_tier(user, customer: Customer) -> bool:
+    return (user.is_superuser or r.has_role(user, *TIER_DECIDERS)) and can_view(user, customer)
+
+
+def can_change_status(user, customer: Customer) -> bool:
+    return customer.registration_status == Customer.Registration.APPROVED and can_approve_in_general(user)
+
+
+def can_verify(user, customer: Customer) -> bool:
+    return customer.registration_status == Customer.Registration.APPROVED and can_edit(user, customer)
+
+
+def can_hand_over(user) -> bool:
+    return user.is_superuser or r.has_role(user, r.SALES_MANAGER)
+
+
+def actions_for(user, customer: Customer) -> dict[str, bool]:
+    """Everything a detail page needs to know, asked once."""
+    return {
+        "edit": can_edit(user, customer),
+        "submit": can_submit(user, customer),
+        "first_review": can_first_review(user, customer),
+        "approve": can_approve(user, customer),
+        "change_tier": can_change_tier(user, customer),
+        "change_status": can_change_status(user, customer),
+        "verify": can_verify(user, customer),
+    }

@@ -1,0 +1,151 @@
+"""Read side of the customer archive. `visible_customers` is the one place that decides who sees what."""
+import re
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from crm import roles as r
+from crm.models import OrgUnit
+
+from .models import Customer
+
+SEES_ALL = (r.SALES_MANAGER, r.MARKETING_HEAD, r.CS_MANAGER, r.GENERAL_MANAGER)
+SEES_OWN_UNIT = (r.SALES_SUPERVISOR, r.CS_SPECIALIST, r.PLANNER)
+SEES_OWN_CUSTOMERS = (r.SALES_REP,)
+
+
+def own_unit_ids(user) -> set[int]:
+    profile = getattr(user, "staff_profile", None)
+    if profile is None:
+        return set()
+    return OrgUnit.objects.descendant_ids(profile.units.values_list("pk", flat=True))
+
+
+def visible_customers(user) -> QuerySet[Customer]:
+    """Reps: what they own or co-own; supervisors, CS specialists, planners: their own unit;
+    managers, CS manager, marketing head, GM: everything. Every list, search, export and job uses this."""
+    qs = Customer.objects.all()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return qs.none()
+    if user.is_superuser or r.has_role(user, *SEES_ALL):
+        return qs
+    condition = Q(pk__in=[])
+    if r.has_role(user, *SEES_OWN_UNIT):
+        condition |= Q(unit_id__in=own_unit_ids(user))
+    if r.has_role(user, *SEES_OWN_CUSTOMERS):
+        condition |= Q(account_manager=user) | Q(pk__in=Customer.co_owners.through.objects.filter(user=user).values("customer_id"))
+    return qs.filter(condition)
+
+
+def is_visible(user, customer: Customer) -> bool:
+    return visible_customers(user).filter(pk=customer.pk).exists()
+
+
+@dataclass
+class DuplicateHit:
+    customer: Customer
+    reason: str  # "mobile", "id_number", "unified_social_credit_code", "name"
+    visible: bool
+
+    @property
+    def hard(self) -> bool:
+        return self.reason != "name"
+
+
+def find_duplicates(user, customer: Customer) -> list[DuplicateHit]:
+    """Same mobile / ID / USCC as an active customer (hard), or same normalised name in the same region (soft)."""
+    active = Customer.objects.filter(registration_status=Customer.Registration.APPROVED).exclude(
+        customer_status="cancelled"
+    )
+    if customer.pk:
+        active = active.exclude(pk=customer.pk)
+    hits: dict[int, DuplicateHit] = {}
+    for field in ("mobile", "id_number", "unified_social_credit_code"):
+        value = getattr(customer, field)
+        if value:
+            for other in active.filter(**{field: value}).select_related("account_manager")[:5]:
+                hits.setdefault(other.pk, DuplicateHit(other, field, False))
+    if customer.name_key and customer.admin_region:
+        for other in active.filter(name_key=customer.name_key, admin_region=customer.admin_region).select_related(
+            "account_manager"
+        )[:5]:
+            hits.setdefault(other.pk, DuplicateHit(other, "name", False))
+    if hits:
+        seen = set(visible_customers(user).filter(pk__in=hits).values_list("pk", flat=True))
+        for hit in hits.values():
+            hit.visible = hit.customer.pk in seen
+    return list(hits.values())
+
+
+def approval_queue(user) -> QuerySet[Customer]:
+    """Registrations waiting for this user's decision."""
+    from .permissions import can_approve_in_general, can_first_review_in_general
+
+    qs = visible_customers(user).select_related("unit", "account_manager")
+    states = Q(pk__in=[])
+    if can_first_review_in_general(user):
+        states |= Q(registration_status=Customer.Registration.SUBMITTED, unit__requires_first_review=True)
+    if can_approve_in_general(user):
+        states |= Q(registration_status=Customer.Registration.REVIEWED) | Q(
+            registration_status=Customer.Registration.SUBMITTED, unit__requires_first_review=False
+        )
+    return qs.filter(states).order_by("updated_at")
+
+
+SORTS = {
+    "updated": ("-updated_at", "-id"),
+    "code": ("customer_code", "id"),
+    "name": ("name", "id"),
+    "tier": ("tier", "-updated_at", "-id"),
+    "registered": ("-registered_on", "-id"),
+}
+
+
+def search_customers(qs: QuerySet[Customer], term: str) -> QuerySet[Customer]:
+    """Mobile, customer code, last 4 ID digits, or a name substring, chosen by the shape of the term."""
+    term = (term or "").strip()
+    if not term:
+        return qs
+    compact = re.sub(r"[\s\-]", "", term)
+    if re.fullmatch(r"1[3-9]\d{9}", compact):
+        return qs.filter(mobile=compact)
+    if re.fullmatch(r"\d{3}[\dXx]", compact):
+        return qs.filter(id_last4=compact.upper())
+    if re.fullmatch(r"[A-Za-z0-9]+-\d{6}", compact):
+        return qs.filter(customer_code=compact.upper())
+    if re.fullmatch(r"\d{17}[\dXx]", compact):
+        return qs.filter(id_number=compact.upper())
+    return qs.filter(name__contains=term)
+
+
+def filter_customers(user, params) -> QuerySet[Customer]:
+    """The customer list: visible rows, filtered and sorted by the query string."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    qs = visible_customers(user)
+    state = params.get("state", "approved")
+    if state in Customer.Registration.values:
+        qs = qs.filter(registration_status=state)
+    for field in ("tier", "customer_status", "customer_source", "retail_format", "admin_region"):
+        value = params.get(field)
+        if value:
+            qs = qs.filter(**{field: value})
+    if params.get("unit", "").isdigit():
+        qs = qs.filter(unit_id__in=OrgUnit.objects.descendant_ids([int(params["unit"])]))
+    if params.get("owner", "").isdigit():
+        qs = qs.filter(account_manager_id=int(params["owner"]))
+    if params.get("verification_overdue") == "1":
+        cutoff = timezone.localdate() - timedelta(days=91)
+        qs = qs.filter(Q(last_verified_on__lt=cutoff) | Q(last_verified_on__isnull=True))
+    if params.get("completeness_below", "").isdigit():
+        qs = qs.filter(profile_completeness__lt=int(params["completeness_below"]))
+    qs = search_customers(qs, params.get("q", ""))
+    return qs.order_by(*SORTS.get(params.get("sort"), SORTS["updated"]))
+
+
+def capped_count(qs: QuerySet, cap: int = 10_000) -> tuple[int, bool]:
+    """Counts up to `cap` rows only, so a million-row table never pays for a full COUNT."""
+    n = qs.order_by()[: cap + 1].count()
+    return min(n, cap), n > cap

@@ -1,0 +1,303 @@
+"""Write side of the customer archive: one function per verb, each in one transaction that locks
+the customer row, checks the move against ALLOWED_TRANSITIONS, saves and writes a timeline event."""
+from collections.abc import Sequence
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.actor import acting_as
+from crm.models import OrgUnit, StaffProfile, display_name
+
+from . import permissions
+from .models import Customer, CustomerCodeSequence, CustomerEvent, HandoverNotice, Verification
+from .selectors import DuplicateHit, find_duplicates
+
+R = Customer.Registration
+ALLOWED_TRANSITIONS = {
+    R.DRAFT: {R.SUBMITTED},
+    R.REJECTED: {R.SUBMITTED},
+    R.SUBMITTED: {R.REVIEWED, R.APPROVED, R.REJECTED},
+    R.REVIEWED: {R.APPROVED, R.REJECTED},
+    R.APPROVED: set(),
+}
+STATUS_TRANSITIONS = {
+    "active": {"suspended", "closed_temporarily", "cancelled"},
+    "suspended": {"active", "cancelled"},
+    "closed_temporarily": {"active", "cancelled"},
+    "cancelled": set(),
+}
+VERIFY_EVERY = relativedelta(months=3)
+STATIC_REVIEW_EVERY = relativedelta(months=6)
+
+
+class CustomerError(Exception):
+    """A refused action, with a message for the user in the active language."""
+
+
+class DuplicatesNeedAcknowledgement(CustomerError):
+    def __init__(self, hits: list[DuplicateHit]):
+        self.hits = hits
+        super().__init__(_("This customer may already exist. Check the possible duplicates and confirm to submit."))
+
+
+def _locked(customer_id: int) -> Customer:
+    return Customer.objects.select_for_update().select_related("unit").get(pk=customer_id)
+
+
+def _event(customer: Customer, kind: str, actor, comment: str = "", **data) -> CustomerEvent:
+    return CustomerEvent.objects.create(customer=customer, kind=kind, actor=actor, comment=comment, data=data)
+
+
+def _move(customer: Customer, target: str) -> None:
+    if target not in ALLOWED_TRANSITIONS.get(customer.registration_status, set()):
+        if customer.registration_status == R.APPROVED:
+            last = customer.events.filter(kind=CustomerEvent.Kind.APPROVED).select_related("actor").first()
+            who = display_name(last.actor) if last else ""
+            raise CustomerError(_("This registration has already been approved by %(who)s.") % {"who": who})
+        raise CustomerError(
+            _("This registration is %(state)s and cannot be moved to %(target)s.")
+            % {"state": customer.get_registration_status_display(), "target": R(target).label}
+        )
+    customer.registration_status = target
+
+
+@transaction.atomic
+def register_customer(*, actor, unit: OrgUnit, customer: Customer) -> Customer:
+    """Saves a new draft (from a validated form instance); the registering rep owns it."""
+    with acting_as(actor):
+        customer.unit = unit
+        customer.created_by = actor
+        customer.account_manager = customer.account_manager or actor
+        customer.registration_status = R.DRAFT
+        customer.save()
+        _event(customer, CustomerEvent.Kind.CREATED, actor)
+    return customer
+
+
+@transaction.atomic
+def submit_registration(*, actor, customer_id: int, acknowledge_duplicates: bool = False, comment: str = "") -> Customer:
+    customer = _locked(customer_id)
+    if not permissions.can_submit(actor, customer):
+        raise CustomerError(_("You cannot submit this registration."))
+    missing = customer.missing_fields("required")
+    if missing:
+        raise CustomerError(
+            _("Fill in the required fields first: %(fields)s") % {"fields": "、".join(s.label for s in missing)}
+        )
+    hits = find_duplicates(actor, customer)
+    if hits and not acknowledge_duplicates:
+        raise DuplicatesNeedAcknowledgement(hits)
+    with acting_as(actor):
+        _move(customer, R.SUBMITTED)
+        customer.save(update_fields=["registration_status"])
+        if hits:
+            _event(
+                customer,
+                CustomerEvent.Kind.DUPLICATE_ACKNOWLEDGED,
+                actor,
+                data_ids=[h.customer.pk for h in hits],
+                reasons=[h.reason for h in hits],
+            )
+        _event(customer, CustomerEvent.Kind.SUBMITTED, actor, comment)
+    return customer
+
+
+@transaction.atomic
+def first_review_registration(*, actor, customer_id: int, comment: str = "") -> Customer:
+    customer = _locked(customer_id)
+    if customer.registration_status == R.SUBMITTED and not permissions.can_first_review(actor, customer):
+        raise CustomerError(_("You cannot review this registration."))
+    with acting_as(actor):
+        _move(customer, R.REVIEWED)
+        customer.save(update_fields=["registration_status"])
+        _event(customer, CustomerEvent.Kind.REVIEWED, actor, comment)
+    return customer
+
+
+def _next_code(unit: OrgUnit) -> str:
+    sequence, _created = CustomerCodeSequence.objects.select_for_update().get_or_create(unit=unit)
+    sequence.last_serial += 1
+    sequence.save(update_fields=["last_serial"])
+    return f"{unit.code}-{sequence.last_serial:06d}"
+
+
+@transaction.atomic
+def approve_registration(*, actor, customer_id: int, comment: str = "") -> Customer:
+    """Approval assigns the customer code and puts the record on the customer list."""
+    customer = _locked(customer_id)
+    if customer.registration_status not in (R.APPROVED,) and not permissions.can_approve(actor, customer):
+        if customer.registration_status in (R.SUBMITTED,) and customer.unit.requires_first_review:
+            raise CustomerError(_("This registration needs the supervisor's first review before approval."))
+        raise CustomerError(_("You cannot approve this registration."))
+    with acting_as(actor):
+        _move(customer, R.APPROVED)
+        customer.customer_code = _next_code(customer.unit)
+        customer.customer_status = "active"
+        customer.last_verified_on = customer.last_verified_on or timezone.localdate()
+        customer.static_reviewed_on = customer.static_reviewed_on or timezone.localdate()
+        customer.save(
+            update_fields=[
+                "registration_status", "customer_code", "customer_status", "last_verified_on", "static_reviewed_on"
+            ]
+        )
+        _event(customer, CustomerEvent.Kind.APPROVED, actor, comment, customer_code=customer.customer_code)
+    return customer
+
+
+@transaction.atomic
+def reject_registration(*, actor, customer_id: int, reason: str) -> Customer:
+    if not (reason or "").strip():
+        raise CustomerError(_("Give a reason for the rejection."))
+    customer = _locked(customer_id)
+    allowed = permissions.can_approve(actor, customer) or permissions.can_first_review(actor, customer)
+    if customer.registration_status != R.APPROVED and not allowed:
+        raise CustomerError(_("You cannot reject this registration."))
+    with acting_as(actor):
+        _move(customer, R.REJECTED)
+        customer.save(update_fields=["registration_status"])
+        _event(customer, CustomerEvent.Kind.REJECTED, actor, reason.strip())
+    return customer
+
+
+@transaction.atomic
+def change_customer_status(*, actor, customer_id: int, status: str, reason: str) -> Customer:
+    """Suspend, close, reactivate or cancel an approved customer; cancelled is final."""
+    if not (reason or "").strip():
+        raise CustomerError(_("Give a reason for the status change."))
+    customer = _locked(customer_id)
+    if not permissions.can_change_status(actor, customer):
+        raise CustomerError(_("You cannot change the status of this customer."))
+    if status not in STATUS_TRANSITIONS.get(customer.customer_status, set()):
+        raise CustomerError(_("A customer in this status cannot be moved there."))
+    kind = {
+        "active": CustomerEvent.Kind.REACTIVATED,
+        "cancelled": CustomerEvent.Kind.CANCELLED,
+    }.get(status, CustomerEvent.Kind.SUSPENDED)
+    with acting_as(actor):
+        old = customer.customer_status
+        customer.customer_status = status
+        customer.save(update_fields=["customer_status"])
+        _event(customer, kind, actor, reason.strip(), old=old, new=status)
+    return customer
+
+
+@transaction.atomic
+def change_tier(*, actor, customer_id: int, tier: str, reason: str) -> Customer:
+    """A tier change needs a reason; the tier also resets the default confidentiality level."""
+    if not (reason or "").strip():
+        raise CustomerError(_("Give a reason for the tier change."))
+    if tier not in "ABCDE" or len(tier) != 1:
+        raise CustomerError(_("Choose a tier from A to E."))
+    customer = _locked(customer_id)
+    if not permissions.can_change_tier(actor, customer):
+        raise CustomerError(_("You cannot change the tier of this customer."))
+    if customer.tier == tier:
+        raise CustomerError(_("The customer is already in this tier."))
+    from .models import TIER_CONFIDENTIALITY
+
+    with acting_as(actor):
+        old = customer.tier
+        customer.tier = tier
+        customer.confidentiality_level = TIER_CONFIDENTIALITY.get(tier, "internal")
+        customer.save(update_fields=["tier", "confidentiality_level"])
+        _event(customer, CustomerEvent.Kind.TIER_CHANGED, actor, reason.strip(), old=old, new=tier)
+    return customer
+
+
+@transaction.atomic
+def verify_customer(
+    *, actor, customer_id: int, channel: str, result: str, static_reviewed: bool = False, note: str = ""
+) -> Verification:
+    customer = _locked(customer_id)
+    if not permissions.can_verify(actor, customer):
+        raise CustomerError(_("You cannot verify this customer."))
+    today = timezone.localdate()
+    verification = Verification.objects.create(
+        customer=customer, channel=channel, result=result, static_reviewed=static_reviewed, verifier=actor, note=note
+    )
+    with acting_as(actor):
+        customer.last_verified_on = today
+        fields = ["last_verified_on"]
+        if static_reviewed:
+            customer.static_reviewed_on = today
+            fields.append("static_reviewed_on")
+        customer.save(update_fields=fields)
+        _event(customer, CustomerEvent.Kind.VERIFIED, actor, note, channel=channel, result=result)
+    return verification
+
+
+def next_verification_due(customer: Customer) -> date | None:
+    return customer.last_verified_on + VERIFY_EVERY if customer.last_verified_on else None
+
+
+def next_static_review_due(customer: Customer) -> date | None:
+    return customer.static_reviewed_on + STATIC_REVIEW_EVERY if customer.static_reviewed_on else None
+
+
+@transaction.atomic
+def handover_customers(
+    *,
+    actor,
+    from_user,
+    to_users: Sequence,
+    customer_ids: Sequence[int] | None = None,
+    deactivate: bool = False,
+    reason: str = "",
+) -> int:
+    """Moves a rep's customers (all, or the chosen ones) to others, spread evenly, in one transaction:
+    owner history, a timeline event and a notification record per customer; optionally the rep departs."""
+    if not permissions.can_hand_over(actor):
+        raise CustomerError(_("You cannot hand over customers."))
+    targets = [u for u in to_users if u.pk != from_user.pk]
+    if not targets:
+        raise CustomerError(_("Choose at least one colleague to take over the customers."))
+    if any(not u.is_active for u in targets):
+        raise CustomerError(_("Customers can only be handed to active staff."))
+    owned = Customer.objects.filter(account_manager=from_user)
+    if customer_ids is not None:
+        owned = owned.filter(pk__in=customer_ids)
+    ids = list(owned.select_for_update().order_by("pk").values_list("pk", flat=True))
+    User = get_user_model()
+    with acting_as(actor):
+        for i, target in enumerate(targets):
+            share = ids[i :: len(targets)]
+            for start in range(0, len(share), 1000):
+                batch = share[start : start + 1000]
+                Customer.objects.filter(pk__in=batch).update(account_manager=target, updated_at=timezone.now())
+                now = timezone.now()
+                CustomerEvent.objects.bulk_create(
+                    CustomerEvent(
+                        customer_id=pk,
+                        kind=CustomerEvent.Kind.OWNER_CHANGED,
+                        actor=actor,
+                        at=now,
+                        comment=reason,
+                        data={"old": from_user.pk, "new": target.pk},
+                    )
+                    for pk in batch
+                )
+                message = _("Your account manager is now %(name)s.") % {"name": display_name(target)}
+                HandoverNotice.objects.bulk_create(
+                    HandoverNotice(
+                        customer_id=pk,
+                        previous_owner=from_user,
+                        new_owner=target,
+                        handed_over_by=actor,
+                        created_at=now,
+                        message=message,
+                    )
+                    for pk in batch
+                )
+        Customer.co_owners.through.objects.filter(user=from_user, customer_id__in=ids).delete()
+        if deactivate:
+            if Customer.objects.filter(account_manager=from_user).exists():
+                raise CustomerError(_("The rep still owns customers; hand all of them over before deactivating."))
+            StaffProfile.objects.filter(user=from_user).update(
+                status=StaffProfile.Status.DEPARTED, departed_on=timezone.localdate()
+            )
+            User.objects.filter(pk=from_user.pk).update(is_active=False)
+    return len(ids)

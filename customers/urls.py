@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "customers"
+urlpatterns = [
+    path("", views.customer_list, name="list"),
+    path("new/", views.customer_create, name="create"),
+    path("filters/", views.save_filter, name="save_filter"),
+    path("approvals/", views.approvals, name="approvals"),
+    path("handover/", views.handover, name="handover"),
+    path("<int:pk>/", views.customer_detail, name="detail"),
+    path("<int:pk>/edit/", views.customer_edit, name="edit"),
+    path("<int:pk>/<slug:action>/", views.customer_action, name="action"),
+]

@@ -1,0 +1,136 @@
+"""Normalisation and validation of customer values; the same functions serve forms and imports."""
+import datetime
+import re
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from stdnum import numdb
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+
+SEPARATORS = re.compile(r"[\s\-‐‑–—－_]+")
+
+
+def normalise_text(value: str) -> str:
+    """Full-width letters and digits to half-width (NFKC), outer spaces trimmed."""
+    if value is None:
+        return value
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def normalise_number(value: str) -> str:
+    """For phone, ID and code values: half-width, no spaces or dashes, upper case; `13800138000.0` from Excel too."""
+    if value is None:
+        return value
+    text = SEPARATORS.sub("", normalise_text(value)).upper()
+    if re.fullmatch(r"\d+\.0+", text):
+        text = text.split(".")[0]
+    return text
+
+
+def validate_mobile(value: str) -> None:
+    if value and not re.fullmatch(r"1[3-9]\d{9}", value):
+        raise ValidationError(_("Enter an 11-digit mobile number starting with 13-19."), code="mobile")
+
+
+def validate_landline(value: str) -> None:
+    if value and not re.fullmatch(r"0\d{2,3}\d{7,8}(\d{1,6})?", value):
+        raise ValidationError(_("Enter the area code and number, e.g. 0757-12345678."), code="landline")
+
+
+def validate_id_number(value: str) -> None:
+    if not value:
+        return
+    try:
+        ric.validate(value)
+    except InvalidLength:
+        raise ValidationError(_("A resident ID number has 18 characters."), code="id_length")
+    except InvalidFormat:
+        raise ValidationError(_("A resident ID number is 17 digits followed by a digit or X."), code="id_format")
+    except InvalidChecksum:
+        raise ValidationError(_("The check digit of this ID number is wrong; please check the number."), code="id_checksum")
+    except InvalidComponent:
+        raise ValidationError(_("This ID number has no valid birth date or region code."), code="id_component")
+    if ric.get_birth_date(value) > datetime.date.today():
+        raise ValidationError(_("The birth date in this ID number lies in the future."), code="id_component")
+
+
+def id_number_gender(value: str) -> str:
+    return "male" if int(value[16]) % 2 else "female"
+
+
+def validate_uscc(value: str) -> None:
+    if not value:
+        return
+    try:
+        uscc.validate(value)
+    except InvalidLength:
+        raise ValidationError(_("A unified social credit code has 18 characters."), code="uscc_length")
+    except InvalidChecksum:
+        raise ValidationError(_("The check character of this credit code is wrong."), code="uscc_checksum")
+    except (InvalidFormat, InvalidComponent):
+        raise ValidationError(_("This is not a valid unified social credit code."), code="uscc_format")
+
+
+def region_names(code: str) -> dict[str, str]:
+    """Province / prefecture / county of a GB/T 2260 code, from python-stdnum's division table."""
+    info = {k: v for _part, props in numdb.get("cn/loc").info(code) for k, v in props.items()}
+    county = info.get("county", "")
+    if county.startswith("["):  # "[1983-]name": historic divisions carry their years
+        county = county.split("]", 1)[1].split(",")[0]
+    if county:
+        info["county"] = county
+    return info
+
+
+def validate_region(value: str) -> None:
+    if value and (not re.fullmatch(r"\d{6}", value) or not region_names(value)):
+        raise ValidationError(_("Choose a valid administrative region (6-digit division code)."), code="region")
+
+
+def validate_geo(value: str) -> None:
+    if not value:
+        return
+    match = re.fullmatch(r"(-?\d{1,2}(?:\.\d+)?),(-?\d{1,3}(?:\.\d+)?)", value)
+    if not match or not (-90 <= float(match[1]) <= 90 and -180 <= float(match[2]) <= 180):
+        raise ValidationError(_("Enter latitude,longitude, e.g. 31.2304,121.4737."), code="geo")
+
+
+def validate_bank_account(value: str) -> None:
+    if value and not re.fullmatch(r"\d{8,30}", value):
+        raise ValidationError(_("A bank account number has 8-30 digits."), code="bank_account")
+
+
+def validate_postal_code(value: str) -> None:
+    if value and not re.fullmatch(r"\d{6}", value):
+        raise ValidationError(_("A postal code has 6 digits."), code="postal_code")
+
+
+def validate_wechat(value: str) -> None:
+    if value and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]{5,19}", value):
+        raise ValidationError(_("A WeChat ID has 6-20 characters and starts with a letter."), code="wechat")
+
+
+def validate_qq(value: str) -> None:
+    if value and not re.fullmatch(r"[1-9]\d{4,10}", value):
+        raise ValidationError(_("A QQ number has 5-11 digits and does not start with 0."), code="qq")
+
+
+def validate_taxpayer_id(value: str) -> None:
+    if value and len(value) not in (15, 17, 18, 20):
+        raise ValidationError(_("A taxpayer ID has 15, 17, 18 or 20 characters."), code="taxpayer_id")
+
+
+def validate_upload(file) -> None:
+    if file and getattr(file, "size", 0) > 5 * 1024 * 1024:
+        raise ValidationError(_("The file is larger than 5 MB."), code="file_size")
+
+
+# Extra validators named by the catalogue's `rule` column, keyed by field code.
+FIELD_VALIDATORS = {
+    "postal_code": [validate_postal_code],
+    "wechat": [validate_wechat],
+    "qq": [validate_qq],
+    "taxpayer_id": [validate_taxpayer_id],
+}
