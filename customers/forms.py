@@ -1,14 +1,16 @@
 """Customer forms, built from the catalogue: six tabs, requiredness, applies_to, cross-field rules."""
 from django import forms
+from django.core.exceptions import ValidationError
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from stdnum.cn import ric
 
 from crm.models import OrgUnit
 
 from .catalogue import CATALOGUE, GROUPS, REQUIRED
-from .models import Customer
+from .models import TIER_CONFIDENTIALITY, Customer
 from .services import STATUS_TRANSITIONS
-from .validators import id_number_gender
+from .validators import id_number_gender, normalise_number, validate_id_number
 
 GROUP_LABELS = {
     "basic": _("Basic information"),
@@ -77,6 +79,8 @@ class CustomerForm(forms.ModelForm):
         cleaned = super().clean()
         probe = Customer(customer_nature=cleaned.get("customer_nature", ""), profile_type=cleaned.get("profile_type", "none"))
         kinds = probe.kinds
+        if cleaned.get("tier") and not cleaned.get("confidentiality_level"):
+            cleaned["confidentiality_level"] = TIER_CONFIDENTIALITY.get(cleaned["tier"], "internal")
         for spec in CATALOGUE.editable():
             if spec.code not in self.fields:
                 continue
@@ -88,10 +92,14 @@ class CustomerForm(forms.ModelForm):
                 self.add_error(spec.code, _("This field is required."))
         if cleaned.get("customer_nature") == "individual" and not cleaned.get("gender") and "gender" not in self.errors:
             self.add_error("gender", _("Gender is required for an individual customer."))
-        id_number = cleaned.get("id_number")
+        id_number = normalise_number(cleaned.get("id_number") or "")
         if id_number and "id_number" not in self.errors:
-            from stdnum.cn import ric
-
+            try:
+                validate_id_number(id_number)
+            except ValidationError as exc:
+                self.add_error("id_number", exc)
+                return cleaned
+            cleaned["id_number"] = id_number
             if cleaned.get("gender") and id_number_gender(id_number) != cleaned["gender"]:
                 self.add_error("gender", _("The gender does not agree with the ID number."))
             birth = ric.get_birth_date(id_number)

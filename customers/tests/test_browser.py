@@ -1,0 +1,97 @@
+"""Acceptance flow: a rep registers, a manager approves, the rep finds the customer by ID digits."""
+import pytest
+
+from crm import roles as r
+from crm.tests.factories import OrgUnitFactory, UserFactory
+from customers.models import Customer
+from customers.tests.factories import VALID_ID
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page, user, password):
+    page.goto("/accounts/login/")
+    page.get_by_label("用户名").fill(user.username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_test_id("home-roles").wait_for()
+
+
+def sign_out(page):
+    page.get_by_test_id("user-menu").click()
+    page.get_by_test_id("logout").click()
+    page.get_by_role("button", name="登录").wait_for()
+
+
+def open_tab(page, group):
+    page.locator(f"[data-tab={group}]").click()
+
+
+def test_rep_registers_manager_approves_rep_finds_by_id_digits(browser_page, password):
+    page = browser_page
+    unit = OrgUnitFactory(code="SH01", name="上海分公司")
+    rep = UserFactory(username="rep1", roles=[r.SALES_REP], units=[unit])
+    manager = UserFactory(username="mgr1", roles=[r.SALES_MANAGER], units=[unit])
+
+    sign_in(page, rep, password)
+    page.locator("[data-nav=customers] a").click()
+    page.get_by_role("link", name="登记新客户").click()
+    page.locator("#id_name").fill("韩梅梅")
+    page.locator("#id_customer_nature").select_option("individual")
+    page.locator("#id_customer_source").select_option("walk_in")
+    page.locator("#id_address").fill("上海市徐汇区漕溪北路88号")
+    page.locator("#id_settlement_method").select_option("cash")
+    open_tab(page, "network")
+    page.locator("#id_admin_region").fill("310104")
+    open_tab(page, "management")
+    page.locator("#id_tier").select_option("D")
+    open_tab(page, "personal")
+    page.locator("#id_contact_name").fill("韩梅梅")
+    page.locator("#id_mobile").fill("139 1234 5678")
+    page.locator("#id_gender").select_option("female")
+    page.locator("#id_id_number").fill(VALID_ID[:-1] + "1")  # wrong check digit
+    page.locator("#id_occupation").fill("教师")
+    page.locator("#id_hobbies").fill("旅游")
+    page.locator("#id_uses_app").select_option("true")
+    page.locator("#id_email").fill("hmm@example.com")
+    page.locator("#id_wechat").fill("hanmeimei")
+    page.get_by_role("button", name="保存", exact=True).click()
+
+    error = page.locator('[data-error-for="id_number"]')
+    error.wait_for()
+    assert "身份证号码校验位错误" in error.inner_text()
+    assert page.locator("#id_id_number").evaluate("el => el.classList.contains('is-invalid')")
+    assert page.locator("#tab-personal").is_visible()  # the tab with the error is opened
+
+    page.locator("#id_id_number").fill(VALID_ID)
+    page.locator("#id_email").fill("")
+    page.locator("#id_wechat").fill("")
+    page.get_by_role("button", name="保存", exact=True).click()
+
+    banner = page.get_by_test_id("missing-important")
+    banner.wait_for()
+    text = banner.inner_text()
+    assert "2 项重要信息未填写" in text and "电子邮箱" in text and "微信号" in text
+
+    page.get_by_role("button", name="提交审批").click()
+    assert page.get_by_test_id("registration-status").inner_text() == "已提交"
+    customer = Customer.objects.get(name="韩梅梅")
+    sign_out(page)
+
+    sign_in(page, manager, password)
+    page.locator("[data-nav=registrations] a").click()
+    page.get_by_role("link", name="韩梅梅").click()
+    page.get_by_role("button", name="批准").click()
+    code = page.get_by_test_id("customer-code").inner_text()
+    assert code == "SH01-000001"
+    sign_out(page)
+
+    sign_in(page, rep, password)
+    page.locator("[data-nav=customers] a").click()
+    page.get_by_placeholder("名称、手机号、客户代码或身份证后 4 位").fill(VALID_ID[-4:])
+    page.get_by_role("button", name="搜索").click()
+    row = page.get_by_test_id("customer-table").locator("tbody tr")
+    row.first.wait_for()
+    page.wait_for_url("**q=002X**")
+    assert row.count() == 1 and "SH01-000001" in row.inner_text() and "韩梅梅" in row.inner_text()
+    assert customer.pk

@@ -1,0 +1,120 @@
+import pytest
+from django.urls import reverse
+
+from crm import roles as r
+from customers.models import Customer
+from customers.tests.factories import VALID_ID, CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(unit, **overrides):
+    data = {
+        "unit": unit.pk, "profile_type": "none", "name": "李雷", "customer_nature": "individual",
+        "customer_source": "walk_in", "address": "上海市徐汇区漕溪北路1号", "admin_region": "310104",
+        "tier": "D", "contact_name": "李雷", "mobile": "１３９ 1234-5678", "gender": "female",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def rep(make_user, unit, client, password):
+    user = make_user(r.SALES_REP, units=[unit])
+    client.force_login(user)
+    return user
+
+
+def test_wrong_id_check_digit_is_reported_beside_the_field_in_chinese(client, rep, unit):
+    response = client.post(reverse("customers:create"), form_data(unit, id_number="11010519491231002Y"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-error-for="id_number"' in page and "身份证号码校验位错误" in page
+    assert not Customer.objects.exists()
+
+
+def test_a_valid_draft_saves_normalised_and_lists_missing_important_fields(client, rep, unit):
+    response = client.post(reverse("customers:create"), form_data(unit, id_number=VALID_ID.lower()))
+    customer = Customer.objects.get()
+    assert response.status_code == 302
+    assert customer.mobile == "13912345678" and customer.id_number == VALID_ID
+    assert customer.birth_date.isoformat() == "1949-12-31"  # taken from the ID number
+    assert customer.confidentiality_level == "internal" and customer.account_manager == rep
+    page = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    banner = page.split('data-testid="missing-important"')[1].split("</div>")[0]
+    for label in ("电子邮箱", "微信号", "兴趣爱好", "职业特性"):
+        assert label in banner
+    assert "经营范围" not in banner  # applies to companies only
+
+
+def test_gender_must_agree_with_the_id_number(client, rep, unit):
+    response = client.post(reverse("customers:create"), form_data(unit, id_number=VALID_ID, gender="male"))
+    assert "性别与身份证号码不一致" in response.content.decode()
+
+
+def test_required_fields_block_saving(client, rep, unit):
+    response = client.post(reverse("customers:create"), form_data(unit, name="", mobile=""))
+    page = response.content.decode()
+    assert page.count("这是必填项") >= 2 and not Customer.objects.exists()
+
+
+def test_company_fields_do_not_apply_to_individuals(client, rep, unit):
+    client.post(reverse("customers:create"), form_data(unit, unified_social_credit_code="not-a-code"))
+    assert Customer.objects.get().unified_social_credit_code == ""
+
+
+def test_rep_sees_only_own_customers_and_finds_them(client, rep, unit, make_user):
+    mine = CustomerFactory(unit=unit, created_by=rep, id_number=VALID_ID, mobile="13700001111")
+    theirs = CustomerFactory(unit=unit, created_by=make_user(r.SALES_REP, units=[unit]))
+    page = client.get(reverse("customers:list")).content.decode()
+    assert mine.name in page and theirs.name not in page
+    assert mine.name in client.get(reverse("customers:list"), {"q": "002X"}).content.decode()
+    assert mine.name in client.get(reverse("customers:list"), {"q": "137-0000-1111"}).content.decode()
+    assert client.get(reverse("customers:detail", args=[theirs.pk])).status_code == 404
+
+
+def test_list_query_count_does_not_grow_with_rows(client, unit, make_user, password, django_assert_max_num_queries):
+    manager = make_user(r.SALES_MANAGER, units=[unit])
+    client.force_login(manager)
+    CustomerFactory.create_batch(60, unit=unit, created_by=manager)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("customers:list"))
+    assert response.content.decode().count("/customers/") >= 50
+    assert "下一页" in response.content.decode()
+
+
+def test_approval_race_message_and_queue(client, unit, make_user, password):
+    manager = make_user(r.SALES_MANAGER, units=[unit])
+    rep = make_user(r.SALES_REP, units=[unit])
+    customer = CustomerFactory(unit=unit, created_by=rep, customer_code=None, registration_status="submitted", customer_status="")
+    client.force_login(manager)
+    assert customer.name in client.get(reverse("customers:approvals")).content.decode()
+    url = reverse("customers:action", args=[customer.pk, "approve"])
+    client.post(url)
+    page = client.post(url, follow=True).content.decode()
+    assert "已被" in page and "批准" in page
+    customer.refresh_from_db()
+    assert customer.customer_code == f"{unit.code}-000001"
+
+
+def test_handover_page_moves_customers_and_reports(client, unit, make_user, password):
+    manager = make_user(r.SALES_MANAGER, units=[unit])
+    leaving, heir = make_user(r.SALES_REP, units=[unit]), make_user(r.SALES_REP, units=[unit])
+    CustomerFactory.create_batch(3, unit=unit, created_by=leaving)
+    client.force_login(manager)
+    response = client.post(
+        reverse("customers:handover"),
+        {"from_user": leaving.pk, "to_users": [heir.pk], "deactivate": "on", "reason": "离职"},
+        follow=True,
+    )
+    assert "已移交 3 个客户" in response.content.decode()
+    assert Customer.objects.filter(account_manager=heir).count() == 3
+
+
+def test_reps_cannot_open_the_handover_page(client, rep):
+    assert client.get(reverse("customers:handover")).status_code == 403
+
+
+def test_saved_filters(client, rep):
+    client.post(reverse("customers:save_filter"), {"name": "A级客户", "query": "tier=A"})
+    assert "A级客户" in client.get(reverse("customers:list")).content.decode()
