@@ -44,3 +44,17 @@ def peak_rss_mb() -> float:
 
 
 BENCHMARKS = {"pages": bench_pages}
+
+
+def all_benchmarks() -> dict:
+    """The benchmarks of every installed app (its `bench.BENCHMARKS`), in INSTALLED_APPS order."""
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    from django.apps import apps
+
+    found = {}
+    for config in apps.get_app_configs():
+        if find_spec(f"{config.name}.bench") is not None:
+            found.update(getattr(import_module(f"{config.name}.bench"), "BENCHMARKS", {}))
+    return found

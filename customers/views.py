@@ -18,6 +18,10 @@ from .forms import CustomerForm, HandoverForm, ReasonForm, StatusForm, TierForm,
 from .models import Customer, CustomerChange, SavedFilter
 
 PAGE_SIZE = 50
+LIST_COLUMNS = (
+    "customer_code", "name", "tier", "registration_status", "customer_status", "profile_completeness", "updated_at",
+    "unit__name", "account_manager__first_name", "account_manager__last_name",
+)
 FILTER_KEYS = (
     "q", "state", "tier", "customer_status", "customer_source", "retail_format", "admin_region", "unit", "owner",
     "verification_overdue", "completeness_below", "sort",
@@ -40,7 +44,11 @@ def _units_for(user):
 @login_required
 def customer_list(request):
     params = {k: v for k, v in request.GET.items() if k in FILTER_KEYS and v}
-    qs = selectors.filter_customers(request.user, request.GET).select_related("unit", "account_manager")
+    qs = (
+        selectors.filter_customers(request.user, request.GET)
+        .select_related("unit", "account_manager")
+        .only(*LIST_COLUMNS)
+    )
     try:
         page = max(1, int(request.GET.get("page", 1)))
     except ValueError:
