@@ -33,7 +33,9 @@ def _seed_sql(n: int, unit_ids: list[int], rep_ids: list[int], creator_id: int) 
         "updated_at": "now() - (g % 100000) * interval '1 minute'",
         "registered_on": "(now() - (g % 2000) * interval '1 day')::date",
         "last_verified_on": "(now() - (g % 200) * interval '1 day')::date",
-        "customer_code": "'U' || lpad((1 + g % {u})::text, 2, '0') || '-' || lpad(g::text, 6, '0')".format(u=len(unit_ids)),
+        "customer_code": "'U' || lpad((1 + g % {u})::text, 2, '0') || '-' || lpad((g / {u} + 1)::text, 6, '0')".format(
+            u=len(unit_ids)
+        ),
         "name": f"({NAME_HEADS})[1 + g % 12] || ({NAME_TAILS})[1 + (g / 12) % 6] || g::text",
         "customer_nature": "(ARRAY['individual','company','sole_proprietor'])[1 + g % 3]",
         "customer_source": "(ARRAY['walk_in','phone_inquiry','event','referral_by_customer'])[1 + g % 4]",

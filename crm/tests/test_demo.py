@@ -16,6 +16,13 @@ def test_demo_data_loads_twice_without_duplicates(capsys):
     assert get_user_model().objects.count() == len(DEMO_USERS) == len(r.ROLES)
     printed = capsys.readouterr().out
     assert "业务员" in printed and DEMO_PASSWORD in printed
+    from customers.demo import DEMO_CUSTOMERS
+    from customers.models import Customer
+
+    assert Customer.objects.count() == len(DEMO_CUSTOMERS)
+    assert sorted(Customer.objects.exclude(customer_code=None).values_list("customer_code", flat=True)) == [
+        "SH01T1-000001", "SH01T1-000002", "SH01T1-000003"
+    ]
 
 
 def test_every_demo_user_holds_its_role_and_can_sign_in(rf):
