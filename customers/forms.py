@@ -2,6 +2,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric
 
@@ -59,6 +60,17 @@ class CustomerForm(forms.ModelForm):
                 field.widget.attrs["data-applies"] = " ".join(sorted(spec.applies_to)) or "all"
                 if spec.type == "user":
                     field.queryset = staff
+                if spec.type == "region":
+                    field.widget.attrs.update(
+                        {
+                            "list": "region-options",
+                            "autocomplete": "off",
+                            "hx-get": reverse("customers:regions"),
+                            "hx-trigger": "input changed delay:250ms",
+                            "hx-target": "#region-options",
+                            "placeholder": _("Type a district name, e.g. 徐汇"),
+                        }
+                    )
             _style(field)
 
     def full_clean(self):

@@ -112,6 +112,7 @@ class Customer(models.Model):
             models.Index(fields=["id_last4"], name="cust_id_last4"),
             models.Index(fields=["name_key", "admin_region"], name="cust_name_region"),
             models.Index(fields=["tier", "-updated_at"], name="cust_tier_upd"),
+            models.Index(fields=["unit", "tier", "-updated_at"], name="cust_unit_tier_upd"),
             models.Index(fields=["-updated_at", "-id"], name="cust_updated"),
             models.Index(fields=["name", "id"], name="cust_name"),
         ]

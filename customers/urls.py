@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.customer_list, name="list"),
     path("new/", views.customer_create, name="create"),
     path("filters/", views.save_filter, name="save_filter"),
+    path("regions/", views.region_options, name="regions"),
     path("approvals/", views.approvals, name="approvals"),
     path("handover/", views.handover, name="handover"),
     path("<int:pk>/", views.customer_detail, name="detail"),

@@ -16,6 +16,7 @@ from crm.models import OrgUnit
 from . import permissions, selectors, services
 from .forms import CustomerForm, HandoverForm, ReasonForm, StatusForm, TierForm, VerificationForm
 from .models import Customer, CustomerChange, SavedFilter
+from .regions import region_label, search_regions
 
 PAGE_SIZE = 50
 LIST_COLUMNS = (
@@ -89,6 +90,12 @@ def save_filter(request):
 
 
 @login_required
+def region_options(request):
+    """Datalist options for the region picker: type a place name or code prefix."""
+    return render(request, "customers/_region_options.html", {"regions": search_regions(request.GET.get("admin_region", ""))})
+
+
+@login_required
 def customer_create(request):
     if not permissions.can_register(request.user):
         raise PermissionDenied
@@ -153,6 +160,8 @@ def _detail_groups(customer):
             field = customer._meta.get_field(spec.code)
             if field.choices:
                 value = getattr(customer, f"get_{spec.code}_display")()
+            elif spec.type == "region":
+                value = f"{customer.admin_region} {region_label(customer.admin_region)}" if customer.admin_region else ""
             else:
                 value = getattr(customer, spec.code)
             rows.append((spec, value, customer.is_filled(spec.code)))
