@@ -34,7 +34,10 @@ test: install messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install messages
-	$(BIN)/python manage.py run_benchmarks
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/crm_bench} $(BIN)/python manage.py run_benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles
+
+smoke: install messages
+	bash .ci/smoke

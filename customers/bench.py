@@ -42,7 +42,7 @@ def _seed_sql(n: int, unit_ids: list[int], rep_ids: list[int], creator_id: int) 
         "customer_status": "(ARRAY['active','active','active','suspended'])[1 + g % 4]",
         "address": "'上海市黄浦区南京东路' || g::text || '号'",
         "admin_region": "(ARRAY['310101','310104','310105','110105','440604'])[1 + g % 5]",
-        "tier": "(ARRAY['A','B','C','C','D','D','D','E','E','E'])[1 + g % 10]",
+        "tier": "(ARRAY['A','B','C','C','D','D','D','E','E','E'])[1 + (g / 20) % 10]",
         "confidentiality_level": "'internal'",
         "contact_name": "'联系人' || g::text",
         "mobile": "'13' || lpad(g::text, 9, '0')",

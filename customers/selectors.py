@@ -148,7 +148,7 @@ def filter_customers(user, params) -> QuerySet[Customer]:
     return qs.order_by(*SORTS.get(params.get("sort"), SORTS["updated"]))
 
 
-def capped_count(qs: QuerySet, cap: int = 10_000) -> tuple[int, bool]:
+def capped_count(qs: QuerySet, cap: int = 2_000) -> tuple[int, bool]:
     """Counts up to `cap` rows only, so a million-row table never pays for a full COUNT."""
     n = qs.order_by()[: cap + 1].count()
     return min(n, cap), n > cap

@@ -1,0 +1,20 @@
+import pytest
+from django.db import connection
+
+from customers.bench import bench_customers
+from customers.models import Customer
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the seeding SQL is for PostgreSQL"),
+]
+
+
+def test_customer_benchmark_seeds_and_times_every_page():
+    rows = bench_customers(n=400, runs=5)
+    assert Customer.objects.count() == 400
+    assert len(set(Customer.objects.values_list("customer_code", flat=True))) == 400
+    names = [name for name, _, _ in rows]
+    assert "mobile search: p95" in names and "page 500 (manager): queries per page" in names
+    queries = {name: int(figure) for name, figure, _ in rows if name.endswith("queries per page")}
+    assert max(queries.values()) <= 15
