@@ -1,6 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -15,8 +17,23 @@ def home(request):
     return render(
         request,
         "crm/home.html",
-        {"units": units, "role_names": [role_label(c) for c in sorted(user_role_codes(request.user))]},
+        {
+            "units": units,
+            "role_names": [role_label(c) for c in sorted(user_role_codes(request.user))],
+            "queues": _queues(request.user),
+        },
     )
+
+
+def _queues(user) -> list[tuple[str, str, int]]:
+    """(label, url, count) of what waits for this user; each app contributes its own queue."""
+    from customers.permissions import can_approve_in_general, can_first_review_in_general
+    from customers.selectors import approval_queue
+
+    queues = []
+    if can_approve_in_general(user) or can_first_review_in_general(user):
+        queues.append((_("Registrations waiting for you"), reverse("customers:approvals"), approval_queue(user).count()))
+    return queues
 
 
 @never_cache

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric
 
 from crm.models import OrgUnit
+from crm.roles import SALES_REP
 
 from .catalogue import CATALOGUE, GROUPS, REQUIRED
 from .models import TIER_CONFIDENTIALITY, Customer
@@ -37,7 +38,7 @@ def _style(field: forms.Field) -> None:
 class CustomerForm(forms.ModelForm):
     class Meta:
         model = Customer
-        fields = ["unit", "profile_type", *EDITABLE]
+        fields = ["unit", "profile_type", "co_owners", "contact_report", *EDITABLE]
         widgets = {
             spec.code: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
             for spec in CATALOGUE
@@ -50,6 +51,9 @@ class CustomerForm(forms.ModelForm):
         if units is not None and units.count() == 1 and not self.instance.pk:
             self.fields["unit"].initial = units.first()
         staff = get_user_model().objects.filter(is_active=True).order_by("username")
+        self.fields["co_owners"].queryset = staff.filter(groups__name=SALES_REP)
+        self.fields["co_owners"].widget.attrs["size"] = 4
+        self.fields["contact_report"].widget.attrs["rows"] = 2
         for code, field in self.fields.items():
             spec = CATALOGUE.by_code.get(code)
             if spec is not None:

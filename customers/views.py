@@ -102,7 +102,10 @@ def customer_create(request):
     units = _units_for(request.user)
     form = CustomerForm(request.POST or None, request.FILES or None, user=request.user, units=units)
     if request.method == "POST" and form.is_valid():
-        customer = services.register_customer(actor=request.user, unit=form.cleaned_data["unit"], customer=form.instance)
+        customer = services.register_customer(
+            actor=request.user, unit=form.cleaned_data["unit"], customer=form.save(commit=False)
+        )
+        form.save_m2m()
         messages.success(request, _("Draft saved."))
         return redirect("customers:detail", pk=customer.pk)
     return render(request, "customers/customer_form.html", {"form": form, "creating": True})

@@ -33,13 +33,18 @@ def test_wrong_id_check_digit_is_reported_beside_the_field_in_chinese(client, re
     assert not Customer.objects.exists()
 
 
-def test_a_valid_draft_saves_normalised_and_lists_missing_important_fields(client, rep, unit):
-    response = client.post(reverse("customers:create"), form_data(unit, id_number=VALID_ID.lower()))
+def test_a_valid_draft_saves_normalised_and_lists_missing_important_fields(client, rep, unit, make_user):
+    partner = make_user(r.SALES_REP, units=[unit])
+    response = client.post(
+        reverse("customers:create"),
+        form_data(unit, id_number=VALID_ID.lower(), co_owners=[partner.pk], contact_report="重要潜在客户，双人跟进"),
+    )
     customer = Customer.objects.get()
     assert response.status_code == 302
     assert customer.mobile == "13912345678" and customer.id_number == VALID_ID
     assert customer.birth_date.isoformat() == "1949-12-31"  # taken from the ID number
     assert customer.confidentiality_level == "internal" and customer.account_manager == rep
+    assert list(customer.co_owners.all()) == [partner] and customer.contact_report.startswith("重要")
     page = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
     banner = page.split('data-testid="missing-important"')[1].split("</div>")[0]
     for label in ("电子邮箱", "微信号", "兴趣爱好", "职业特性"):
@@ -97,18 +102,29 @@ def test_approval_race_message_and_queue(client, unit, make_user, password):
     assert customer.customer_code == f"{unit.code}-000001"
 
 
-def test_handover_page_moves_customers_and_reports(client, unit, make_user, password):
+def test_handover_page_moves_500_customers_to_two_reps_in_one_request(client, unit, make_user, password):
+    from django.test import Client
+
+    from customers.models import CustomerChange, HandoverNotice
+
     manager = make_user(r.SALES_MANAGER, units=[unit])
-    leaving, heir = make_user(r.SALES_REP, units=[unit]), make_user(r.SALES_REP, units=[unit])
-    CustomerFactory.create_batch(3, unit=unit, created_by=leaving)
+    leaving = make_user(r.SALES_REP, units=[unit])
+    heirs = [make_user(r.SALES_REP, units=[unit]) for _ in range(2)]
+    Customer.objects.bulk_create(
+        CustomerFactory.build(unit=unit, created_by=leaving, customer_code=f"L-{i:06d}") for i in range(500)
+    )
     client.force_login(manager)
     response = client.post(
         reverse("customers:handover"),
-        {"from_user": leaving.pk, "to_users": [heir.pk], "deactivate": "on", "reason": "离职"},
+        {"from_user": leaving.pk, "to_users": [h.pk for h in heirs], "deactivate": "on", "reason": "离职"},
         follow=True,
     )
-    assert "已移交 3 个客户" in response.content.decode()
-    assert Customer.objects.filter(account_manager=heir).count() == 3
+    assert "已移交 500 个客户" in response.content.decode()
+    assert [Customer.objects.filter(account_manager=h).count() for h in heirs] == [250, 250]
+    assert CustomerChange.objects.filter(field="account_manager", old_value=str(leaving.pk), actor=manager).count() == 500
+    assert HandoverNotice.objects.filter(previous_owner=leaving).values("customer").distinct().count() == 500
+    login = Client().post(reverse("login"), {"username": leaving.username, "password": password})
+    assert login.status_code == 200 and "_auth_user_id" not in login.wsgi_request.session
 
 
 def test_reps_cannot_open_the_handover_page(client, rep):
@@ -118,3 +134,12 @@ def test_reps_cannot_open_the_handover_page(client, rep):
 def test_saved_filters(client, rep):
     client.post(reverse("customers:save_filter"), {"name": "A级客户", "query": "tier=A"})
     assert "A级客户" in client.get(reverse("customers:list")).content.decode()
+
+
+def test_home_page_shows_the_approval_queue_count(client, unit, make_user):
+    manager = make_user(r.SALES_MANAGER, units=[unit])
+    CustomerFactory.create_batch(2, unit=unit, created_by=manager, customer_code=None, registration_status="submitted")
+    client.force_login(manager)
+    page = client.get(reverse("home")).content.decode()
+    card = page.split('data-testid="queue-card"')[1].split("</a>")[0]
+    assert "2" in card
