@@ -77,6 +77,11 @@ class CustomerForm(forms.ModelForm):
                     )
             _style(field)
 
+        if self.instance.pk and self.instance.registration_status == Customer.Registration.APPROVED:
+            # After approval the tier changes only through "change tier", which asks for a reason.
+            self.fields["tier"].disabled = True
+            self.fields["tier"].help_text = _("Use “Change tier” on the customer page.")
+
     def full_clean(self):
         super().full_clean()
         for name in self.errors:

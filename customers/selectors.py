@@ -114,8 +114,8 @@ def search_customers(qs: QuerySet[Customer], term: str) -> QuerySet[Customer]:
         return qs.filter(mobile=compact)
     if re.fullmatch(r"\d{3}[\dXx]", compact):
         return qs.filter(id_last4=compact.upper())
-    if re.fullmatch(r"[A-Za-z0-9]+-\d{6}", compact):
-        return qs.filter(customer_code=compact.upper())
+    if re.fullmatch(r"[A-Za-z0-9]+-\d{6}", term.replace(" ", "")):
+        return qs.filter(customer_code=term.replace(" ", "").upper())
     if re.fullmatch(r"\d{17}[\dXx]", compact):
         return qs.filter(id_number=compact.upper())
     return qs.filter(name__contains=term)
@@ -146,6 +146,86 @@ def filter_customers(user, params) -> QuerySet[Customer]:
         qs = qs.filter(profile_completeness__lt=int(params["completeness_below"]))
     qs = search_customers(qs, params.get("q", ""))
     return qs.order_by(*SORTS.get(params.get("sort"), SORTS["updated"]))
+
+
+@dataclass
+class TimelineEntry:
+    at: object
+    label: str
+    detail: str
+    actor: object
+    comment: str = ""
+
+
+def timeline(customer: Customer, limit: int = 50) -> list[TimelineEntry]:
+    """Workflow steps, tier, owner and status changes, verifications, plus renames from the field history."""
+    from .models import CustomerChange
+
+    entries = [
+        TimelineEntry(
+            e.at,
+            e.get_kind_display(),
+            f"{e.data.get('old') or '—'} → {e.data['new']}" if "new" in e.data and e.kind != "owner_changed" else "",
+            e.actor,
+            e.comment,
+        )
+        for e in customer.events.select_related("actor")[:limit]
+    ]
+    label = str(Customer._meta.get_field("name").verbose_name)
+    entries += [
+        TimelineEntry(c.at, label, f"{c.old_value} → {c.new_value}", c.actor)
+        for c in CustomerChange.objects.filter(customer=customer, field="name").select_related("actor")[:limit]
+    ]
+    return sorted(entries, key=lambda e: e.at, reverse=True)[:limit]
+
+
+@dataclass
+class HistoryEntry:
+    at: object
+    label: str
+    old: str
+    new: str
+    actor: object
+
+
+def change_history(customer: Customer, limit: int = 50) -> list[HistoryEntry]:
+    """Field changes in words: catalogue labels, choice labels and staff names instead of codes and ids."""
+    from django.contrib.auth import get_user_model
+
+    from crm.models import display_name
+
+    from .models import CustomerChange
+
+    changes = list(CustomerChange.objects.filter(customer=customer).select_related("actor")[:limit])
+    fields = {c.field: Customer._meta.get_field(c.field) for c in changes}
+    user_ids = {
+        int(v) for c in changes if fields[c.field].is_relation for v in (c.old_value, c.new_value) if v.isdigit()
+    }
+    users = {u.pk: display_name(u) for u in get_user_model().objects.filter(pk__in=user_ids)}
+
+    def show(field, value: str) -> str:
+        if field.is_relation and value.isdigit():
+            return users.get(int(value), value) if field.related_model is get_user_model() else value
+        if field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        return value
+
+    return [
+        HistoryEntry(c.at, str(fields[c.field].verbose_name), show(fields[c.field], c.old_value), show(fields[c.field], c.new_value), c.actor)
+        for c in changes
+    ]
+
+
+def assignable_owners(user):
+    """Reps a user may filter the list by: the sales staff of the units it sees."""
+    from django.contrib.auth import get_user_model
+
+    reps = get_user_model().objects.filter(groups__name=r.SALES_REP).order_by("last_name", "first_name")
+    if user.is_superuser or r.has_role(user, *SEES_ALL):
+        return reps[:500]
+    if r.has_role(user, *SEES_OWN_UNIT):
+        return reps.filter(staff_profile__units__in=own_unit_ids(user)).distinct()[:500]
+    return reps.none()
 
 
 def capped_count(qs: QuerySet, cap: int = 2_000) -> tuple[int, bool]:

@@ -2,6 +2,7 @@
 the customer row, checks the move against ALLOWED_TRANSITIONS, saves and writes a timeline event."""
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
@@ -228,6 +229,24 @@ def verify_customer(
         customer.save(update_fields=fields)
         _event(customer, CustomerEvent.Kind.VERIFIED, actor, note, channel=channel, result=result)
     return verification
+
+
+TIER_THRESHOLDS = ((Decimal("50000000"), "A"), (Decimal("8000000"), "B"))
+
+
+def suggest_tier(customer: Customer) -> str | None:
+    """The tier the purchase figures point to (DOMAIN §2); None when they say nothing new.
+    A and B also come from judgement (villa buyers, officials), so a lower figure never demotes them."""
+    amount = customer.cumulative_amount or Decimal(0)
+    for threshold, tier in TIER_THRESHOLDS:
+        if amount >= threshold:
+            suggested = tier
+            break
+    else:
+        suggested = "C" if amount > 0 or customer.first_trade_on else None
+    if suggested is None or customer.tier and customer.tier <= suggested:
+        return None
+    return suggested
 
 
 def next_verification_due(customer: Customer) -> date | None:

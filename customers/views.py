@@ -15,7 +15,7 @@ from crm.models import OrgUnit
 
 from . import permissions, selectors, services
 from .forms import CustomerForm, HandoverForm, ReasonForm, StatusForm, TierForm, VerificationForm
-from .models import Customer, CustomerChange, SavedFilter
+from .models import Customer, SavedFilter
 from .regions import region_label, search_regions
 
 PAGE_SIZE = 50
@@ -71,6 +71,7 @@ def customer_list(request):
         "sources": Customer._meta.get_field("customer_source").choices,
         "formats": Customer._meta.get_field("retail_format").choices,
         "units": OrgUnit.objects.filter(is_active=True),
+        "owners": selectors.assignable_owners(request.user),
         "saved_filters": SavedFilter.objects.filter(user=request.user),
         "can_register": permissions.can_register(request.user),
     }
@@ -128,14 +129,14 @@ def customer_edit(request, pk):
 @login_required
 def customer_detail(request, pk):
     customer = _visible_or_404(request.user, pk)
-    changes = CustomerChange.objects.filter(customer=customer).select_related("actor")[:50]
     context = {
         "customer": customer,
         "actions": permissions.actions_for(request.user, customer),
         "missing_important": customer.missing_fields("important"),
         "groups": _detail_groups(customer),
-        "events": customer.events.select_related("actor")[:50],
-        "changes": changes,
+        "timeline": selectors.timeline(customer),
+        "suggested_tier": services.suggest_tier(customer),
+        "changes": selectors.change_history(customer),
         "co_owners": customer.co_owners.all(),
         "verifications": customer.verifications.select_related("verifier")[:10],
         "next_verification": services.next_verification_due(customer),

@@ -235,3 +235,13 @@ def test_two_managers_approving_at_once_give_one_approval(make_user):
     assert CustomerEvent.objects.filter(customer=customer, kind="approved").count() == 1
     customer.refresh_from_db()
     assert customer.customer_code == "RACE-000001"
+
+
+@pytest.mark.parametrize(
+    "tier, amount, expected",
+    [("C", "60000000", "A"), ("D", "8000000", "B"), ("E", "100", "C"), ("D", "0", None), ("A", "100", None), ("B", "9000000", None)],
+)
+def test_tier_suggestion_from_purchase_totals(tier, amount, expected):
+    from decimal import Decimal
+
+    assert services.suggest_tier(Customer(tier=tier, cumulative_amount=Decimal(amount))) == expected

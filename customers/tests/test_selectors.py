@@ -1,0 +1,105 @@
+import pytest
+from django.http import QueryDict
+
+from crm import roles as r
+from crm.actor import acting_as
+from crm.tests.factories import OrgUnitFactory
+from customers import selectors, services
+from customers.models import Customer
+from customers.tests.factories import VALID_ID, CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(make_user):
+    hq = OrgUnitFactory(code="HQ")
+    sh, bj = OrgUnitFactory(code="SH", parent=hq), OrgUnitFactory(code="BJ", parent=hq)
+    team = OrgUnitFactory(code="SHT1", parent=sh)
+    rep = make_user(r.SALES_REP, units=[team])
+    other_rep = make_user(r.SALES_REP, units=[bj])
+    customers = {
+        "own": CustomerFactory(unit=team, created_by=rep),
+        "co_owned": CustomerFactory(unit=bj, created_by=other_rep),
+        "team": CustomerFactory(unit=team, created_by=other_rep),
+        "beijing": CustomerFactory(unit=bj, created_by=other_rep),
+    }
+    customers["co_owned"].co_owners.add(rep)
+    return {"sh": sh, "bj": bj, "team": team, "rep": rep, "c": customers}
+
+
+def visible(user, world):
+    ids = set(selectors.visible_customers(user).values_list("pk", flat=True))
+    return {name for name, c in world["c"].items() if c.pk in ids}
+
+
+def test_rep_sees_owned_and_co_owned(world):
+    assert visible(world["rep"], world) == {"own", "co_owned"}
+
+
+@pytest.mark.parametrize("role", [r.SALES_SUPERVISOR, r.CS_SPECIALIST, r.PLANNER])
+def test_unit_roles_see_their_unit_and_below(world, make_user, role):
+    assert visible(make_user(role, units=[world["sh"]]), world) == {"own", "team"}
+
+
+@pytest.mark.parametrize("role", [r.SALES_MANAGER, r.MARKETING_HEAD, r.CS_MANAGER])
+def test_managers_see_everything(world, make_user, role):
+    assert visible(make_user(role), world) == {"own", "co_owned", "team", "beijing"}
+
+
+@pytest.mark.parametrize("role", [r.ARCHIVIST, r.FINANCE, r.ADMIN, None])
+def test_other_roles_see_no_customers(world, make_user, role):
+    user = make_user(role) if role else make_user()
+    assert visible(user, world) == set()
+
+
+def test_inactive_users_see_nothing(world):
+    world["rep"].is_active = False
+    assert visible(world["rep"], world) == set()
+
+
+def test_search_understands_mobile_code_id_and_name(world, make_user):
+    manager = make_user(r.SALES_MANAGER)
+    target = CustomerFactory(unit=world["sh"], created_by=manager, name="永辉超市", mobile="13511112222",
+                             id_number=VALID_ID, customer_code="SH-000042")
+    for term in ("135 1111 2222", "sh-000042", "002x", VALID_ID, "辉超"):
+        found = list(selectors.filter_customers(manager, QueryDict(f"q={term}")).values_list("pk", flat=True))
+        assert found == [target.pk], term
+
+
+def test_filters_combine(world, make_user):
+    manager = make_user(r.SALES_MANAGER)
+    target = CustomerFactory(unit=world["bj"], created_by=manager, tier="A")
+    below = target.profile_completeness + 1
+    qs = selectors.filter_customers(manager, QueryDict(f"tier=A&unit={world['bj'].pk}&completeness_below={below}"))
+    assert list(qs) == [target]
+    assert not selectors.filter_customers(manager, QueryDict(f"tier=A&completeness_below={below - 1}")).exists()
+    assert selectors.filter_customers(manager, QueryDict(f"unit={world['sh'].pk}")).count() == 2  # SH and its team
+
+
+def test_capped_count():
+    CustomerFactory.create_batch(5)
+    assert selectors.capped_count(Customer.objects.all(), cap=3) == (3, True)
+    assert selectors.capped_count(Customer.objects.all(), cap=10) == (5, False)
+
+
+def test_timeline_and_history_speak_in_words(world, make_user):
+    manager = make_user(r.SALES_MANAGER, first_name="伟", last_name="王")
+    customer = world["c"]["own"]
+    services.change_tier(actor=manager, customer_id=customer.pk, tier="B", reason="采购额上升")
+    with acting_as(manager):
+        customer.name = "新店名"
+        customer.save()
+    services.handover_customers(actor=manager, from_user=world["rep"], to_users=[manager], customer_ids=[customer.pk])
+    labels = [e.label for e in selectors.timeline(customer)]
+    assert labels[:3] == ["客户经理变更", "客户名称/店铺名称", "等级变更"]
+    history = {e.label: e for e in selectors.change_history(customer)}
+    assert history["客户经理"].new == "王伟"
+    assert history["客户等级"].old.startswith("C 级") and history["客户等级"].new.startswith("B 级")
+
+
+def test_tier_is_not_editable_in_the_form_after_approval(world):
+    from customers.forms import CustomerForm
+
+    assert CustomerForm(instance=world["c"]["own"]).fields["tier"].disabled
+    assert not CustomerForm().fields["tier"].disabled
