@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric
 
-from crm.models import OrgUnit
+from crm.models import OrgUnit, display_name
 from crm.roles import SALES_REP
 
 from .catalogue import CATALOGUE, GROUPS, REQUIRED
@@ -52,6 +52,9 @@ class CustomerForm(forms.ModelForm):
             self.fields["unit"].initial = units.first()
         staff = get_user_model().objects.filter(is_active=True).order_by("username")
         self.fields["co_owners"].queryset = staff.filter(groups__name=SALES_REP)
+        if user is not None:
+            self.fields["co_owners"].queryset = self.fields["co_owners"].queryset.exclude(pk=user.pk)
+        self.fields["co_owners"].label_from_instance = display_name
         self.fields["co_owners"].widget.attrs["size"] = 4
         self.fields["contact_report"].widget.attrs["rows"] = 2
         for code, field in self.fields.items():
@@ -189,7 +192,7 @@ class HandoverForm(forms.Form):
         self.fields["from_user"].queryset = staff
         self.fields["to_users"].queryset = staff
         self.fields["from_user"].label_from_instance = self.fields["to_users"].label_from_instance = (
-            lambda u: f"{u.last_name}{u.first_name} ({u.username})"
+            lambda u: f"{display_name(u)} ({u.username})"
         )
         for field in self.fields.values():
             _style(field)
