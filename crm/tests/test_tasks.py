@@ -2,7 +2,6 @@
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ def test_ping_answers_with_its_process_identity():
 def test_a_separate_worker_process_runs_a_task_enqueued_from_django(tmp_path):
     if os.environ.get("REDIS_URL"):
         assert app.connection_for_write().transport.driver_type == "redis"
-    queue = f"test-{uuid.uuid4().hex[:12]}"
+    queue = "crm-integration-test"  # the dev worker listens on "celery" only
     log = (tmp_path / "worker.log").open("w")
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool=solo", "-Q", queue,
