@@ -1,1 +1,180 @@
-"""Domain models arrive with this app's issue."""
+"""Confidentiality (DOMAIN §6): the append-only audit log, data requests and the grants they create."""
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+
+class AuditEntry(models.Model):
+    """One audited act. Rows are never changed or deleted (database triggers refuse it) and each
+    carries the hash of the previous row, so a gap or an edit shows in `verify_audit_chain`."""
+
+    class Action(models.TextChoices):
+        LOGIN_FAILED = "login_failed", _("Sign-in failed")
+        READ = "read", _("Read a confidential record")
+        UNMASK = "unmask", _("Unmasked a field")
+        GRANT = "grant", _("Access granted")
+        REVOKE = "revoke", _("Access revoked")
+        APPROVE = "approve", _("Approved")
+        REJECT = "reject", _("Rejected")
+        EXPORT = "export", _("Exported")
+        PRINT = "print", _("Printed")
+        IMPORT = "import", _("Imported")
+        AUDIT_EXPORT = "audit_export", _("Exported the audit log")
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("who")
+    )
+    actor_name = models.CharField(_("who (as recorded)"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices, db_index=True)
+    customer_ids = models.JSONField(_("customers"), default=list, blank=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["actor", "-at"], name="audit_actor_at")]
+
+
+class AuditEntryCustomer(models.Model):
+    """Which customers an audit entry touched, for searching the log by customer."""
+
+    entry = models.ForeignKey(AuditEntry, on_delete=models.PROTECT, related_name="+")
+    customer_id = models.BigIntegerField(db_index=True)
+
+
+class AuditHead(models.Model):
+    """The last hash of the chain: one row, locked by every append so the chain never forks."""
+
+    last_hash = models.CharField(max_length=64)
+    count = models.BigIntegerField(default=0)
+
+
+class CustomerUserObjectPermission(UserObjectPermissionBase):
+    """guardian's direct foreign-key table for customers: fast joins at a million rows; each row
+    remembers the grant it came from and when it expires."""
+
+    content_object = models.ForeignKey("customers.Customer", on_delete=models.CASCADE)
+    grant = models.ForeignKey("AccessGrant", null=True, blank=True, on_delete=models.CASCADE, related_name="permissions")
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        abstract = False
+        indexes = [models.Index(fields=["user", "permission", "expires_at"], name="custperm_user_exp")]
+
+
+class CustomerGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey("customers.Customer", on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        abstract = False
+
+
+class DataRequest(models.Model):
+    """客户信息使用申请: who wants which customers' data, for what, in what form, for how long."""
+
+    class Scope(models.TextChoices):
+        CUSTOMERS = "customers", _("Chosen customers")
+        FILTER = "filter", _("A saved filter")
+        UNIT = "unit", _("A whole unit")
+
+    class Form(models.TextChoices):
+        VIEW = "view", _("View")
+        PRINT = "print", _("Print")
+        EXPORT = "export", _("Electronic export")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Waiting for approval")
+        MARKETING_APPROVED = "marketing_approved", _("Approved by the marketing head")
+        CS_CONFIRMED = "cs_confirmed", _("Confirmed by the CS manager")
+        FULFILLED = "fulfilled", _("Fulfilled")
+        REJECTED = "rejected", _("Rejected")
+
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="data_requests")
+    purpose = models.TextField(_("purpose"))
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices)
+    data_unit = models.ForeignKey(
+        "crm.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit holding the data")
+    )
+    customers = models.ManyToManyField("customers.Customer", blank=True, related_name="+", verbose_name=_("customers"))
+    filter_query = models.CharField(_("filter"), max_length=1000, blank=True)
+    fields = models.JSONField(_("sensitive fields"), default=list, blank=True)
+    form = models.CharField(_("form"), max_length=10, choices=Form.choices, default=Form.VIEW)
+    days = models.PositiveSmallIntegerField(_("period (days)"), default=7)
+    copies = models.PositiveSmallIntegerField(_("copies"), default=1)
+    cross_unit = models.BooleanField(default=False, editable=False)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("data request")
+        verbose_name_plural = _("data requests")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"SQ{self.created_at:%Y%m}-{self.pk:05d}"
+
+
+class DataRequestEvent(models.Model):
+    request = models.ForeignKey(DataRequest, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(max_length=20, choices=DataRequest.Status.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class AccessGrant(models.Model):
+    """What a fulfilled request gives: time-limited access to its customers and fields."""
+
+    request = models.OneToOneField(DataRequest, on_delete=models.PROTECT, related_name="grant")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_grants")
+    fields = models.JSONField(default=list, blank=True)
+    form = models.CharField(max_length=10, choices=DataRequest.Form.choices)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    customer_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("access grant")
+        verbose_name_plural = _("access grants")
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class Printout(models.Model):
+    """纸质版: a registered printout, its copies and the day they must come back."""
+
+    grant = models.ForeignKey(AccessGrant, on_delete=models.PROTECT, related_name="printouts")
+    printed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    printed_at = models.DateTimeField(default=timezone.now)
+    copies = models.PositiveSmallIntegerField(default=1)
+    return_due = models.DateField()
+    returned_at = models.DateTimeField(null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    returned_copies = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("printout")
+        verbose_name_plural = _("printouts")
+        ordering = ["return_due"]
