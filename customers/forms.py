@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric
 
+from confidentiality import policy
 from crm.models import OrgUnit, display_name
 from crm.roles import SALES_REP
 
@@ -80,6 +81,14 @@ class CustomerForm(forms.ModelForm):
                     )
             _style(field)
 
+        self.masked_fields = []
+        if self.instance.pk and user is not None:
+            access = policy.field_access(user, [self.instance])
+            for code in policy.SENSITIVE_FIELDS:
+                if code in self.fields and not access.can_see(self.instance, code):
+                    # Never render what the viewer may not see; a field not in the form is never saved.
+                    del self.fields[code]
+                    self.masked_fields.append(CATALOGUE[code].label)
         if self.instance.pk and self.instance.registration_status == Customer.Registration.APPROVED:
             # After approval the tier changes only through "change tier", which asks for a reason.
             self.fields["tier"].disabled = True

@@ -1,47 +1,23 @@
-"""Read side of the customer archive. `visible_customers` is the one place that decides who sees what."""
+"""Read side of the customer archive. Visibility comes from confidentiality.policy, nowhere else."""
 import re
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
+from confidentiality.policy import (  # the one place that decides visibility
+    SEES_ALL_BUT_SECRET,
+    SEES_ALL_LEVELS,
+    SEES_OWN_UNIT_BUT_SECRET,
+    is_visible,
+    own_unit_ids,
+    visible_customers,
+)
 from crm import roles as r
 from crm.models import OrgUnit
 
 from .models import Customer
 
-SEES_ALL = (r.SALES_MANAGER, r.MARKETING_HEAD, r.CS_MANAGER, r.GENERAL_MANAGER)
-SEES_OWN_UNIT = (r.SALES_SUPERVISOR, r.CS_SPECIALIST, r.PLANNER)
-SEES_OWN_CUSTOMERS = (r.SALES_REP,)
-
-
-def own_unit_ids(user) -> set[int]:
-    profile = getattr(user, "staff_profile", None)
-    if profile is None:
-        return set()
-    return OrgUnit.objects.descendant_ids(profile.units.values_list("pk", flat=True))
-
-
-def visible_customers(user) -> QuerySet[Customer]:
-    """Reps: what they own or co-own; supervisors, CS specialists, planners: their own unit;
-    managers, CS manager, marketing head, GM: everything. Every list, search, export and job uses this."""
-    qs = Customer.objects.all()
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return qs.none()
-    if user.is_superuser or r.has_role(user, *SEES_ALL):
-        return qs
-    condition = Q(pk__in=[])
-    if r.has_role(user, *SEES_OWN_UNIT):
-        condition |= Q(unit_id__in=own_unit_ids(user))
-    if r.has_role(user, *SEES_OWN_CUSTOMERS):
-        # A UNION of ids lets PostgreSQL use both indexes; an OR of the two would scan the table.
-        owned = Customer.objects.filter(account_manager=user).values("pk")
-        co_owned = Customer.co_owners.through.objects.filter(user=user).values("customer_id")
-        condition |= Q(pk__in=owned.union(co_owned))
-    return qs.filter(condition)
-
-
-def is_visible(user, customer: Customer) -> bool:
-    return visible_customers(user).filter(pk=customer.pk).exists()
+__all__ = ["is_visible", "own_unit_ids", "visible_customers"]
 
 
 @dataclass
@@ -221,9 +197,9 @@ def assignable_owners(user):
     from django.contrib.auth import get_user_model
 
     reps = get_user_model().objects.filter(groups__name=r.SALES_REP).order_by("last_name", "first_name")
-    if user.is_superuser or r.has_role(user, *SEES_ALL):
+    if user.is_superuser or r.has_role(user, *SEES_ALL_LEVELS, *SEES_ALL_BUT_SECRET):
         return reps[:500]
-    if r.has_role(user, *SEES_OWN_UNIT):
+    if r.has_role(user, *SEES_OWN_UNIT_BUT_SECRET):
         return reps.filter(staff_profile__units__in=own_unit_ids(user)).distinct()[:500]
     return reps.none()
 

@@ -12,5 +12,6 @@ urlpatterns = [
     path("handover/", views.handover, name="handover"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
+    path("<int:pk>/unmask/", views.unmask_field, name="unmask"),
     path("<int:pk>/<slug:action>/", views.customer_action, name="action"),
 ]

@@ -6,11 +6,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.utils.html import escape
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from confidentiality import audit, policy
 from crm.models import OrgUnit
 
 from . import permissions, selectors, services
@@ -21,6 +23,7 @@ from .regions import region_label, search_regions
 PAGE_SIZE = 50
 LIST_COLUMNS = (
     "customer_code", "name", "tier", "registration_status", "customer_status", "profile_completeness", "updated_at",
+    "mobile", "account_manager_id",
     "unit__name", "account_manager__first_name", "account_manager__last_name",
 )
 FILTER_KEYS = (
@@ -57,8 +60,12 @@ def customer_list(request):
     rows = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     has_next = len(rows) > PAGE_SIZE
     count, more = selectors.capped_count(qs)
+    rows = rows[:PAGE_SIZE]
+    access = policy.field_access(request.user, rows)
     context = {
-        "customers": rows[:PAGE_SIZE],
+        "customers": [
+            (c, c.mobile if access.can_see(c, "mobile") else policy.mask("mobile", c.mobile)) for c in rows
+        ],
         "page": page,
         "has_next": has_next,
         "count": count,
@@ -129,11 +136,14 @@ def customer_edit(request, pk):
 @login_required
 def customer_detail(request, pk):
     customer = _visible_or_404(request.user, pk)
+    if customer.confidentiality_level in (policy.CONFIDENTIAL, policy.SECRET):
+        audit.record("read", actor=request.user, customers=[customer], request=request, subject=customer.name)
     context = {
         "customer": customer,
         "actions": permissions.actions_for(request.user, customer),
         "missing_important": customer.missing_fields("important"),
-        "groups": _detail_groups(customer),
+        "groups": _detail_groups(customer, policy.field_access(request.user, [customer])),
+        "may_unmask": policy.may_unmask(request.user, customer),
         "timeline": selectors.timeline(customer),
         "suggested_tier": services.suggest_tier(customer),
         "changes": selectors.change_history(customer),
@@ -152,7 +162,8 @@ def customer_detail(request, pk):
     return render(request, "customers/customer_detail.html", context)
 
 
-def _detail_groups(customer):
+def _detail_groups(customer, access):
+    """Fields grouped as in the form; sensitive ones masked unless the policy lets the viewer see them."""
     from .forms import GROUP_LABELS
 
     groups = []
@@ -168,9 +179,28 @@ def _detail_groups(customer):
                 value = f"{customer.admin_region} {region_label(customer.admin_region)}" if customer.admin_region else ""
             else:
                 value = getattr(customer, spec.code)
-            rows.append((spec, value, customer.is_filled(spec.code)))
+            masked = not access.can_see(customer, spec.code)
+            if masked:
+                value = policy.mask(spec.code, value)
+            rows.append((spec, value, customer.is_filled(spec.code), masked))
         groups.append((group, label, rows))
     return groups
+
+
+@login_required
+@require_POST
+def unmask_field(request, pk):
+    """Reveals one masked field to a viewer allowed to, once, with the reason in the audit log."""
+    customer = _visible_or_404(request.user, pk)
+    code = request.POST.get("field", "")
+    reason = request.POST.get("reason", "").strip()
+    if code not in policy.SENSITIVE_FIELDS or not policy.may_unmask(request.user, customer):
+        raise PermissionDenied
+    if not reason:
+        return HttpResponse(_("Give a reason to unmask."), status=400)
+    audit.record("unmask", actor=request.user, customers=[customer], request=request, reason=reason, detail={"field": code})
+    value = getattr(customer, code)
+    return HttpResponse(escape(getattr(value, "name", value) or ""))
 
 
 ACTIONS = {

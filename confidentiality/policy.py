@@ -1,0 +1,135 @@
+"""The one policy for customer data: which rows a user sees (`visible_customers`) and which
+sensitive fields of a visible row it sees unmasked (`can_see_field` / `field_access`).
+Every list, search, detail page, duplicate warning, export, print view and job goes through here."""
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from crm import roles as r
+from crm.models import OrgUnit
+
+# DOMAIN §6: the fields masked unless the viewer owns the record or holds a grant that covers them.
+SENSITIVE_FIELDS = ("id_number", "mobile", "landline", "bank_account", "home_address", "photo_licence")
+SECRET, CONFIDENTIAL, INTERNAL = "secret", "confidential", "internal"
+
+SEES_ALL_LEVELS = (r.MARKETING_HEAD,)
+SEES_ALL_BUT_SECRET = (r.SALES_MANAGER, r.CS_MANAGER, r.GENERAL_MANAGER)
+SEES_OWN_UNIT_BUT_SECRET = (r.SALES_SUPERVISOR, r.CS_SPECIALIST, r.PLANNER)
+# May reveal a masked field of a record they see, with a reason that goes to the audit log.
+UNMASKERS = (r.MARKETING_HEAD, r.CS_MANAGER, r.SALES_MANAGER, r.GENERAL_MANAGER, r.CS_SPECIALIST)
+
+
+def own_unit_ids(user) -> set[int]:
+    profile = getattr(user, "staff_profile", None)
+    if profile is None:
+        return set()
+    return OrgUnit.objects.descendant_ids(profile.units.values_list("pk", flat=True))
+
+
+def _grant_rows(user):
+    from .models import CustomerUserObjectPermission
+
+    return CustomerUserObjectPermission.objects.filter(
+        user=user, permission__codename="view_customer", permission__content_type__app_label="customers"
+    ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+
+
+def visible_customers(user) -> QuerySet:
+    """Owners and co-owners see their customers at every level; supervisors, CS specialists and
+    planners their own unit, managers everything, both except secret records; the marketing head
+    sees all; anyone holding an unexpired grant sees the granted customers."""
+    from customers.models import Customer
+
+    qs = Customer.objects.all()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return qs.none()
+    if user.is_superuser or r.has_role(user, *SEES_ALL_LEVELS):
+        return qs
+    # One UNION of ids lets PostgreSQL use each index; an OR of subqueries would scan the table.
+    personal = (
+        Customer.objects.filter(account_manager=user)
+        .values("pk")
+        .union(
+            Customer.co_owners.through.objects.filter(user=user).values("customer_id"),
+            _grant_rows(user).values("content_object_id"),
+        )
+    )
+    condition = Q(pk__in=personal)
+    not_secret = ~Q(confidentiality_level=SECRET)
+    if r.has_role(user, *SEES_ALL_BUT_SECRET):
+        condition |= not_secret
+    elif r.has_role(user, *SEES_OWN_UNIT_BUT_SECRET):
+        condition |= Q(unit_id__in=own_unit_ids(user)) & not_secret
+    return qs.filter(condition)
+
+
+def is_visible(user, customer) -> bool:
+    return visible_customers(user).filter(pk=customer.pk).exists()
+
+
+@dataclass
+class FieldAccess:
+    """Which sensitive fields a user sees unmasked, for a page of customers, in two queries."""
+
+    user: object
+    owned: set[int] = field(default_factory=set)
+    granted: dict[int, set[str]] = field(default_factory=dict)
+
+    def can_see(self, customer, code: str) -> bool:
+        if code not in SENSITIVE_FIELDS:
+            return True
+        if customer.pk in self.owned:
+            return True
+        return code in self.granted.get(customer.pk, set())
+
+
+def field_access(user, customers) -> FieldAccess:
+    from customers.models import Customer
+
+    from .models import AccessGrant
+
+    customers = list(customers)
+    ids = [c.pk for c in customers]
+    access = FieldAccess(user)
+    if not ids or not getattr(user, "is_authenticated", False):
+        return access
+    access.owned = {c.pk for c in customers if c.account_manager_id == user.pk} | set(
+        Customer.co_owners.through.objects.filter(user=user, customer_id__in=ids).values_list("customer_id", flat=True)
+    )
+    rows = _grant_rows(user).filter(content_object_id__in=ids).values_list("content_object_id", "grant_id")
+    grant_fields = {
+        g.pk: set(g.fields)
+        for g in AccessGrant.objects.filter(pk__in={gid for _, gid in rows if gid}, revoked_at__isnull=True)
+    }
+    for customer_id, grant_id in rows:
+        access.granted.setdefault(customer_id, set()).update(grant_fields.get(grant_id, set()))
+    return access
+
+
+def can_see_field(user, customer, code: str) -> bool:
+    return field_access(user, [customer]).can_see(customer, code)
+
+
+def may_unmask(user, customer) -> bool:
+    if not is_visible(user, customer):
+        return False
+    if r.has_role(user, r.MARKETING_HEAD, r.CS_MANAGER, r.SALES_MANAGER, r.GENERAL_MANAGER) or user.is_superuser:
+        return True
+    return r.has_role(user, r.CS_SPECIALIST) and customer.unit_id in own_unit_ids(user)
+
+
+def mask(code: str, value) -> str:
+    """`138****5678`, `440***********1234`; other fields keep a short hint only."""
+    text = "" if value is None else str(getattr(value, "name", value) or "")
+    if not text:
+        return ""
+    if code == "mobile" and len(text) >= 7:
+        return f"{text[:3]}****{text[-4:]}"
+    if code == "id_number" and len(text) >= 7:
+        return f"{text[:3]}{'*' * (len(text) - 7)}{text[-4:]}"
+    if code in ("landline", "bank_account") and len(text) > 4:
+        return f"{'*' * (len(text) - 4)}{text[-4:]}"
+    if code == "home_address":
+        return f"{text[:6]}****"
+    return "****"

@@ -1,0 +1,146 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+from django.utils import timezone
+
+from confidentiality import policy
+from confidentiality.models import AuditEntry, CustomerUserObjectPermission
+from crm import roles as r
+from crm.tests.factories import OrgUnitFactory
+from customers.tests.factories import VALID_ID, CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(make_user):
+    hq = OrgUnitFactory(code="HQ")
+    unit = OrgUnitFactory(code="SH", parent=hq)
+    other = OrgUnitFactory(code="BJ", parent=hq)
+    owner = make_user(r.SALES_REP, units=[unit])
+    return {
+        "unit": unit, "other": other, "owner": owner,
+        "plain": CustomerFactory(unit=unit, created_by=owner, tier="C", mobile="13812345678", id_number=VALID_ID),
+        "secret": CustomerFactory(unit=unit, created_by=owner, tier="A"),
+        "elsewhere": CustomerFactory(unit=other, created_by=make_user(r.SALES_REP, units=[other]), tier="B"),
+    }
+
+
+def seen(user, world):
+    ids = set(policy.visible_customers(user).values_list("pk", flat=True))
+    return {k for k in ("plain", "secret", "elsewhere") if world[k].pk in ids}
+
+
+def test_tier_sets_the_level(world):
+    assert (world["plain"].confidentiality_level, world["secret"].confidentiality_level) == ("internal", "secret")
+    assert world["elsewhere"].confidentiality_level == "confidential"
+
+
+@pytest.mark.parametrize(
+    "role, unit_key, expected",
+    [
+        (r.MARKETING_HEAD, "unit", {"plain", "secret", "elsewhere"}),
+        (r.SALES_MANAGER, "unit", {"plain", "elsewhere"}),
+        (r.CS_MANAGER, "unit", {"plain", "elsewhere"}),
+        (r.SALES_SUPERVISOR, "unit", {"plain"}),
+        (r.CS_SPECIALIST, "unit", {"plain"}),
+        (r.PLANNER, "other", {"elsewhere"}),
+        (r.FINANCE, "unit", set()),
+    ],
+)
+def test_levels_by_role(world, make_user, role, unit_key, expected):
+    assert seen(make_user(role, units=[world[unit_key]]), world) == expected
+
+
+def test_owner_sees_own_secret_customer(world):
+    assert seen(world["owner"], world) == {"plain", "secret"}
+
+
+def _grant(user, customer, *, expires_at):
+    CustomerUserObjectPermission.objects.create(
+        user=user, content_object=customer, expires_at=expires_at,
+        permission=Permission.objects.get(codename="view_customer", content_type__app_label="customers"),
+    )
+
+
+def test_grants_open_secret_records_until_they_expire(world, make_user):
+    manager = make_user(r.SALES_MANAGER)
+    _grant(manager, world["secret"], expires_at=timezone.now() + timedelta(days=1))
+    assert "secret" in seen(manager, world)
+    CustomerUserObjectPermission.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert "secret" not in seen(manager, world)  # the check at use, before any job revokes
+
+
+def test_masks():
+    assert policy.mask("mobile", "13812345678") == "138****5678"
+    assert policy.mask("id_number", "440524198001010014") == "440***********0014"
+    assert policy.mask("bank_account", "6222021234567890") == "************7890"
+    assert policy.mask("mobile", "") == ""
+
+
+def test_sensitive_fields_are_masked_everywhere_for_a_viewer_without_a_grant(client, world, make_user):
+    cs = make_user(r.CS_SPECIALIST, units=[world["unit"]])
+    client.force_login(cs)
+    customer = world["plain"]
+    def table(response):  # the search box echoes what the user typed; the results must not
+        return response.content.decode().split('data-testid="customer-table"')[1]
+
+    pages = [
+        table(client.get(reverse("customers:list"))),
+        table(client.get(reverse("customers:list"), {"q": "13812345678"})),
+        client.get(reverse("customers:detail", args=[customer.pk])).content.decode(),
+        client.get(reverse("customers:edit", args=[customer.pk])).content.decode(),
+    ]
+    for page in pages:
+        assert "13812345678" not in page and VALID_ID not in page
+    assert "138****5678" in pages[0] and "138****5678" in pages[1]
+    assert "110***********002X" in pages[2]
+
+
+def test_owner_sees_sensitive_fields(client, world):
+    client.force_login(world["owner"])
+    page = client.get(reverse("customers:detail", args=[world["plain"].pk])).content.decode()
+    assert "13812345678" in page and VALID_ID in page
+
+
+def test_a_grant_covering_the_field_unmasks_it(client, world, make_user):
+    from confidentiality.models import AccessGrant, DataRequest
+
+    cs = make_user(r.CS_SPECIALIST, units=[world["unit"]])
+    request = DataRequest.objects.create(requester=cs, purpose="回访", scope="customers", data_unit=world["unit"], fields=["mobile"])
+    grant = AccessGrant.objects.create(
+        request=request, user=cs, fields=["mobile"], form="view", granted_by=cs, expires_at=timezone.now() + timedelta(days=1)
+    )
+    CustomerUserObjectPermission.objects.create(
+        user=cs, content_object=world["plain"], grant=grant, expires_at=grant.expires_at,
+        permission=Permission.objects.get(codename="view_customer", content_type__app_label="customers"),
+    )
+    assert policy.can_see_field(cs, world["plain"], "mobile")
+    assert not policy.can_see_field(cs, world["plain"], "id_number")
+
+
+def test_unmask_needs_a_reason_and_is_audited(client, world, make_user):
+    cs = make_user(r.CS_SPECIALIST, units=[world["unit"]])
+    client.force_login(cs)
+    url = reverse("customers:unmask", args=[world["plain"].pk])
+    assert client.post(url, {"field": "mobile", "reason": ""}).status_code == 400
+    response = client.post(url, {"field": "mobile", "reason": "客户来电核实"})
+    assert response.content.decode() == "13812345678"
+    entry = AuditEntry.objects.get(action="unmask")
+    assert entry.actor == cs and entry.customer_ids == [world["plain"].pk] and entry.reason == "客户来电核实"
+
+
+def test_reps_cannot_unmask_others_customers(client, world, make_user):
+    client.force_login(make_user(r.SALES_REP, units=[world["unit"]]))
+    response = client.post(reverse("customers:unmask", args=[world["plain"].pk]), {"field": "mobile", "reason": "x"})
+    assert response.status_code == 404
+
+
+def test_reading_a_confidential_record_is_audited(client, world, make_user):
+    manager = make_user(r.SALES_MANAGER)
+    client.force_login(manager)
+    client.get(reverse("customers:detail", args=[world["elsewhere"].pk]))
+    client.get(reverse("customers:detail", args=[world["plain"].pk]))
+    assert list(AuditEntry.objects.filter(action="read").values_list("customer_ids", flat=True)) == [[world["elsewhere"].pk]]
