@@ -1,0 +1,222 @@
+"""Thin views over confidentiality services; every customer row shown goes through the policy."""
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from crm.models import display_name
+from customers.catalogue import CATALOGUE
+from customers.models import Customer
+
+from . import audit, policy, selectors, services
+from .exports import watermarked_workbook
+from .forms import DataRequestForm
+from .models import AuditEntry, DataRequest, Printout
+
+BASE_COLUMNS = ("customer_code", "name", "tier", "contact_name", "address")
+
+
+def _own_request_or_404(user, pk) -> DataRequest:
+    request = get_object_or_404(DataRequest.objects.select_related("requester", "data_unit"), pk=pk)
+    if request.requester_id != user.pk and not services.may_act(user, request) and not selectors.may_read_audit(user):
+        raise Http404
+    return request
+
+
+@login_required
+def request_list(request):
+    mine = DataRequest.objects.filter(requester=request.user).select_related("data_unit")[:200]
+    return render(request, "confidentiality/request_list.html", {"requests": mine})
+
+
+@login_required
+def request_new(request):
+    initial = {"customer_codes": request.GET.get("codes", ""), "scope": request.GET.get("scope", "customers")}
+    form = DataRequestForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        codes = form.codes()
+        customers = list(Customer.objects.filter(customer_code__in=codes)) if codes else []
+        missing = set(codes) - {c.customer_code for c in customers}
+        if missing:
+            form.add_error("customer_codes", _("Unknown customer codes: %(codes)s") % {"codes": "、".join(sorted(missing))})
+        else:
+            try:
+                data_request = services.submit_data_request(
+                    requester=request.user, purpose=form.cleaned_data["purpose"], scope=form.cleaned_data["scope"],
+                    data_unit=form.cleaned_data["data_unit"], customers=customers,
+                    filter_query=form.cleaned_data["filter_query"], fields=form.cleaned_data["fields"],
+                    form=form.cleaned_data["form"], days=form.cleaned_data["days"], copies=form.cleaned_data["copies"],
+                )
+            except services.DataRequestError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Request %(number)s submitted.") % {"number": data_request.number})
+                return redirect("confidentiality:request_detail", pk=data_request.pk)
+    return render(request, "confidentiality/request_form.html", {"form": form})
+
+
+@login_required
+def request_detail(request, pk):
+    data_request = _own_request_or_404(request.user, pk)
+    grant = services.active_grant(request.user, data_request)
+    return render(
+        request,
+        "confidentiality/request_detail.html",
+        {
+            "req": data_request,
+            "events": data_request.events.select_related("actor"),
+            "may_act": services.may_act(request.user, data_request),
+            "next_step": services.next_step(data_request),
+            "grant": grant,
+            "customer_count": services.scope_customers(data_request).count(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def request_action(request, pk, action):
+    data_request = _own_request_or_404(request.user, pk)
+    try:
+        if action == "approve":
+            services.approve_data_request(actor=request.user, request_id=data_request.pk,
+                                          comment=request.POST.get("comment", ""), http_request=request)
+            messages.success(request, _("Approved."))
+        elif action == "reject":
+            services.reject_data_request(actor=request.user, request_id=data_request.pk,
+                                         reason=request.POST.get("reason", ""), http_request=request)
+            messages.success(request, _("Rejected."))
+        elif action == "fulfil":
+            grant = services.fulfil_data_request(actor=request.user, request_id=data_request.pk, http_request=request)
+            until = timezone.localtime(grant.expires_at).strftime("%Y-%m-%d %H:%M")
+            messages.success(request, _("Access granted until %(date)s.") % {"date": until})
+        else:
+            raise Http404
+    except services.DataRequestError as exc:
+        messages.error(request, str(exc))
+    if request.POST.get("next") == "queue":
+        return redirect("confidentiality:queue")
+    return redirect("confidentiality:request_detail", pk=pk)
+
+
+def _granted_rows(user, grant):
+    """Granted customers through the policy: visible rows only, sensitive fields unmasked only if granted."""
+    customers = list(
+        policy.visible_customers(user).filter(pk__in=grant.permissions.values("content_object_id")).order_by("customer_code")
+    )
+    access = policy.field_access(user, customers)
+    columns = [*BASE_COLUMNS, *[c for c in policy.SENSITIVE_FIELDS if c in grant.fields and c != "photo_licence"]]
+    rows = []
+    for customer in customers:
+        row = []
+        for code in columns:
+            value = customer.get_tier_display() if code == "tier" else getattr(customer, code)
+            row.append(value if access.can_see(customer, code) else policy.mask(code, value))
+        rows.append(row)
+    return [CATALOGUE[c].label for c in columns], rows, customers
+
+
+def _watermark(user, data_request) -> str:
+    return _("%(who)s · %(when)s · request %(number)s · for the stated purpose only") % {
+        "who": f"{display_name(user)} ({user.get_username()})",
+        "when": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+        "number": data_request.number,
+    }
+
+
+@login_required
+def request_print(request, pk):
+    data_request = _own_request_or_404(request.user, pk)
+    grant = services.active_grant(request.user, data_request)
+    if grant is None or grant.form != DataRequest.Form.PRINT:
+        raise PermissionDenied
+    headers, rows, _customers = _granted_rows(request.user, grant)
+    printout = None
+    if request.method == "POST":
+        try:
+            printout = services.register_printout(actor=request.user, grant=grant, copies=request.POST.get("copies", 1),
+                                                  http_request=request)
+        except services.DataRequestError as exc:
+            messages.error(request, str(exc))
+    return render(request, "confidentiality/request_print.html", {
+        "req": data_request, "grant": grant, "headers": headers, "rows": rows, "printout": printout,
+        "watermark": _watermark(request.user, data_request),
+    })
+
+
+@login_required
+def request_export(request, pk):
+    data_request = _own_request_or_404(request.user, pk)
+    grant = services.active_grant(request.user, data_request)
+    if grant is None or grant.form != DataRequest.Form.EXPORT:
+        raise PermissionDenied
+    headers, rows, customers = _granted_rows(request.user, grant)
+    watermark = _watermark(request.user, data_request)
+    content = watermarked_workbook(title=data_request.number, watermark=watermark, headers=headers, rows=rows)
+    audit.record("export", actor=request.user, customers=customers, request=request, subject=data_request.number,
+                 reason=data_request.purpose, detail={"rows": len(rows)})
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{data_request.number}.xlsx"'
+    return response
+
+
+@login_required
+def queue(request):
+    return render(request, "confidentiality/queue.html", {
+        "queue": selectors.data_request_queue(request.user),
+        "printouts": selectors.printouts_to_check_in(request.user),
+        "today": timezone.localdate(),
+    })
+
+
+@login_required
+@require_POST
+def printout_check_in(request, pk):
+    printout = get_object_or_404(Printout, pk=pk)
+    try:
+        services.check_in_printout(actor=request.user, printout_id=printout.pk,
+                                   returned_copies=int(request.POST.get("returned_copies") or 0))
+        messages.success(request, _("Printout checked in."))
+    except services.DataRequestError as exc:
+        messages.error(request, str(exc))
+    return redirect("confidentiality:queue")
+
+
+@login_required
+def audit_log(request):
+    if not selectors.may_read_audit(request.user):
+        raise PermissionDenied
+    User = get_user_model()
+    actor = User.objects.filter(username=request.GET.get("person", "")).first() if request.GET.get("person") else None
+    customer = request.GET.get("customer", "").strip()
+    customer_id = None
+    if customer:
+        found = Customer.objects.filter(customer_code=customer.upper()).values_list("pk", flat=True).first()
+        customer_id = found or (int(customer) if customer.isdigit() else -1)
+    entries = selectors.search_audit(
+        actor=actor, customer_id=customer_id, action=request.GET.get("action", ""),
+        since=request.GET.get("since") or None, until=request.GET.get("until") or None,
+    )
+    if request.GET.get("format") == "xlsx":
+        rows = [
+            [timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.actor_name, e.get_action_display(),
+             ", ".join(map(str, e.customer_ids)), e.subject, e.ip or "", e.reason]
+            for e in entries[:50000]
+        ]
+        audit.record("audit_export", actor=request.user, request=request, detail={"query": request.GET.urlencode(), "rows": len(rows)})
+        content = watermarked_workbook(
+            title="audit", watermark=_("%(who)s · %(when)s · audit log export") % {
+                "who": display_name(request.user), "when": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
+            headers=[_("At"), _("Who"), _("Action"), _("Customers"), _("Subject"), _("IP address"), _("Reason")], rows=rows,
+        )
+        response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = 'attachment; filename="audit.xlsx"'
+        return response
+    return render(request, "confidentiality/audit_log.html", {
+        "entries": entries[:200], "actions": AuditEntry.Action.choices, "params": request.GET,
+    })

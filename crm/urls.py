@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("customers/", include("customers.urls")),
+    path("confidentiality/", include("confidentiality.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

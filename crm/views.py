@@ -27,12 +27,17 @@ def home(request):
 
 def _queues(user) -> list[tuple[str, str, int]]:
     """(label, url, count) of what waits for this user; each app contributes its own queue."""
+    from confidentiality.selectors import data_request_queue, printouts_to_check_in
+    from crm import roles as r
     from customers.permissions import can_approve_in_general, can_first_review_in_general
     from customers.selectors import approval_queue
 
     queues = []
     if can_approve_in_general(user) or can_first_review_in_general(user):
         queues.append((_("Registrations waiting for you"), reverse("customers:approvals"), approval_queue(user).count()))
+    if r.has_role(user, r.MARKETING_HEAD, r.CS_MANAGER, r.CS_SPECIALIST):
+        pending = len(data_request_queue(user)) + printouts_to_check_in(user).count()
+        queues.append((_("Data requests and printouts waiting for you"), reverse("confidentiality:queue"), pending))
     return queues
 
 

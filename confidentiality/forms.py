@@ -1,0 +1,48 @@
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import OrgUnit
+from customers.catalogue import CATALOGUE
+
+from .models import DataRequest
+from .policy import SENSITIVE_FIELDS
+
+
+class DataRequestForm(forms.Form):
+    purpose = forms.CharField(label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 2}))
+    data_unit = forms.ModelChoiceField(label=_("Unit holding the data"), queryset=OrgUnit.objects.filter(is_active=True))
+    scope = forms.ChoiceField(label=_("Scope"), choices=DataRequest.Scope.choices)
+    customer_codes = forms.CharField(
+        label=_("Customer codes"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For chosen customers: codes separated by spaces or commas."),
+    )
+    filter_query = forms.CharField(
+        label=_("Filter"), required=False, help_text=_("For a saved filter: e.g. tier=A or q=超市"), max_length=1000
+    )
+    fields = forms.MultipleChoiceField(
+        label=_("Sensitive fields needed"), required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[(code, CATALOGUE[code].label_zh) for code in SENSITIVE_FIELDS],
+    )
+    form = forms.ChoiceField(label=_("Form"), choices=DataRequest.Form.choices)
+    days = forms.IntegerField(label=_("Period (days)"), min_value=1, max_value=30, initial=7)
+    copies = forms.IntegerField(label=_("Copies (printing)"), min_value=1, max_value=20, initial=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fields"].choices = [(code, CATALOGUE[code].label) for code in SENSITIVE_FIELDS]
+        for name, field in self.fields.items():
+            if name != "fields":
+                field.widget.attrs.setdefault("class", "form-select" if isinstance(field.widget, forms.Select) else "form-control")
+
+    def codes(self) -> list[str]:
+        return [c.upper() for c in re.split(r"[\s,，、]+", self.cleaned_data.get("customer_codes") or "") if c]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("scope") == DataRequest.Scope.CUSTOMERS and not self.codes():
+            self.add_error("customer_codes", _("List the customer codes."))
+        if cleaned.get("scope") == DataRequest.Scope.FILTER and not cleaned.get("filter_query"):
+            self.add_error("filter_query", _("Give the filter."))
+        return cleaned

@@ -1,0 +1,53 @@
+"""Read side of confidentiality: approvers' queues, a requester's requests, the audit log search."""
+from django.db.models import Q
+
+from crm import roles as r
+
+from .models import AuditEntry, AuditEntryCustomer, DataRequest, Printout
+from .policy import own_unit_ids
+from .services import may_act
+
+S = DataRequest.Status
+
+
+def data_request_queue(user) -> list[DataRequest]:
+    """Requests whose next step is this user's; the states are few, so the role check runs in Python."""
+    states = Q(pk__in=[])
+    if r.has_role(user, r.MARKETING_HEAD):
+        states |= Q(status=S.SUBMITTED)
+    if r.has_role(user, r.CS_MANAGER):
+        states |= Q(status=S.MARKETING_APPROVED, cross_unit=True)
+    if r.has_role(user, r.CS_SPECIALIST):
+        states |= Q(status__in=[S.SUBMITTED, S.MARKETING_APPROVED, S.CS_CONFIRMED], data_unit_id__in=own_unit_ids(user))
+    candidates = DataRequest.objects.filter(states).select_related("requester", "data_unit").order_by("created_at")[:500]
+    return [request for request in candidates if may_act(user, request)]
+
+
+def printouts_to_check_in(user):
+    if not r.has_role(user, r.CS_SPECIALIST):
+        return Printout.objects.none()
+    return Printout.objects.filter(
+        returned_at__isnull=True, grant__request__data_unit_id__in=own_unit_ids(user)
+    ).select_related("grant__request", "printed_by")
+
+
+def search_audit(*, actor=None, customer_id=None, action="", since=None, until=None):
+    qs = AuditEntry.objects.select_related("actor")
+    if actor:
+        qs = qs.filter(actor=actor)
+    if customer_id:
+        qs = qs.filter(pk__in=AuditEntryCustomer.objects.filter(customer_id=customer_id).values("entry_id"))
+    if action:
+        qs = qs.filter(action=action)
+    if since:
+        qs = qs.filter(at__date__gte=since)
+    if until:
+        qs = qs.filter(at__date__lte=until)
+    return qs.order_by("-id")
+
+
+AUDIT_READERS = (r.MARKETING_HEAD, r.CS_MANAGER, r.SALES_MANAGER, r.GENERAL_MANAGER)
+
+
+def may_read_audit(user) -> bool:
+    return user.is_superuser or r.has_role(user, *AUDIT_READERS)

@@ -1,0 +1,240 @@
+"""Data requests (客户信息使用申请) and the grants they create. Only these functions call guardian."""
+from datetime import timedelta
+
+from django.contrib.auth.models import Permission
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm import roles as r
+from customers.models import Customer
+
+from . import audit
+from .models import AccessGrant, CustomerUserObjectPermission, DataRequest, DataRequestEvent, Printout
+from .policy import SENSITIVE_FIELDS, own_unit_ids
+
+S = DataRequest.Status
+MAX_DAYS = 30
+PRINT_RETURN_DAYS = 3
+
+
+class DataRequestError(Exception):
+    """A refused step, with a message for the user in the active language."""
+
+
+def next_step(request: DataRequest) -> tuple[str, str] | None:
+    """(role, verb) that acts next: marketing head approves cross-unit requests and every export,
+    the CS manager confirms cross-unit ones, the CS specialist of the data's unit fulfils."""
+    needs_marketing = request.cross_unit or request.form == DataRequest.Form.EXPORT
+    if request.status == S.SUBMITTED:
+        return (r.MARKETING_HEAD, "approve") if needs_marketing else (r.CS_SPECIALIST, "fulfil")
+    if request.status == S.MARKETING_APPROVED:
+        return (r.CS_MANAGER, "confirm") if request.cross_unit else (r.CS_SPECIALIST, "fulfil")
+    if request.status == S.CS_CONFIRMED:
+        return (r.CS_SPECIALIST, "fulfil")
+    return None
+
+
+def may_act(user, request: DataRequest) -> bool:
+    step = next_step(request)
+    if step is None or user.pk == request.requester_id:
+        return False
+    role, _verb = step
+    if not r.has_role(user, role):
+        return False
+    return role != r.CS_SPECIALIST or request.data_unit_id in own_unit_ids(user)
+
+
+def scope_customers(request: DataRequest):
+    """The customers a request covers, read from the unit holding the data (not the requester's view)."""
+    from crm.models import OrgUnit
+
+    units = OrgUnit.objects.descendant_ids([request.data_unit_id])
+    qs = Customer.objects.filter(unit_id__in=units, registration_status=Customer.Registration.APPROVED)
+    if request.scope == DataRequest.Scope.CUSTOMERS:
+        return qs.filter(pk__in=request.customers.values("pk"))
+    if request.scope == DataRequest.Scope.FILTER:
+        from django.http import QueryDict
+
+        from customers.selectors import SORTS, search_customers
+
+        params = QueryDict(request.filter_query)
+        for name in ("tier", "customer_status", "customer_source", "retail_format", "admin_region"):
+            if params.get(name):
+                qs = qs.filter(**{name: params[name]})
+        return search_customers(qs, params.get("q", "")).order_by(*SORTS["updated"])
+    return qs
+
+
+@transaction.atomic
+def submit_data_request(
+    *, requester, purpose: str, scope: str, data_unit, customers=(), filter_query: str = "", fields=(), form: str, days: int,
+    copies: int = 1,
+) -> DataRequest:
+    if not (purpose or "").strip():
+        raise DataRequestError(_("State the purpose of the request."))
+    if not 1 <= int(days) <= MAX_DAYS:
+        raise DataRequestError(_("The period is 1 to %(max)d days.") % {"max": MAX_DAYS})
+    unknown = set(fields) - set(SENSITIVE_FIELDS)
+    if unknown:
+        raise DataRequestError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    if r.has_role(requester, r.SALES_REP) and requester.staff_profile.status == "departed":
+        raise DataRequestError(_("Departed staff cannot request customer data."))
+    customers = list(customers)
+    if scope == DataRequest.Scope.CUSTOMERS:
+        if not customers:
+            raise DataRequestError(_("Choose at least one customer."))
+        from crm.models import OrgUnit
+
+        inside = OrgUnit.objects.descendant_ids([data_unit.pk])
+        if any(c.unit_id not in inside for c in customers):
+            raise DataRequestError(_("All customers of one request must belong to the chosen unit."))
+    request = DataRequest.objects.create(
+        requester=requester, purpose=purpose.strip(), scope=scope, data_unit=data_unit, filter_query=filter_query,
+        fields=sorted(set(fields)), form=form, days=int(days), copies=max(1, int(copies)),
+        cross_unit=data_unit.pk not in own_unit_ids(requester),
+    )
+    if customers:
+        request.customers.set(customers)
+    DataRequestEvent.objects.create(request=request, status=S.SUBMITTED, actor=requester)
+    return request
+
+
+def _locked(request_id: int) -> DataRequest:
+    return DataRequest.objects.select_for_update().get(pk=request_id)
+
+
+def _check(actor, request: DataRequest, verb: str) -> None:
+    step = next_step(request)
+    if step is None:
+        raise DataRequestError(
+            _("This request is already %(status)s.") % {"status": request.get_status_display()}
+        )
+    if step[1] != verb or not may_act(actor, request):
+        raise DataRequestError(_("This step is not yours to take."))
+
+
+@transaction.atomic
+def approve_data_request(*, actor, request_id: int, comment: str = "", http_request=None) -> DataRequest:
+    """The marketing head's approval or the CS manager's confirmation, whichever is due."""
+    request = _locked(request_id)
+    step = next_step(request)
+    verb = step[1] if step and step[1] in ("approve", "confirm") else "approve"
+    _check(actor, request, verb)
+    request.status = S.MARKETING_APPROVED if verb == "approve" else S.CS_CONFIRMED
+    request.save(update_fields=["status"])
+    DataRequestEvent.objects.create(request=request, status=request.status, actor=actor, comment=comment)
+    audit.record("approve", actor=actor, request=http_request, subject=request.number, reason=comment, detail={"step": verb})
+    return request
+
+
+@transaction.atomic
+def reject_data_request(*, actor, request_id: int, reason: str, http_request=None) -> DataRequest:
+    if not (reason or "").strip():
+        raise DataRequestError(_("Give a reason for the rejection."))
+    request = _locked(request_id)
+    if not may_act(actor, request):
+        raise DataRequestError(_("This step is not yours to take."))
+    request.status = S.REJECTED
+    request.save(update_fields=["status"])
+    DataRequestEvent.objects.create(request=request, status=S.REJECTED, actor=actor, comment=reason.strip())
+    audit.record("reject", actor=actor, request=http_request, subject=request.number, reason=reason.strip())
+    return request
+
+
+def _view_permission() -> Permission:
+    return Permission.objects.get(codename="view_customer", content_type__app_label="customers")
+
+
+@transaction.atomic
+def fulfil_data_request(*, actor, request_id: int, http_request=None) -> AccessGrant:
+    """Creates the grant and one guardian object permission per customer, all expiring together."""
+    request = _locked(request_id)
+    _check(actor, request, "fulfil")
+    now = timezone.now()
+    grant = AccessGrant.objects.create(
+        request=request, user=request.requester, fields=request.fields, form=request.form, granted_by=actor,
+        granted_at=now, expires_at=now + timedelta(days=request.days),
+    )
+    permission = _view_permission()
+    ids = list(scope_customers(request).values_list("pk", flat=True))
+    existing = dict(
+        CustomerUserObjectPermission.objects.filter(
+            user=request.requester, permission=permission, content_object_id__in=ids
+        ).values_list("content_object_id", "pk")
+    )
+    # Another grant may already cover a customer: the newer grant takes the row over.
+    CustomerUserObjectPermission.objects.filter(pk__in=existing.values()).update(grant=grant, expires_at=grant.expires_at)
+    CustomerUserObjectPermission.objects.bulk_create(
+        (
+            CustomerUserObjectPermission(
+                user=request.requester, permission=permission, content_object_id=pk, grant=grant, expires_at=grant.expires_at
+            )
+            for pk in ids
+            if pk not in existing
+        ),
+        batch_size=2000,
+    )
+    grant.customer_count = len(ids)
+    grant.save(update_fields=["customer_count"])
+    request.status = S.FULFILLED
+    request.save(update_fields=["status"])
+    DataRequestEvent.objects.create(request=request, status=S.FULFILLED, actor=actor)
+    audit.record(
+        "grant", actor=actor, customers=ids, request=http_request, subject=request.number,
+        reason=request.purpose, detail={"to": request.requester_id, "fields": request.fields, "form": request.form,
+                                        "expires_at": grant.expires_at.isoformat()},
+    )
+    return grant
+
+
+def revoke_expired_grants(*, now=None, batch_size: int = 5000) -> int:
+    """The hourly job: deletes expired permission rows and closes their grants; safe to run twice."""
+    now = now or timezone.now()
+    revoked = 0
+    for grant in AccessGrant.objects.filter(revoked_at__isnull=True, expires_at__lte=now).order_by("pk"):
+        with transaction.atomic():
+            ids = list(grant.permissions.values_list("content_object_id", flat=True))
+            while grant.permissions.filter(expires_at__lte=now).exists():
+                pks = list(grant.permissions.filter(expires_at__lte=now).values_list("pk", flat=True)[:batch_size])
+                CustomerUserObjectPermission.objects.filter(pk__in=pks).delete()
+            grant.revoked_at = now
+            grant.save(update_fields=["revoked_at"])
+            audit.record("revoke", customers=ids, subject=grant.request.number, detail={"user": grant.user_id, "reason": "expired"})
+            revoked += 1
+    return revoked
+
+
+def active_grant(user, request: DataRequest) -> AccessGrant | None:
+    grant = AccessGrant.objects.filter(request=request, user=user).first()
+    return grant if grant is not None and grant.active else None
+
+
+@transaction.atomic
+def register_printout(*, actor, grant: AccessGrant, copies: int, http_request=None) -> Printout:
+    if grant.form != DataRequest.Form.PRINT or not grant.active or grant.user_id != actor.pk:
+        raise DataRequestError(_("This request does not allow printing."))
+    printout = Printout.objects.create(
+        grant=grant, printed_by=actor, copies=max(1, int(copies)),
+        return_due=timezone.localdate() + timedelta(days=PRINT_RETURN_DAYS),
+    )
+    ids = list(grant.permissions.values_list("content_object_id", flat=True))
+    audit.record("print", actor=actor, customers=ids, request=http_request, subject=grant.request.number,
+                 detail={"copies": printout.copies, "return_due": printout.return_due.isoformat()})
+    return printout
+
+
+@transaction.atomic
+def check_in_printout(*, actor, printout_id: int, returned_copies: int) -> Printout:
+    printout = Printout.objects.select_for_update().select_related("grant__request").get(pk=printout_id)
+    if printout.returned_at is not None:
+        raise DataRequestError(_("This printout was already checked in."))
+    if not (r.has_role(actor, r.CS_SPECIALIST) and printout.grant.request.data_unit_id in own_unit_ids(actor)):
+        raise DataRequestError(_("Only the CS specialist of the unit checks printouts in."))
+    if int(returned_copies) != printout.copies:
+        raise DataRequestError(
+            _("%(n)d of %(total)d copies returned: all copies must come back.") % {"n": int(returned_copies), "total": printout.copies}
+        )
+    printout.returned_at, printout.checked_in_by, printout.returned_copies = timezone.now(), actor, int(returned_copies)
+    printout.save(update_fields=["returned_at", "checked_in_by", "returned_copies"])
+    return printout
