@@ -46,6 +46,17 @@ def search_audit(*, actor=None, customer_id=None, action="", since=None, until=N
     return qs.order_by("-id")
 
 
+def may_see_request(user, request: DataRequest) -> bool:
+    """The requester, whoever acts or acted on it, the data unit's CS specialists and audit readers."""
+    return (
+        request.requester_id == user.pk
+        or may_act(user, request)
+        or may_read_audit(user)
+        or (r.has_role(user, r.CS_SPECIALIST) and request.data_unit_id in own_unit_ids(user))
+        or request.events.filter(actor=user).exists()
+    )
+
+
 AUDIT_READERS = (r.MARKETING_HEAD, r.CS_MANAGER, r.SALES_MANAGER, r.GENERAL_MANAGER)
 
 

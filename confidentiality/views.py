@@ -23,7 +23,7 @@ BASE_COLUMNS = ("customer_code", "name", "tier", "contact_name", "address")
 
 def _own_request_or_404(user, pk) -> DataRequest:
     request = get_object_or_404(DataRequest.objects.select_related("requester", "data_unit"), pk=pk)
-    if request.requester_id != user.pk and not services.may_act(user, request) and not selectors.may_read_audit(user):
+    if not selectors.may_see_request(user, request):
         raise Http404
     return request
 
