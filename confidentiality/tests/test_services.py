@@ -164,3 +164,14 @@ def test_customers_of_one_request_come_from_the_chosen_unit(org):
     with pytest.raises(services.DataRequestError):
         services.submit_data_request(requester=org["planner"], purpose=" ", scope="unit", data_unit=org["bj"], form="view", days=3)
     assert DataRequest.objects.count() == 0
+
+
+def test_hourly_task_revokes_through_the_service(org):
+    from confidentiality.tasks import revoke_expired_grants
+    from django.conf import settings
+
+    grant = _fulfilled(org)
+    AccessGrant.objects.filter(pk=grant.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    CustomerUserObjectPermission.objects.filter(grant=grant).update(expires_at=timezone.now() - timedelta(minutes=1))
+    assert revoke_expired_grants.apply().get() == 1
+    assert settings.CELERY_BEAT_SCHEDULE["revoke-expired-grants"]["task"] == revoke_expired_grants.name

@@ -176,6 +176,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = timedelta(days=1)
+# Installed into django-celery-beat's tables when beat starts; admins see and change them there.
+CELERY_BEAT_SCHEDULE = {
+    "revoke-expired-grants": {"task": "confidentiality.tasks.revoke_expired_grants", "schedule": timedelta(hours=1)},
+}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
