@@ -178,3 +178,52 @@ class Printout(models.Model):
         verbose_name = _("printout")
         verbose_name_plural = _("printouts")
         ordering = ["return_due"]
+
+
+class LeakIncident(models.Model):
+    """泄密: anyone reports a suspected leak; the general manager's office decides remediation and penalty."""
+
+    class Status(models.TextChoices):
+        REPORTED = "reported", _("Reported")
+        CLOSED = "closed", _("Closed")
+
+    class Penalty(models.TextChoices):
+        NONE = "none", _("No penalty")
+        WARNING = "warning", _("Warning with a deduction (100–500 CNY)")
+        DISMISSAL = "dismissal", _("Dismissal")
+
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
+    description = models.TextField(_("what happened"))
+    customers = models.ManyToManyField("customers.Customer", blank=True, related_name="+", verbose_name=_("customers"))
+    suspected = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("person involved"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.REPORTED)
+    remediation = models.TextField(_("remediation steps"), blank=True)
+    penalty = models.CharField(_("penalty"), max_length=10, choices=Penalty.choices, blank=True)
+    deduction = models.PositiveIntegerField(_("deduction (CNY)"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("leak incident")
+        verbose_name_plural = _("leak incidents")
+        ordering = ["-reported_at"]
+
+
+class Notification(models.Model):
+    """An in-app message to one person (the GM's office about a leak, for instance)."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    created_at = models.DateTimeField(default=timezone.now)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=200, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -238,3 +238,52 @@ def check_in_printout(*, actor, printout_id: int, returned_copies: int) -> Print
     printout.returned_at, printout.checked_in_by, printout.returned_copies = timezone.now(), actor, int(returned_copies)
     printout.save(update_fields=["returned_at", "checked_in_by", "returned_copies"])
     return printout
+
+
+@transaction.atomic
+def report_leak(*, reporter, description: str, customers=(), suspected=None) -> "LeakIncident":
+    """Anyone may report; every general manager is notified in the app at once, and by email after commit."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.mail import send_mail
+    from django.urls import reverse
+
+    from .models import LeakIncident, Notification
+
+    if not (description or "").strip():
+        raise DataRequestError(_("Describe what happened."))
+    incident = LeakIncident.objects.create(reported_by=reporter, description=description.strip(), suspected=suspected)
+    if customers:
+        incident.customers.set(customers)
+    managers = list(get_user_model().objects.filter(groups__name=r.GENERAL_MANAGER, is_active=True))
+    subject = _("Suspected leak reported (no. %(pk)d)") % {"pk": incident.pk}
+    url = reverse("confidentiality:leak_detail", args=[incident.pk])
+    Notification.objects.bulk_create(Notification(recipient=m, subject=subject, url=url) for m in managers)
+    emails = [m.email for m in managers if m.email]
+    if emails:
+        transaction.on_commit(
+            lambda: send_mail(subject, url, settings.DEFAULT_FROM_EMAIL, emails, fail_silently=True)
+        )
+    return incident
+
+
+@transaction.atomic
+def decide_leak(*, actor, incident_id: int, remediation: str, penalty: str, deduction: int | None = None):
+    from .models import LeakIncident
+
+    if not r.has_role(actor, r.GENERAL_MANAGER):
+        raise DataRequestError(_("Only the general manager's office decides on leaks."))
+    incident = LeakIncident.objects.select_for_update().get(pk=incident_id)
+    if incident.status == LeakIncident.Status.CLOSED:
+        raise DataRequestError(_("This incident is already closed."))
+    if not (remediation or "").strip():
+        raise DataRequestError(_("Record the remediation steps."))
+    if penalty == LeakIncident.Penalty.WARNING and not (deduction and 100 <= int(deduction) <= 500):
+        raise DataRequestError(_("A warning comes with a deduction of 100 to 500 CNY."))
+    if penalty not in LeakIncident.Penalty.values:
+        raise DataRequestError(_("Choose the penalty decision."))
+    incident.remediation, incident.penalty = remediation.strip(), penalty
+    incident.deduction = int(deduction) if penalty == LeakIncident.Penalty.WARNING else None
+    incident.status, incident.decided_by, incident.decided_at = LeakIncident.Status.CLOSED, actor, timezone.now()
+    incident.save()
+    return incident

@@ -13,4 +13,6 @@ urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("printouts/<int:pk>/check-in/", views.printout_check_in, name="printout_check_in"),
     path("audit/", views.audit_log, name="audit"),
+    path("leaks/", views.leaks, name="leaks"),
+    path("leaks/<int:pk>/", views.leak_detail, name="leak_detail"),
 ]

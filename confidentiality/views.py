@@ -220,3 +220,52 @@ def audit_log(request):
     return render(request, "confidentiality/audit_log.html", {
         "entries": entries[:200], "actions": AuditEntry.Action.choices, "params": request.GET,
     })
+
+
+@login_required
+def leaks(request):
+    """Anyone reports a suspected leak here; the GM's office sees every report, others their own."""
+    from crm import roles as r
+
+    from .models import LeakIncident
+
+    if request.method == "POST":
+        codes = [c for c in request.POST.get("customer_codes", "").replace(",", " ").split() if c]
+        customers = policy.visible_customers(request.user).filter(customer_code__in=[c.upper() for c in codes])
+        try:
+            incident = services.report_leak(reporter=request.user, description=request.POST.get("description", ""),
+                                            customers=list(customers))
+        except services.DataRequestError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Report no. %(pk)d sent to the general manager's office.") % {"pk": incident.pk})
+            return redirect("confidentiality:leaks")
+    incidents = LeakIncident.objects.select_related("reported_by")
+    if not r.has_role(request.user, r.GENERAL_MANAGER):
+        incidents = incidents.filter(reported_by=request.user)
+    return render(request, "confidentiality/leaks.html", {"incidents": incidents[:200]})
+
+
+@login_required
+def leak_detail(request, pk):
+    from crm import roles as r
+
+    from .models import LeakIncident
+
+    incident = get_object_or_404(LeakIncident.objects.select_related("reported_by", "decided_by"), pk=pk)
+    is_gm = r.has_role(request.user, r.GENERAL_MANAGER)
+    if not is_gm and incident.reported_by_id != request.user.pk:
+        raise Http404
+    if request.method == "POST" and is_gm:
+        try:
+            services.decide_leak(actor=request.user, incident_id=incident.pk, remediation=request.POST.get("remediation", ""),
+                                 penalty=request.POST.get("penalty", ""), deduction=request.POST.get("deduction") or None)
+        except (services.DataRequestError, ValueError) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Decision recorded."))
+            return redirect("confidentiality:leak_detail", pk=pk)
+    return render(request, "confidentiality/leak_detail.html", {
+        "incident": incident, "is_gm": is_gm, "penalties": LeakIncident.Penalty.choices,
+        "customers": policy.visible_customers(request.user).filter(pk__in=incident.customers.values("pk")),
+    })

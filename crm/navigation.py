@@ -58,7 +58,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         None,
         _roles(r.SALES_SUPERVISOR, r.SALES_MANAGER, r.CS_MANAGER, r.MARKETING_HEAD, r.GENERAL_MANAGER),
     ),
-    NavItem("leaks", _("Leak incidents"), None, _roles(r.GENERAL_MANAGER)),
+    NavItem("leaks", _("Leak incidents"), "confidentiality:leaks"),
     NavItem("import", _("Excel import"), None, _roles(r.ADMIN)),
     NavItem("admin", _("Users, roles and units"), "admin:index", _roles(r.ADMIN)),
 )

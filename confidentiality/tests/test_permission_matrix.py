@@ -77,6 +77,8 @@ MATRIX = {
     "confidentiality:queue": ("get", EVERYONE),
     "confidentiality:printout_check_in": ("post_redirect", None),
     "confidentiality:audit": ("get", role_page(r.MARKETING_HEAD, r.CS_MANAGER, r.SALES_MANAGER, r.GENERAL_MANAGER)),
+    "confidentiality:leaks": ("get", EVERYONE),
+    "confidentiality:leak_detail": ("leak", None),
     "admin": ("admin", role_page(r.ADMIN)),
 }
 

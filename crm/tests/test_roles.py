@@ -36,7 +36,7 @@ def nav_keys(user):
         (r.FINANCE, {"payments", "orders", "dealers"}, {"customers", "admin"}),
         (r.ARCHIVIST, {"archive"}, {"customers", "orders", "admin"}),
         (r.MARKETING_HEAD, {"data_request_queue", "customers"}, {"import", "payments"}),
-        (r.GENERAL_MANAGER, {"leaks", "reports", "orders"}, {"customers", "admin"}),
+        (r.GENERAL_MANAGER, {"leaks", "reports", "orders", "audit"}, {"customers", "admin"}),
         (r.ADMIN, {"admin", "import"}, {"customers", "orders", "payments"}),
     ],
 )
