@@ -227,3 +227,40 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class ArchiveLoan(models.Model):
+    """客户档案借阅: paper files. Originals are read on site and back the same day; copies are lent
+    for at most 3 days; making a copy needs the department manager's approval."""
+
+    class Kind(models.TextChoices):
+        READ = "read", _("Read the original on site")
+        LOAN = "loan", _("Borrow a copy (at most 3 days)")
+        COPY = "copy", _("Make a copy")
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        APPROVED = "approved", _("Approved")
+        OUT = "out", _("Out")
+        RETURNED = "returned", _("Returned")
+        REJECTED = "rejected", _("Rejected")
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="+", verbose_name=_("customer"))
+    borrower = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("borrower"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    purpose = models.TextField(_("purpose"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    requested_at = models.DateTimeField(default=timezone.now)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    lent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    lent_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(_("due back"), null=True, blank=True, db_index=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    complete = models.BooleanField(_("returned complete"), null=True)
+    return_note = models.TextField(_("return note"), blank=True)
+
+    class Meta:
+        verbose_name = _("archive loan")
+        verbose_name_plural = _("archive loans")
+        ordering = ["-requested_at"]

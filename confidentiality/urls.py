@@ -14,5 +14,8 @@ urlpatterns = [
     path("printouts/<int:pk>/check-in/", views.printout_check_in, name="printout_check_in"),
     path("audit/", views.audit_log, name="audit"),
     path("leaks/", views.leaks, name="leaks"),
+    path("archive/", views.archive, name="archive"),
+    path("archive/report/", views.archive_report, name="archive_report"),
+    path("archive/<int:pk>/<slug:action>/", views.archive_action, name="archive_action"),
     path("leaks/<int:pk>/", views.leak_detail, name="leak_detail"),
 ]

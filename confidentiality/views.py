@@ -16,7 +16,7 @@ from customers.models import Customer
 from . import audit, policy, selectors, services
 from .exports import watermarked_workbook
 from .forms import DataRequestForm
-from .models import AuditEntry, DataRequest, Printout
+from .models import ArchiveLoan, AuditEntry, DataRequest, Printout
 
 BASE_COLUMNS = ("customer_code", "name", "tier", "contact_name", "address")
 
@@ -269,3 +269,88 @@ def leak_detail(request, pk):
         "incident": incident, "is_gm": is_gm, "penalties": LeakIncident.Penalty.choices,
         "customers": policy.visible_customers(request.user).filter(pk__in=incident.customers.values("pk")),
     })
+
+
+@login_required
+def archive(request):
+    from crm import roles as r
+
+    from . import archive as lending
+
+    if request.method == "POST":
+        customer = policy.visible_customers(request.user).filter(
+            customer_code=request.POST.get("customer_code", "").strip().upper()
+        ).first()
+        if customer is None:
+            messages.error(request, _("No customer you may see has this code."))
+        else:
+            try:
+                lending.request_loan(borrower=request.user, customer=customer, kind=request.POST.get("kind", ""),
+                                     purpose=request.POST.get("purpose", ""))
+                messages.success(request, _("Request registered."))
+                return redirect("confidentiality:archive")
+            except lending.ArchiveError as exc:
+                messages.error(request, str(exc))
+    is_archivist = r.has_role(request.user, r.ARCHIVIST)
+    to_handle = ArchiveLoan.objects.none()
+    if is_archivist:
+        to_handle = ArchiveLoan.objects.exclude(status__in=[ArchiveLoan.Status.RETURNED, ArchiveLoan.Status.REJECTED])
+    elif r.has_role(request.user, r.SALES_MANAGER):
+        to_handle = ArchiveLoan.objects.filter(kind=ArchiveLoan.Kind.COPY, status=ArchiveLoan.Status.REQUESTED)
+    return render(request, "confidentiality/archive.html", {
+        "kinds": ArchiveLoan.Kind.choices,
+        "mine": ArchiveLoan.objects.filter(borrower=request.user).select_related("customer")[:100],
+        "to_handle": to_handle.select_related("customer", "borrower").order_by("due_at", "requested_at")[:200],
+        "is_archivist": is_archivist,
+        "now": timezone.now(),
+    })
+
+
+@login_required
+@require_POST
+def archive_action(request, pk, action):
+    from . import archive as lending
+
+    steps = {
+        "approve": lambda: lending.approve_loan(actor=request.user, loan_id=pk),
+        "reject": lambda: lending.reject_loan(actor=request.user, loan_id=pk, reason=request.POST.get("reason", "")),
+        "lend": lambda: lending.lend_out(actor=request.user, loan_id=pk),
+        "return": lambda: lending.receive_back(actor=request.user, loan_id=pk, complete=request.POST.get("complete") == "1",
+                                               note=request.POST.get("note", "")),
+    }
+    if action not in steps:
+        raise Http404
+    get_object_or_404(ArchiveLoan, pk=pk)
+    try:
+        steps[action]()
+        messages.success(request, _("Done."))
+    except lending.ArchiveError as exc:
+        messages.error(request, str(exc))
+    return redirect("confidentiality:archive")
+
+
+@login_required
+def archive_report(request):
+    from crm import roles as r
+
+    from . import archive as lending
+
+    if not r.has_role(request.user, r.GENERAL_MANAGER, r.ARCHIVIST):
+        raise PermissionDenied
+    report = lending.outstanding_report()
+    if request.GET.get("format") == "xlsx":
+        rows = [
+            [loan.customer.customer_code, loan.customer.name, display_name(loan.borrower), loan.get_kind_display(),
+             timezone.localtime(loan.due_at).strftime("%Y-%m-%d %H:%M") if loan.due_at else "",
+             _("overdue") if loan in report["overdue"] else ""]
+            for loan in report["out"]
+        ]
+        content = watermarked_workbook(
+            title="archive", watermark=_("%(who)s · %(when)s · files out") % {
+                "who": display_name(request.user), "when": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
+            headers=[_("Customer code"), _("Name"), _("Borrower"), _("Kind"), _("Due back"), _("Overdue")], rows=rows,
+        )
+        response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = 'attachment; filename="archive-outstanding.xlsx"'
+        return response
+    return render(request, "confidentiality/archive_report.html", report)

@@ -48,7 +48,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "confidentiality:audit",
         _roles(r.MARKETING_HEAD, r.CS_MANAGER, r.SALES_MANAGER, r.GENERAL_MANAGER),
     ),
-    NavItem("archive", _("Archive lending"), None, _roles(r.ARCHIVIST, r.GENERAL_MANAGER, r.SALES_MANAGER)),
+    NavItem("archive", _("Archive lending"), "confidentiality:archive", _roles(*CUSTOMER_READERS, r.ARCHIVIST, r.GENERAL_MANAGER)),
     NavItem("dealers", _("Dealers"), None, _roles(r.SALES_MANAGER, r.MARKETING_HEAD, r.FINANCE)),
     NavItem("orders", _("Orders"), None, _roles(*SALES, r.FINANCE, r.GENERAL_MANAGER)),
     NavItem("payments", _("Payments and credit"), None, _roles(r.FINANCE)),

@@ -79,6 +79,9 @@ MATRIX = {
     "confidentiality:audit": ("get", role_page(r.MARKETING_HEAD, r.CS_MANAGER, r.SALES_MANAGER, r.GENERAL_MANAGER)),
     "confidentiality:leaks": ("get", EVERYONE),
     "confidentiality:leak_detail": ("leak", None),
+    "confidentiality:archive": ("get", EVERYONE),
+    "confidentiality:archive_report": ("get", role_page(r.GENERAL_MANAGER, r.ARCHIVIST)),
+    "confidentiality:archive_action": ("post_redirect", None),
     "admin": ("admin", role_page(r.ADMIN)),
 }
 

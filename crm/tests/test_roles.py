@@ -31,10 +31,11 @@ def nav_keys(user):
 @pytest.mark.parametrize(
     "role, present, absent",
     [
-        (r.SALES_REP, {"home", "customers", "visits", "orders"}, {"admin", "import", "archive", "registrations"}),
+        (r.SALES_REP, {"home", "customers", "visits", "orders", "archive"}, {"admin", "import", "registrations", "audit"}),
         (r.SALES_MANAGER, {"customers", "registrations", "reports"}, {"admin", "payments"}),
         (r.FINANCE, {"payments", "orders", "dealers"}, {"customers", "admin"}),
         (r.ARCHIVIST, {"archive"}, {"customers", "orders", "admin"}),
+        (r.FINANCE, {"payments"}, {"archive"}),
         (r.MARKETING_HEAD, {"data_request_queue", "customers"}, {"import", "payments"}),
         (r.GENERAL_MANAGER, {"leaks", "reports", "orders", "audit"}, {"customers", "admin"}),
         (r.ADMIN, {"admin", "import"}, {"customers", "orders", "payments"}),
