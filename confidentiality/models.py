@@ -264,3 +264,26 @@ class ArchiveLoan(models.Model):
         verbose_name = _("archive loan")
         verbose_name_plural = _("archive loans")
         ordering = ["-requested_at"]
+
+
+class Destruction(models.Model):
+    """A destruction of data past its retention period: proposed, approved by someone else, executed.
+    What was destroyed is described here (never the values themselves)."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        DONE = "done", _("Destroyed")
+
+    rule = models.CharField(_("rule"), max_length=40)
+    what = models.TextField(_("what"))
+    customer_ids = models.JSONField(default=list)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    executed_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+
+    class Meta:
+        verbose_name = _("destruction record")
+        verbose_name_plural = _("destruction records")
+        ordering = ["-proposed_at"]
