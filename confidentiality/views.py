@@ -110,7 +110,8 @@ def _granted_rows(user, grant):
         policy.visible_customers(user).filter(pk__in=grant.permissions.values("content_object_id")).order_by("customer_code")
     )
     access = policy.field_access(user, customers)
-    columns = [*BASE_COLUMNS, *[c for c in policy.SENSITIVE_FIELDS if c in grant.fields and c != "photo_licence"]]
+    # Sensitive columns are always there, masked unless the grant covers them.
+    columns = [*BASE_COLUMNS, *[c for c in policy.SENSITIVE_FIELDS if c != "photo_licence"]]
     rows = []
     for customer in customers:
         row = []

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from confidentiality import audit
 from crm.actor import acting_as
 from crm.models import OrgUnit, StaffProfile, display_name
 
@@ -146,6 +147,8 @@ def approve_registration(*, actor, customer_id: int, comment: str = "") -> Custo
             ]
         )
         _event(customer, CustomerEvent.Kind.APPROVED, actor, comment, customer_code=customer.customer_code)
+    audit.record("approve", actor=actor, customers=[customer], subject=customer.customer_code, reason=comment,
+                 detail={"what": "registration"})
     return customer
 
 
@@ -161,6 +164,8 @@ def reject_registration(*, actor, customer_id: int, reason: str) -> Customer:
         _move(customer, R.REJECTED)
         customer.save(update_fields=["registration_status"])
         _event(customer, CustomerEvent.Kind.REJECTED, actor, reason.strip())
+    audit.record("reject", actor=actor, customers=[customer], subject=customer.name, reason=reason.strip(),
+                 detail={"what": "registration"})
     return customer
 
 

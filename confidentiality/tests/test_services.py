@@ -29,7 +29,7 @@ def org(make_user):
         "cs_bj": make_user(r.CS_SPECIALIST, units=[bj]),
         "cs_sh": make_user(r.CS_SPECIALIST, units=[sh]),
         "bj_customers": [
-            CustomerFactory(unit=bj, created_by=bj_rep, name=name, mobile=f"1391111000{i}")
+            CustomerFactory(unit=bj, created_by=bj_rep, name=name, mobile=f"1391111000{i}", id_number="11010519491231002X")
             for i, name in enumerate(["=HYPERLINK(\"http://x\",\"y\")", "北京客户", "+cmd"])
         ],
         "sh_customer": CustomerFactory(unit=sh, created_by=make_user(r.SALES_REP, units=[sh])),
@@ -124,6 +124,7 @@ def test_export_is_watermarked_formula_safe_and_audited(client, org):
     assert "'=HYPERLINK(\"http://x\",\"y\")" in values and "'+cmd" in values
     assert not any(isinstance(v, str) and v.startswith(("=", "+", "-", "@")) for v in values)
     assert "13911110001" in values  # the granted field, unmasked
+    assert "110***********002X" in values and "11010519491231002X" not in values  # not granted: masked
     assert AuditEntry.objects.filter(action="export", actor=org["planner"]).count() == 1
 
 

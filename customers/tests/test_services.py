@@ -42,6 +42,9 @@ def test_full_registration_assigns_a_code_and_records_every_step(people, unit):
     assert kinds == [
         ("created", people["rep"].username), ("submitted", people["rep"].username), ("approved", people["manager"].username)
     ]
+    from confidentiality.models import AuditEntry
+
+    assert AuditEntry.objects.get(action="approve").customer_ids == [approved.pk]
 
 
 def test_codes_are_sequential_per_unit_and_never_reused(people, unit):
