@@ -2,6 +2,8 @@
 planner prints a watermarked sheet; the CS specialist checks the printout back in."""
 import pytest
 
+from crm.tests.browser import sign_out, signed_in
+
 from confidentiality.models import DataRequest, Printout
 from crm import roles as r
 from crm.tests.factories import OrgUnitFactory, UserFactory
@@ -10,22 +12,8 @@ from customers.tests.factories import CustomerFactory
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page, user, password):
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(user.username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_test_id("home-roles").wait_for()
-
-
-def sign_out(page):
-    page.get_by_test_id("user-menu").click()
-    page.get_by_test_id("logout").click()
-    page.get_by_role("button", name="登录").wait_for()
-
-
 def act_in_queue(page, user, password, number, button):
-    sign_in(page, user, password)
+    signed_in(page, user, password)
     page.get_by_test_id("queue-card").click()
     page.get_by_role("link", name=number).click()
     page.get_by_role("button", name=button).click()
@@ -48,7 +36,7 @@ def test_cross_unit_print_request_end_to_end(browser_page, password):
         CustomerFactory(unit=bj, created_by=bj_rep, name="北京客户乙", mobile="13900002222", customer_code="BJ-000002"),
     ]
 
-    sign_in(page, planner, password)
+    signed_in(page, planner, password)
     page.locator("[data-nav=data_requests] a").click()
     page.get_by_role("link", name="新建信息使用申请").click()
     page.get_by_label("用途").fill("北京区域联合推广活动邀请")
@@ -69,7 +57,7 @@ def test_cross_unit_print_request_end_to_end(browser_page, password):
     act_in_queue(page, cs_bj, password, request.number, "办理：授予权限")
     assert DataRequest.objects.get().status == "fulfilled"
 
-    sign_in(page, planner, password)
+    signed_in(page, planner, password)
     page.locator("[data-nav=data_requests] a").click()
     page.get_by_role("link", name=request.number).click()
     page.get_by_role("link", name="打印", exact=True).click()
@@ -82,7 +70,7 @@ def test_cross_unit_print_request_end_to_end(browser_page, password):
     assert "北京客户甲" in sheet.inner_text() and "13900001111" in sheet.inner_text()
     sign_out(page)
 
-    sign_in(page, cs_bj, password)
+    signed_in(page, cs_bj, password)
     page.get_by_test_id("queue-card").click()
     page.get_by_test_id("printouts").get_by_role("button", name="登记归还").click()
     page.get_by_text("打印件已登记归还").wait_for()

@@ -1,18 +1,13 @@
 """Main flows in a real browser: every role signs in (in Chinese), sees its navigation, signs out."""
 import pytest
 
+from crm.tests.browser import sign_in
+
 from crm import roles as r
 from crm.navigation import navigation_for
 from crm.tests.factories import OrgUnitFactory, UserFactory
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, username, password):
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
 
 
 @pytest.mark.parametrize("role", list(r.ROLES))
@@ -21,7 +16,7 @@ def test_each_role_signs_in_sees_its_navigation_and_signs_out(browser_page, live
     unit = OrgUnitFactory(code="SH01", name="上海分公司")
     user = UserFactory(username=f"demo_{role}", roles=[role], units=[unit], is_staff=role == r.ADMIN)
 
-    sign_in(page, user.username, password)
+    sign_in(page, user, password)
 
     page.get_by_test_id("home-roles").wait_for()
     assert page.locator("html").get_attribute("lang") == "zh-hans"
@@ -48,14 +43,14 @@ def test_five_wrong_passwords_lock_the_account_with_a_clear_message(browser_page
     sign_in(page, user.username, "wrong-5-pass")
     message = page.get_by_test_id("lockout-message").inner_text()
     assert "5 次登录失败" in message and "账户已被锁定" in message
-    sign_in(page, user.username, password)
+    sign_in(page, user, password)
     assert page.get_by_test_id("lockout-message").is_visible()
 
 
 def test_switching_to_english_translates_the_navigation(browser_page, password):
     page = browser_page
     user = UserFactory(username="bilingual", roles=[r.SALES_REP])
-    sign_in(page, user.username, password)
+    sign_in(page, user, password)
     assert page.locator("[data-nav=customers]").inner_text().startswith("客户")
     page.get_by_role("button", name="English").click()
     page.locator("html[lang=en]").wait_for()

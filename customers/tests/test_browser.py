@@ -1,26 +1,14 @@
 """Acceptance flow: a rep registers, a manager approves, the rep finds the customer by ID digits."""
 import pytest
 
+from crm.tests.browser import sign_out, signed_in
+
 from crm import roles as r
 from crm.tests.factories import OrgUnitFactory, UserFactory
 from customers.models import Customer
 from customers.tests.factories import VALID_ID
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, user, password):
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(user.username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_test_id("home-roles").wait_for()
-
-
-def sign_out(page):
-    page.get_by_test_id("user-menu").click()
-    page.get_by_test_id("logout").click()
-    page.get_by_role("button", name="登录").wait_for()
 
 
 def open_tab(page, group):
@@ -33,7 +21,7 @@ def test_rep_registers_manager_approves_rep_finds_by_id_digits(browser_page, pas
     rep = UserFactory(username="rep1", roles=[r.SALES_REP], units=[unit])
     manager = UserFactory(username="mgr1", roles=[r.SALES_MANAGER], units=[unit])
 
-    sign_in(page, rep, password)
+    signed_in(page, rep, password)
     page.locator("[data-nav=customers] a").click()
     page.get_by_role("link", name="登记新客户").click()
     page.locator("#id_name").fill("韩梅梅")
@@ -78,7 +66,7 @@ def test_rep_registers_manager_approves_rep_finds_by_id_digits(browser_page, pas
     customer = Customer.objects.get(name="韩梅梅")
     sign_out(page)
 
-    sign_in(page, manager, password)
+    signed_in(page, manager, password)
     page.locator("[data-nav=registrations] a").click()
     page.get_by_role("link", name="韩梅梅").click()
     page.get_by_role("button", name="批准").click()
@@ -86,7 +74,7 @@ def test_rep_registers_manager_approves_rep_finds_by_id_digits(browser_page, pas
     assert code == "SH01-000001"
     sign_out(page)
 
-    sign_in(page, rep, password)
+    signed_in(page, rep, password)
     page.locator("[data-nav=customers] a").click()
     page.get_by_placeholder("名称、手机号、客户代码或身份证后 4 位").fill(VALID_ID[-4:])
     page.get_by_role("button", name="搜索").click()

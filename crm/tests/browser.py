@@ -1,0 +1,19 @@
+"""Steps every browser test takes, in the UI's default language (Chinese)."""
+
+
+def sign_in(page, user, password):
+    page.goto("/accounts/login/")
+    page.get_by_label("用户名").fill(getattr(user, "username", user))
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+
+
+def signed_in(page, user, password):
+    sign_in(page, user, password)
+    page.get_by_test_id("home-roles").wait_for()
+
+
+def sign_out(page):
+    page.get_by_test_id("user-menu").click()
+    page.get_by_test_id("logout").click()
+    page.get_by_role("button", name="登录").wait_for()
