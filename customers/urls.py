@@ -13,5 +13,6 @@ urlpatterns = [
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
     path("<int:pk>/unmask/", views.unmask_field, name="unmask"),
+    path("<int:pk>/files/<slug:field>/", views.customer_file, name="file"),
     path("<int:pk>/<slug:action>/", views.customer_action, name="action"),
 ]

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.utils.html import escape
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from confidentiality import audit, policy
 from crm.models import OrgUnit
 
 from . import permissions, selectors, services
+from .catalogue import CATALOGUE
 from .forms import CustomerForm, HandoverForm, ReasonForm, StatusForm, TierForm, VerificationForm
 from .models import Customer, SavedFilter
 from .regions import region_label, search_regions
@@ -201,6 +202,21 @@ def unmask_field(request, pk):
     audit.record("unmask", actor=request.user, customers=[customer], request=request, reason=reason, detail={"field": code})
     value = getattr(customer, code)
     return HttpResponse(escape(getattr(value, "name", value) or ""))
+
+
+@login_required
+def customer_file(request, pk, field):
+    """Uploaded images and scans go out only through the policy, never from a public media URL."""
+    customer = _visible_or_404(request.user, pk)
+    spec = CATALOGUE.by_code.get(field)
+    if spec is None or spec.type != "photo" or not policy.can_see_field(request.user, customer, field):
+        raise Http404
+    file = getattr(customer, field)
+    if not file:
+        raise Http404
+    if field in policy.SENSITIVE_FIELDS or customer.confidentiality_level != policy.INTERNAL:
+        audit.record("read", actor=request.user, customers=[customer], request=request, subject=field)
+    return FileResponse(file.open("rb"), filename=file.name.rsplit("/", 1)[-1])
 
 
 ACTIONS = {

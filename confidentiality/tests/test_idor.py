@@ -25,11 +25,11 @@ def setting(make_user, client):
 
 def test_every_customer_url_is_404_for_an_invisible_customer(client, setting):
     rep, hidden = setting
-    names = [name for name, (how, _) in MATRIX.items() if how in ("customer", "customer_post")]
-    assert len(names) >= 4
+    names = [name for name, (how, _) in MATRIX.items() if how in ("customer", "customer_post", "customer_file")]
+    assert len(names) >= 5
     for name in names:
         for pk in (hidden.pk, hidden.pk + 1000):  # someone else's, and one that does not exist: the same answer
-            args = [pk, "approve"] if name == "customers:action" else [pk]
+            args = {"customers:action": [pk, "approve"], "customers:file": [pk, "photo_storefront"]}.get(name, [pk])
             response = client.get(reverse(name, args=args)) if "post" not in MATRIX[name][0] else client.post(
                 reverse(name, args=args), {"field": "mobile", "reason": "x"})
             assert response.status_code == 404, (name, pk, response.status_code)

@@ -67,6 +67,7 @@ MATRIX = {
     "customers:detail": ("customer", customer_page(lambda role, kind: True)),
     "customers:edit": ("customer", customer_page(edits)),
     "customers:unmask": ("customer_post", None),
+    "customers:file": ("customer_file", None),
     "customers:action": ("customer_post", None),
     "confidentiality:requests": ("get", EVERYONE),
     "confidentiality:request_new": ("get", EVERYONE),

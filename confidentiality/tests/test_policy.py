@@ -144,3 +144,23 @@ def test_reading_a_confidential_record_is_audited(client, world, make_user):
     client.get(reverse("customers:detail", args=[world["elsewhere"].pk]))
     client.get(reverse("customers:detail", args=[world["plain"].pk]))
     assert list(AuditEntry.objects.filter(action="read").values_list("customer_ids", flat=True)) == [[world["elsewhere"].pk]]
+
+
+def test_uploaded_files_go_out_only_through_the_policy(client, world, make_user, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    settings.MEDIA_ROOT = tmp_path
+    customer = world["plain"]
+    customer.photo_licence.save("id.png", ContentFile(b"\x89PNG fake"), save=False)
+    customer.photo_storefront.save("shop.png", ContentFile(b"\x89PNG shop"), save=False)
+    customer.save()
+    url = lambda field: reverse("customers:file", args=[customer.pk, field])  # noqa: E731
+    client.force_login(world["owner"])
+    assert b"".join(client.get(url("photo_licence")).streaming_content) == b"\x89PNG fake"
+    client.force_login(make_user(r.CS_SPECIALIST, units=[world["unit"]]))
+    assert client.get(url("photo_licence")).status_code == 404  # sensitive, not granted
+    assert client.get(url("photo_storefront")).status_code == 200
+    assert client.get(url("name")).status_code == 404
+    client.force_login(make_user(r.SALES_REP, units=[world["other"]]))
+    assert client.get(url("photo_storefront")).status_code == 404  # invisible customer
+    assert client.get(f"/media/{customer.photo_storefront.name}").status_code == 404
