@@ -4,7 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, User
 from django.utils.translation import gettext_lazy as _
 
-from .models import OrgUnit, StaffProfile
+from .models import CalendarDay, OrgUnit, StaffProfile
 from .roles import role_label
 
 admin.site.site_header = _("Customer Management administration")
@@ -63,3 +63,10 @@ class RoleGroupAdmin(BaseGroupAdmin):
     @admin.display(description=_("role"))
     def label(self, obj):
         return role_label(obj.name)
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ("date", "is_workday", "name")
+    list_filter = ("is_workday",)
+    date_hierarchy = "date"

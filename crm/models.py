@@ -120,3 +120,20 @@ def display_name(user) -> str:
     if HAN.search(first + last):
         return f"{last}{first}"
     return user.get_full_name() or user.get_username()
+
+
+class CalendarDay(models.Model):
+    """A day that breaks the weekend rule: a weekday holiday or a weekend working day (调休).
+    Seeded from chinesecalendar; admins add the State Council's next announcement here."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("working day"))
+    name = models.CharField(_("name"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("holidays and adjusted working days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
