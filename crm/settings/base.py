@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "dealers",
     "orders",
     "confidentiality",
+    "service",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,106 @@
+"""Customer service (DOMAIN §3): visits and the revisit policy, complaints with their deadlines."""
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class RevisitRule(models.Model):
+    """Who must revisit customers of a tier, and how often (in months; periods follow the calendar,
+    so 3 means once per quarter). Admins edit these rows; tier blank means every customer."""
+
+    class Who(models.TextChoices):
+        OWNER = "owner", _("Account manager")
+        SALES_MANAGER = "sales_manager", _("Sales manager")
+        MARKETING_HEAD = "marketing_head", _("Marketing head")
+
+    tier = models.CharField(_("tier"), max_length=1, blank=True, help_text=_("Blank: every customer"))
+    who = models.CharField(_("who"), max_length=20, choices=Who.choices)
+    every_months = models.PositiveSmallIntegerField(_("every (months)"), default=3)
+
+    class Meta:
+        verbose_name = _("revisit rule")
+        verbose_name_plural = _("revisit policy")
+        constraints = [models.UniqueConstraint(fields=["tier", "who"], name="revisitrule_tier_who")]
+
+    def __str__(self) -> str:
+        return f"{self.tier or '*'} · {self.get_who_display()} · {self.every_months}"
+
+
+class Visit(models.Model):
+    """拜访/回访记录."""
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        VISIT = "visit", _("Visit")
+        WECHAT = "wechat", _("WeChat")
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("SMS")
+        EVENT = "event", _("Event")
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="visits")
+    visited_on = models.DateField(_("date"), default=timezone.localdate, db_index=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    participants = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="visits", verbose_name=_("participants"))
+    content = models.TextField(_("content"))
+    feedback = models.TextField(_("customer feedback"), blank=True)
+    next_plan = models.TextField(_("next plan"), blank=True)
+    next_on = models.DateField(_("next date"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-visited_on", "-id"]
+        indexes = [models.Index(fields=["customer", "-visited_on"], name="visit_customer_date")]
+
+
+class ComplaintSequence(models.Model):
+    """The last serial of a month; locked while a number is taken, so numbers never repeat or skip."""
+
+    month = models.CharField(max_length=6, unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class Complaint(models.Model):
+    """客诉: numbered KS-YYYYMM-NNNN; first response within 24 hours, a solution within 2 working days."""
+
+    class Category(models.TextChoices):
+        QUALITY = "quality", _("Product quality")
+        SERVICE = "service", _("Service")
+        LOGISTICS = "logistics", _("Logistics")
+        PRICE = "price", _("Price")
+        AFTER_SALES = "after_sales", _("After-sales")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        RESPONDED = "responded", _("Responded")
+        RESOLVED = "resolved", _("Resolved")
+        CONFIRMED = "confirmed", _("Confirmed by the customer")
+
+    number = models.CharField(_("number"), max_length=16, unique=True)
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="complaints")
+    category = models.CharField(_("category"), max_length=12, choices=Category.choices)
+    description = models.TextField(_("description"))
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    order_number = models.CharField(_("order number"), max_length=40, blank=True)
+    product = models.CharField(_("product"), max_length=100, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"), null=True, blank=True)
+    delivered_on = models.DateField(_("delivery date"), null=True, blank=True)
+    defect_count = models.PositiveIntegerField(_("defective items"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    response_due = models.DateTimeField(_("first response due"))
+    solution_due = models.DateField(_("solution due"))
+    responded_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        ordering = ["-received_at"]
