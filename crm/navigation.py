@@ -29,12 +29,12 @@ CUSTOMER_READERS = SALES + (r.CS_SPECIALIST, r.CS_MANAGER, r.MARKETING_HEAD, r.P
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("home", _("Dashboard"), "home"),
-    NavItem("inbox", _("To-do"), None),
+    NavItem("inbox", _("To-do"), "service:inbox"),
     NavItem("customers", _("Customers"), "customers:list", _roles(*CUSTOMER_READERS)),
     NavItem("registrations", _("Registration approvals"), "customers:approvals", _roles(r.SALES_SUPERVISOR, r.SALES_MANAGER)),
     NavItem("handover", _("Customer handover"), "customers:handover", _roles(r.SALES_MANAGER)),
-    NavItem("visits", _("Visits"), None, _roles(*SALES, r.MARKETING_HEAD)),
-    NavItem("complaints", _("Complaints"), None, _roles(*SALES, r.CS_SPECIALIST, r.CS_MANAGER)),
+    NavItem("visits", _("Visits"), "service:weekly", _roles(*SALES, r.MARKETING_HEAD)),
+    NavItem("complaints", _("Complaints"), "service:complaints", _roles(*SALES, r.CS_SPECIALIST, r.CS_MANAGER)),
     NavItem("data_requests", _("Data requests"), "confidentiality:requests"),
     NavItem(
         "data_request_queue",

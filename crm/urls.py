@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("customers/", include("customers.urls")),
     path("confidentiality/", include("confidentiality.urls")),
+    path("service/", include("service.urls")),
     path("admin/", admin.site.urls),
 ]
 # Uploaded files are never served from MEDIA_URL: they go out through customers:file, which asks the policy.

@@ -3,6 +3,7 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from confidentiality.policy import (  # the one place that decides visibility
     SEES_ALL_BUT_SECRET,
@@ -146,6 +147,13 @@ def timeline(customer: Customer, limit: int = 50) -> list[TimelineEntry]:
             e.comment,
         )
         for e in customer.events.select_related("actor")[:limit]
+    ]
+    from service.models import Visit
+
+    entries += [
+        TimelineEntry(v.created_at, gettext("Visit (%(channel)s)") % {"channel": v.get_channel_display()}, v.content[:80],
+                      v.created_by)
+        for v in Visit.objects.filter(customer=customer).select_related("created_by")[:limit]
     ]
     label = str(Customer._meta.get_field("name").verbose_name)
     entries += [

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from confidentiality import audit, policy
 from crm.models import OrgUnit
+from service.services import revisit_status
 
 from . import permissions, selectors, services
 from .catalogue import CATALOGUE
@@ -147,6 +148,7 @@ def customer_detail(request, pk):
         "may_unmask": policy.may_unmask(request.user, customer),
         "timeline": selectors.timeline(customer),
         "suggested_tier": services.suggest_tier(customer),
+        "revisits": revisit_status(customer) if customer.registration_status == Customer.Registration.APPROVED else [],
         "changes": selectors.change_history(customer),
         "co_owners": customer.co_owners.all(),
         "verifications": customer.verifications.select_related("verifier")[:10],

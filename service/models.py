@@ -40,7 +40,7 @@ class Visit(models.Model):
 
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="visits")
     visited_on = models.DateField(_("date"), default=timezone.localdate, db_index=True)
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    channel = models.CharField(_("how"), max_length=10, choices=Channel.choices)
     participants = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="visits", verbose_name=_("participants"))
     content = models.TextField(_("content"))
     feedback = models.TextField(_("customer feedback"), blank=True)

@@ -135,3 +135,71 @@ def register_complaint(*, actor, customer: Customer, category: str, description:
         solution_due=add_working_days(timezone.localtime(received_at).date(), SOLUTION_WORKING_DAYS),
         **{k: v for k, v in quality.items() if k in QUALITY_FIELDS},
     )
+
+
+@transaction.atomic
+def respond_to_complaint(*, actor, complaint_id: int, note: str = "") -> Complaint:
+    complaint = Complaint.objects.select_for_update().get(pk=complaint_id)
+    if complaint.status != Complaint.Status.OPEN:
+        raise ServiceError(_("This complaint was already answered."))
+    complaint.status, complaint.responded_at = Complaint.Status.RESPONDED, timezone.now()
+    complaint.handler = complaint.handler or actor
+    complaint.save(update_fields=["status", "responded_at", "handler"])
+    return complaint
+
+
+@transaction.atomic
+def resolve_complaint(*, actor, complaint_id: int, resolution: str) -> Complaint:
+    if not (resolution or "").strip():
+        raise ServiceError(_("Describe the solution."))
+    complaint = Complaint.objects.select_for_update().get(pk=complaint_id)
+    if complaint.status not in (Complaint.Status.OPEN, Complaint.Status.RESPONDED):
+        raise ServiceError(_("This complaint is already resolved."))
+    now = timezone.now()
+    complaint.responded_at = complaint.responded_at or now
+    complaint.status, complaint.resolved_at, complaint.resolution = Complaint.Status.RESOLVED, now, resolution.strip()
+    complaint.save(update_fields=["status", "responded_at", "resolved_at", "resolution"])
+    return complaint
+
+
+@transaction.atomic
+def confirm_complaint(*, actor, complaint_id: int) -> Complaint:
+    complaint = Complaint.objects.select_for_update().get(pk=complaint_id)
+    if complaint.status != Complaint.Status.RESOLVED:
+        raise ServiceError(_("Only a resolved complaint can be confirmed by the customer."))
+    complaint.status, complaint.confirmed_at = Complaint.Status.CONFIRMED, timezone.now()
+    complaint.save(update_fields=["status", "confirmed_at"])
+    return complaint
+
+
+def late_complaints(now: datetime | None = None):
+    """Open complaints past their first-response time, or unresolved past their solution day."""
+    from django.db.models import Q
+
+    now = now or timezone.now()
+    return Complaint.objects.filter(
+        Q(status=Complaint.Status.OPEN, response_due__lt=now)
+        | Q(status__in=[Complaint.Status.OPEN, Complaint.Status.RESPONDED], solution_due__lt=timezone.localtime(now).date())
+    )
+
+
+def escalate_late_complaints(now: datetime | None = None) -> int:
+    """Hourly: each late complaint is escalated once to every CS manager (idempotent)."""
+    from django.contrib.auth import get_user_model
+
+    from confidentiality.models import Notification
+
+    now = now or timezone.now()
+    managers = list(get_user_model().objects.filter(groups__name=r.CS_MANAGER, is_active=True))
+    escalated = 0
+    for complaint in late_complaints(now).filter(escalated_at__isnull=True).select_related("customer"):
+        with transaction.atomic():
+            if not Complaint.objects.filter(pk=complaint.pk, escalated_at__isnull=True).update(escalated_at=now):
+                continue  # another worker took it
+            Notification.objects.bulk_create(
+                Notification(recipient=m, subject=_("Complaint %(number)s is late") % {"number": complaint.number},
+                             url=f"/service/complaints/{complaint.pk}/")
+                for m in managers
+            )
+            escalated += 1
+    return escalated

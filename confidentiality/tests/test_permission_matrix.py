@@ -83,6 +83,12 @@ MATRIX = {
     "confidentiality:archive": ("get", EVERYONE),
     "confidentiality:archive_report": ("get", role_page(r.GENERAL_MANAGER, r.ARCHIVIST)),
     "confidentiality:archive_action": ("post_redirect", None),
+    "service:inbox": ("get", EVERYONE),
+    "service:visit_new": ("customer_query", None),
+    "service:weekly": ("get", role_page(r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER, r.MARKETING_HEAD)),
+    "service:complaints": ("get", EVERYONE),
+    "service:complaint_new": ("customer_query", None),
+    "service:complaint_detail": ("complaint", None),
     "admin": ("admin", role_page(r.ADMIN)),
 }
 

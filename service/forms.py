@@ -1,0 +1,48 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from crm import roles as r
+from crm.models import display_name
+
+from .models import Complaint, Visit
+
+
+class VisitForm(forms.ModelForm):
+    class Meta:
+        model = Visit
+        fields = ["visited_on", "channel", "participants", "content", "feedback", "next_plan", "next_on"]
+        widgets = {
+            "visited_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "next_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "content": forms.Textarea(attrs={"rows": 3}),
+            "feedback": forms.Textarea(attrs={"rows": 2}),
+            "next_plan": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        staff = get_user_model().objects.filter(
+            is_active=True, groups__name__in=[r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER, r.MARKETING_HEAD]
+        ).distinct()
+        self.fields["participants"].queryset = staff.exclude(pk=getattr(user, "pk", None))
+        self.fields["participants"].required = False
+        self.fields["participants"].label = _("Together with")
+        self.fields["participants"].label_from_instance = display_name
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-select" if isinstance(field.widget, forms.Select) else "form-control")
+
+
+class ComplaintForm(forms.ModelForm):
+    class Meta:
+        model = Complaint
+        fields = ["category", "description", "order_number", "product", "quantity", "delivered_on", "defect_count"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "delivered_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-select" if isinstance(field.widget, forms.Select) else "form-control")

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "service"
+urlpatterns = [
+    path("inbox/", views.inbox, name="inbox"),
+    path("visits/new/", views.visit_new, name="visit_new"),
+    path("visits/week/", views.weekly, name="weekly"),
+    path("complaints/", views.complaints, name="complaints"),
+    path("complaints/new/", views.complaint_new, name="complaint_new"),
+    path("complaints/<int:pk>/", views.complaint_detail, name="complaint_detail"),
+]
