@@ -104,3 +104,51 @@ class Complaint(models.Model):
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
         ordering = ["-received_at"]
+
+
+class CareTemplate(models.Model):
+    """Editable greeting texts; `{name}` is replaced by the customer's contact name."""
+
+    class Kind(models.TextChoices):
+        BIRTHDAY = "birthday", _("Birthday")
+        HOLIDAY = "holiday", _("Holiday")
+        WEATHER = "weather", _("Weather")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=60)
+    body = models.TextField(_("text"))
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("care message template")
+        verbose_name_plural = _("care message templates")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def render(self, customer) -> str:
+        return self.body.replace("{name}", customer.contact_name or customer.name)
+
+
+class CareOptOut(models.Model):
+    customer = models.OneToOneField("customers.Customer", on_delete=models.CASCADE, related_name="care_opt_out")
+    at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+
+class CareMessage(models.Model):
+    """Every greeting sent, once per customer and occasion (the unique key makes reruns harmless)."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="care_messages")
+    template = models.ForeignKey(CareTemplate, on_delete=models.PROTECT, related_name="+")
+    occasion = models.CharField(max_length=40)
+    channel = models.CharField(max_length=10)
+    to = models.CharField(max_length=200)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "occasion"], name="caremessage_once")]
+        ordering = ["-created_at"]
