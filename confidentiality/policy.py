@@ -38,7 +38,8 @@ def _grant_rows(user):
 def visible_customers(user) -> QuerySet:
     """Owners and co-owners see their customers at every level; supervisors, CS specialists and
     planners their own unit, managers everything, both except secret records; the marketing head
-    sees all; anyone holding an unexpired grant sees the granted customers."""
+    sees all; reps also see their unit's public pool; anyone holding an unexpired grant sees the
+    granted customers."""
     from customers.models import Customer
 
     qs = Customer.objects.all()
@@ -61,6 +62,9 @@ def visible_customers(user) -> QuerySet:
         condition |= not_secret
     elif r.has_role(user, *SEES_OWN_UNIT_BUT_SECRET):
         condition |= Q(unit_id__in=own_unit_ids(user)) & not_secret
+    elif r.has_role(user, r.SALES_REP):
+        # The unit's public pool (公海): customers nobody owns, open to the unit's reps to claim.
+        condition |= Q(account_manager__isnull=True, unit_id__in=own_unit_ids(user)) & not_secret
     return qs.filter(condition)
 
 

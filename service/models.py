@@ -152,3 +152,38 @@ class CareMessage(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["customer", "occasion"], name="caremessage_once")]
         ordering = ["-created_at"]
+
+
+class PoolRule(models.Model):
+    """公海 rules per tier: days without follow-up (or without a deal) before a customer returns to
+    its unit's pool, the warning before that, and exemption. Admins edit these rows."""
+
+    tier = models.CharField(_("tier"), max_length=1, unique=True)
+    no_followup_days = models.PositiveSmallIntegerField(_("days without follow-up"), default=60)
+    no_deal_days = models.PositiveSmallIntegerField(_("days without a deal"), null=True, blank=True)
+    warn_days_before = models.PositiveSmallIntegerField(_("warn the owner days before"), default=7)
+    exempt = models.BooleanField(_("never returns to the pool"), default=False)
+
+    class Meta:
+        verbose_name = _("public pool rule")
+        verbose_name_plural = _("public pool rules")
+        ordering = ["tier"]
+
+
+class PoolEvent(models.Model):
+    """Every warning, return and claim, for the record."""
+
+    class Kind(models.TextChoices):
+        WARNED = "warned", _("Owner warned")
+        RETURNED = "returned", _("Returned to the pool")
+        CLAIMED = "claimed", _("Claimed from the pool")
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="pool_events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    idle_since = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["customer", "kind", "-at"], name="poolevent_customer_kind")]

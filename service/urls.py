@@ -8,6 +8,7 @@ urlpatterns = [
     path("visits/new/", views.visit_new, name="visit_new"),
     path("visits/week/", views.weekly, name="weekly"),
     path("complaints/", views.complaints, name="complaints"),
+    path("pool/", views.public_pool, name="pool"),
     path("complaints/new/", views.complaint_new, name="complaint_new"),
     path("complaints/<int:pk>/", views.complaint_detail, name="complaint_detail"),
 ]

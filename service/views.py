@@ -99,3 +99,20 @@ def complaint_detail(request, pk):
     return render(request, "service/complaint_detail.html", {"complaint": complaint})
 
 
+
+
+@login_required
+def public_pool(request):
+    from .pool import PoolError, claim, pool
+
+    if request.method == "POST":
+        try:
+            customer = claim(actor=request.user, customer_id=int(request.POST.get("customer", 0)))
+            messages.success(request, _("%(name)s is now yours.") % {"name": customer.name})
+        except (PoolError, ValueError) as exc:
+            messages.error(request, str(exc))
+        return redirect("service:pool")
+    return render(request, "service/pool.html", {
+        "customers": pool(request.user).select_related("unit").order_by("-updated_at")[:200],
+        "can_claim": r.has_role(request.user, r.SALES_REP),
+    })

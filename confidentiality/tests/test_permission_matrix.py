@@ -87,6 +87,7 @@ MATRIX = {
     "service:visit_new": ("customer_query", None),
     "service:weekly": ("get", role_page(r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER, r.MARKETING_HEAD)),
     "service:complaints": ("get", EVERYONE),
+    "service:pool": ("get", EVERYONE),
     "service:complaint_new": ("customer_query", None),
     "service:complaint_detail": ("complaint", None),
     "admin": ("admin", role_page(r.ADMIN)),

@@ -7,6 +7,7 @@ from crm import roles as r
 from crm.tests.browser import sign_out, signed_in
 from crm.tests.factories import OrgUnitFactory, UserFactory
 from customers.tests.factories import CustomerFactory
+from service.models import RevisitRule
 
 pytestmark = pytest.mark.browser
 
@@ -17,6 +18,8 @@ def test_rep_logs_a_revisit_from_the_inbox_on_a_phone(chromium, live_server, tra
     partner = UserFactory(username="rep_partner", roles=[r.SALES_REP], units=[unit], last_name="李", first_name="四")
     manager = UserFactory(username="mgr_week", roles=[r.SALES_MANAGER], units=[unit])
     CustomerFactory(unit=unit, created_by=rep, name="漕溪便利店", tier="C", registered_on=date(2025, 1, 1))
+    # Transactional tests empty every table between them, the seeded revisit policy included.
+    RevisitRule.objects.get_or_create(tier="", who="owner", defaults={"every_months": 3})
 
     context = chromium.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844}, is_mobile=True,
                                    has_touch=True, locale="zh-CN")

@@ -1,0 +1,94 @@
+"""The public pool (公海): neglected customers go back to their unit's pool after one warning to
+the owner; reps claim from it up to a cap. Rules per tier live in PoolRule; every step is a PoolEvent."""
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from confidentiality.models import Notification
+from confidentiality.policy import visible_customers
+from crm import roles as r
+from crm.actor import acting_as
+from customers.models import Customer
+
+from .models import PoolEvent, PoolRule, Visit
+
+CLAIM_WINDOW_DAYS = 30
+
+
+class PoolError(Exception):
+    pass
+
+
+def claim_cap() -> int:
+    return getattr(settings, "CRM_POOL_CLAIM_CAP", 20)
+
+
+def _owned_with_last_follow_up(tier: str):
+    last_visit = Visit.objects.filter(customer=OuterRef("pk")).values("customer").annotate(m=Max("visited_on")).values("m")
+    return (
+        Customer.objects.filter(registration_status="approved", customer_status="active", tier=tier,
+                                account_manager__isnull=False)
+        .annotate(last_follow_up=Coalesce(Subquery(last_visit), "registered_on"))
+    )
+
+
+def sweep(today: date | None = None) -> dict[str, int]:
+    """Daily: warn owners a few days before the limit, return warned customers past it. Idempotent:
+    one warning per quiet spell (keyed by the last follow-up date), one return."""
+    today = today or timezone.localdate()
+    warned = returned = 0
+    for rule in PoolRule.objects.filter(exempt=False):
+        return_cutoff = today - timedelta(days=rule.no_followup_days)
+        warn_cutoff = return_cutoff + timedelta(days=rule.warn_days_before)
+        quiet = _owned_with_last_follow_up(rule.tier).filter(last_follow_up__lte=warn_cutoff)
+        for customer in quiet.iterator(chunk_size=2000):
+            warning = PoolEvent.objects.filter(customer=customer, kind=PoolEvent.Kind.WARNED,
+                                               idle_since=customer.last_follow_up).first()
+            if warning is None:
+                PoolEvent.objects.create(customer=customer, kind=PoolEvent.Kind.WARNED, user_id=customer.account_manager_id,
+                                         idle_since=customer.last_follow_up, at=timezone.now())
+                Notification.objects.create(
+                    recipient_id=customer.account_manager_id,
+                    subject=_("%(name)s returns to the public pool on %(day)s without a follow-up") % {
+                        "name": customer.name, "day": customer.last_follow_up + timedelta(days=rule.no_followup_days)},
+                    url=f"/customers/{customer.pk}/",
+                )
+                warned += 1
+            elif customer.last_follow_up <= return_cutoff and warning.at.date() < today:
+                with transaction.atomic(), acting_as(None):
+                    Customer.objects.filter(pk=customer.pk, account_manager_id=customer.account_manager_id).update(
+                        account_manager=None, updated_at=timezone.now()
+                    )
+                    PoolEvent.objects.create(customer=customer, kind=PoolEvent.Kind.RETURNED, at=timezone.now(),
+                                             user_id=customer.account_manager_id, idle_since=customer.last_follow_up)
+                returned += 1
+    return {"warned": warned, "returned": returned}
+
+
+def pool(user):
+    """The pool as this user may see it (through the policy)."""
+    return visible_customers(user).filter(account_manager__isnull=True, registration_status="approved")
+
+
+@transaction.atomic
+def claim(*, actor, customer_id: int) -> Customer:
+    if not r.has_role(actor, r.SALES_REP):
+        raise PoolError(_("Only sales reps claim customers from the pool."))
+    recent = PoolEvent.objects.filter(kind=PoolEvent.Kind.CLAIMED, user=actor,
+                                      at__gte=timezone.now() - timedelta(days=CLAIM_WINDOW_DAYS)).count()
+    if recent >= claim_cap():
+        raise PoolError(_("You have claimed %(n)d customers in the last 30 days, the most allowed.") % {"n": recent})
+    customer = pool(actor).select_for_update().filter(pk=customer_id).first()
+    if customer is None:
+        raise PoolError(_("This customer is no longer in your unit's pool."))
+    with acting_as(actor):
+        Customer.objects.filter(pk=customer.pk, account_manager__isnull=True).update(account_manager=actor,
+                                                                                      updated_at=timezone.now())
+    PoolEvent.objects.create(customer=customer, kind=PoolEvent.Kind.CLAIMED, user=actor, at=timezone.now())
+    customer.refresh_from_db()
+    return customer
