@@ -34,6 +34,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("registrations", _("Registration approvals"), "customers:approvals", _roles(r.SALES_SUPERVISOR, r.SALES_MANAGER)),
     NavItem("handover", _("Customer handover"), "customers:handover", _roles(r.SALES_MANAGER)),
     NavItem("visits", _("Visits"), "service:weekly", _roles(*SALES, r.MARKETING_HEAD)),
+    NavItem("inquiries", _("Calls and walk-ins"), "service:inquiries", _roles(*SALES, r.CS_SPECIALIST, r.CS_MANAGER, r.MARKETING_HEAD)),
+    NavItem("opportunities", _("Opportunities"), "service:opportunities", _roles(*SALES, r.MARKETING_HEAD)),
     NavItem("pool", _("Public pool"), "service:pool", _roles(r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER)),
     NavItem("complaints", _("Complaints"), "service:complaints", _roles(*SALES, r.CS_SPECIALIST, r.CS_MANAGER)),
     NavItem("data_requests", _("Data requests"), "confidentiality:requests"),

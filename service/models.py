@@ -187,3 +187,62 @@ class PoolEvent(models.Model):
     class Meta:
         ordering = ["-at"]
         indexes = [models.Index(fields=["customer", "kind", "-at"], name="poolevent_customer_kind")]
+
+
+class Inquiry(models.Model):
+    """来电来访登记: a phone call or walk-in, logged the same day by the rep who took it."""
+
+    class How(models.TextChoices):
+        PHONE = "phone", _("Phone call")
+        WALK_IN = "walk_in", _("Walk-in")
+
+    unit = models.ForeignKey("crm.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("rep"))
+    how = models.CharField(_("phone or walk-in"), max_length=10, choices=How.choices)
+    name = models.CharField(_("visitor"), max_length=60)
+    companions = models.PositiveSmallIntegerField(_("companions"), default=0)
+    arrived_at = models.DateTimeField(_("arrived / called at"), default=timezone.now, db_index=True)
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
+    product = models.CharField(_("intended product"), max_length=100, blank=True)
+    source = models.CharField(_("how they heard of us"), max_length=60, blank=True)
+    summary = models.TextField(_("summary"))
+    trial = models.BooleanField(_("trial"), default=False)
+
+    class Meta:
+        verbose_name = _("inquiry")
+        verbose_name_plural = _("inquiries log")
+        ordering = ["-arrived_at"]
+
+
+class Opportunity(models.Model):
+    """机会: a business the customer has not done with us yet, followed up until won or lost."""
+
+    class Result(models.TextChoices):
+        OPEN = "open", _("Open")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="opportunities")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("rep"))
+    title = models.CharField(_("title"), max_length=100)
+    content = models.TextField(_("content"))
+    deadline = models.DateField(_("deadline"))
+    result = models.CharField(_("result"), max_length=5, choices=Result.choices, default=Result.OPEN)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("opportunity")
+        verbose_name_plural = _("opportunities")
+        ordering = ["deadline"]
+
+
+class OpportunityFollowUp(models.Model):
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="follow_ups")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField()
+
+    class Meta:
+        ordering = ["at"]

@@ -9,6 +9,9 @@ urlpatterns = [
     path("visits/week/", views.weekly, name="weekly"),
     path("complaints/", views.complaints, name="complaints"),
     path("pool/", views.public_pool, name="pool"),
+    path("inquiries/", views.inquiries, name="inquiries"),
+    path("opportunities/", views.opportunities, name="opportunities"),
+    path("opportunities/<int:pk>/", views.opportunity_action, name="opportunity_action"),
     path("complaints/new/", views.complaint_new, name="complaint_new"),
     path("complaints/<int:pk>/", views.complaint_detail, name="complaint_detail"),
 ]

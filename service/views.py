@@ -116,3 +116,105 @@ def public_pool(request):
         "customers": pool(request.user).select_related("unit").order_by("-updated_at")[:200],
         "can_claim": r.has_role(request.user, r.SALES_REP),
     })
+
+
+ROLLUP_ROLES = (r.SALES_SUPERVISOR, r.SALES_MANAGER, r.CS_SPECIALIST, r.CS_MANAGER, r.MARKETING_HEAD)
+
+
+@login_required
+def inquiries(request):
+    """Daily entry for reps; weekly (supervisors) and monthly (CS) roll-ups with an .xlsx download."""
+    from datetime import date as date_type
+
+    from django.http import HttpResponse
+    from django.utils import timezone
+
+    from confidentiality.exports import watermarked_workbook
+    from crm.models import display_name
+
+    from . import records
+    from .models import Inquiry
+
+    if request.method == "POST":
+        profile_units = list(request.user.staff_profile.units.all())
+        if not profile_units:
+            messages.error(request, _("You belong to no unit; ask your administrator."))
+        elif not (request.POST.get("name") and request.POST.get("summary")):
+            messages.error(request, _("Give the visitor's name and a summary."))
+        else:
+            Inquiry.objects.create(
+                unit=profile_units[0], rep=request.user, how=request.POST.get("how", "phone"),
+                name=request.POST["name"][:60], companions=int(request.POST.get("companions") or 0),
+                product=request.POST.get("product", "")[:100], source=request.POST.get("source", "")[:60],
+                summary=request.POST["summary"], trial=request.POST.get("trial") == "1",
+            )
+            messages.success(request, _("Inquiry logged."))
+            return redirect("service:inquiries")
+    period = request.GET.get("period", "")
+    context = {"today": records.inquiries_seen_by(request.user).filter(arrived_at__date=timezone.localdate(), rep=request.user),
+               "hows": Inquiry.How.choices, "may_rollup": r.has_role(request.user, *ROLLUP_ROLES), "period": period}
+    if period in ("week", "month"):
+        if not context["may_rollup"]:
+            raise PermissionDenied
+        day = date_type.fromisoformat(request.GET["day"]) if request.GET.get("day") else timezone.localdate()
+        start, end = (records.week_of if period == "week" else records.month_of)(day)
+        rows = list(records.rollup(request.user, start, end))
+        if request.GET.get("format") == "xlsx":
+            content = watermarked_workbook(
+                title=f"{start:%Y%m%d}", watermark=f"{display_name(request.user)} · {timezone.localtime():%Y-%m-%d %H:%M}",
+                headers=[_("Rep"), _("Phone calls"), _("Walk-ins"), _("Trials"), _("Total")],
+                rows=[[f"{row['rep__last_name']}{row['rep__first_name']}", row["phone"], row["walk_in"], row["trials"],
+                       row["total"]] for row in rows],
+            )
+            response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            response["Content-Disposition"] = f'attachment; filename="inquiries-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"'
+            return response
+        context.update({"rows": rows, "start": start, "end": end})
+    return render(request, "service/inquiries.html", context)
+
+
+@login_required
+def opportunities(request):
+    from django.utils import timezone
+
+    from . import records
+    from .models import Opportunity
+
+    if request.method == "POST":
+        customer = _customer_or_404(request.user, request.POST.get("customer"))
+        try:
+            from datetime import date as date_type
+
+            records.open_opportunity(actor=request.user, customer=customer, title=request.POST.get("title", ""),
+                                     content=request.POST.get("content", ""),
+                                     deadline=date_type.fromisoformat(request.POST.get("deadline") or "1900-01-01"))
+            messages.success(request, _("Opportunity opened."))
+        except (records.RecordError, ValueError) as exc:
+            messages.error(request, str(exc))
+        return redirect("service:opportunities")
+    rows = Opportunity.objects.filter(customer__in=visible_customers(request.user)).select_related("customer", "owner")
+    return render(request, "service/opportunities.html", {
+        "rows": rows[:200], "figures": records.monthly_figures(timezone.localdate())
+        if r.has_role(request.user, *ROLLUP_ROLES) else None,
+        "customer": request.GET.get("customer", ""),
+    })
+
+
+@login_required
+def opportunity_action(request, pk):
+    from . import records
+    from .models import Opportunity
+
+    get_object_or_404(Opportunity.objects.filter(customer__in=visible_customers(request.user)), pk=pk)
+    if request.method != "POST":
+        raise Http404
+    try:
+        if request.POST.get("action") == "follow_up":
+            records.follow_up(actor=request.user, opportunity_id=pk, note=request.POST.get("note", ""))
+        else:
+            records.close_opportunity(actor=request.user, opportunity_id=pk, result=request.POST.get("result", ""),
+                                      reason=request.POST.get("reason", ""))
+        messages.success(request, _("Saved."))
+    except records.RecordError as exc:
+        messages.error(request, str(exc))
+    return redirect("service:opportunities")
