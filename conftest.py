@@ -23,6 +23,15 @@ def _audit_triggers_on_sqlite(request):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Cached figures (the inbox count) must not leak from one test's users into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def unit(db):
     return OrgUnitFactory(code="SH01", name="上海分公司")

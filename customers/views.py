@@ -149,6 +149,7 @@ def customer_detail(request, pk):
         "timeline": selectors.timeline(customer),
         "suggested_tier": services.suggest_tier(customer),
         "revisits": revisit_status(customer) if customer.registration_status == Customer.Registration.APPROVED else [],
+        "care_opted_out": hasattr(customer, "care_opt_out"),
         "changes": selectors.change_history(customer),
         "co_owners": customer.co_owners.all(),
         "verifications": customer.verifications.select_related("verifier")[:10],

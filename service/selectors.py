@@ -59,9 +59,62 @@ def _revisit_items(user, on: date, limit: int) -> list[TodoItem]:
     return items
 
 
+# DOMAIN §2, new retail accounts: which fields must be filled by which working day after approval.
+NEW_ACCOUNT_DEADLINES = (
+    (2, ("geo_location", "visit_batch", "delivery_route", "delivery_sequence", "invoice_type", "service_staff",
+         "order_method", "settlement_method")),
+    (3, ("market_type", "retail_format", "business_scale")),
+    (10, ("trade_area_type", "display_form")),
+    (20, ("importance", "cooperation_level")),
+)
+
+
+def _verification_items(user, on: date, limit: int) -> list[TodoItem]:
+    from dateutil.relativedelta import relativedelta
+
+    from customers.services import STATIC_REVIEW_EVERY, VERIFY_EVERY
+
+    items = []
+    mine = visible_customers(user).filter(account_manager=user, registration_status="approved").exclude(
+        customer_status="cancelled")
+    for c in mine.filter(Q(last_verified_on__lte=on - VERIFY_EVERY) | Q(last_verified_on__isnull=True))[:limit]:
+        due = c.last_verified_on + VERIFY_EVERY if c.last_verified_on else on
+        items.append(TodoItem("verification", _("Verify %(name)s (quarterly)") % {"name": c.name},
+                              reverse("customers:detail", args=[c.pk]), due, due < on))
+    soon = on - STATIC_REVIEW_EVERY + relativedelta(days=14)
+    for c in mine.filter(static_reviewed_on__lte=soon)[:limit]:
+        due = c.static_reviewed_on + STATIC_REVIEW_EVERY
+        items.append(TodoItem("static_review", _("Review the static fields of %(name)s") % {"name": c.name},
+                              reverse("customers:detail", args=[c.pk]), due, due < on))
+    return items
+
+
+def _new_account_items(user, on: date, limit: int) -> list[TodoItem]:
+    from crm.workdays import add_working_days
+    from customers.models import CustomerEvent
+
+    approvals = (
+        CustomerEvent.objects.filter(kind=CustomerEvent.Kind.APPROVED, at__date__gte=on - timedelta(days=45),
+                                     customer__in=visible_customers(user).filter(account_manager=user, profile_type="retail"))
+        .select_related("customer")[:limit]
+    )
+    items = []
+    for event in approvals:
+        approved_on = timezone.localtime(event.at).date()
+        for days, fields in NEW_ACCOUNT_DEADLINES:
+            missing = [f for f in fields if not event.customer.is_filled(f)]
+            if missing:
+                due = add_working_days(approved_on, days)
+                items.append(TodoItem(
+                    "new_account", _("Fill in %(count)d fields of new account %(name)s") % {"count": len(missing), "name": event.customer.name},
+                    reverse("customers:edit", args=[event.customer_id]), due, due < on))
+                break
+    return items
+
+
 def inbox(user, on: date | None = None, limit: int = 200) -> list[TodoItem]:
     on = on or timezone.localdate()
-    items = _revisit_items(user, on, limit)
+    items = _revisit_items(user, on, limit) + _verification_items(user, on, limit) + _new_account_items(user, on, limit)
     now = timezone.now()
     late_ids = set(late_complaints(now).values_list("pk", flat=True))
     complaints = Complaint.objects.filter(handler=user, status__in=[Complaint.Status.OPEN, Complaint.Status.RESPONDED])
@@ -88,6 +141,18 @@ def inbox(user, on: date | None = None, limit: int = 200) -> list[TodoItem]:
                               reverse("confidentiality:request_detail", args=[p.grant.request_id]), p.return_due,
                               p.return_due < on))
     return sorted(items, key=lambda i: (not i.overdue, i.due or date.max, i.title))
+
+
+def inbox_count(user) -> int:
+    """For the navigation badge; cached a minute per user so every page does not rebuild the inbox."""
+    from django.core.cache import cache
+
+    key = f"inbox-count:{user.pk}"
+    count = cache.get(key)
+    if count is None:
+        count = len(inbox(user))
+        cache.set(key, count, 60)
+    return count
 
 
 def weekly_visits(user, on: date | None = None):

@@ -27,6 +27,18 @@ def inbox(request):
 
 
 @login_required
+def inbox_count(request):
+    """The navigation badge, loaded by htmx after the page so no page pays for building the inbox."""
+    from django.http import HttpResponse
+    from django.utils.html import format_html
+
+    count = selectors.inbox_count(request.user)
+    if not count:
+        return HttpResponse("")
+    return HttpResponse(format_html('<span class="badge text-bg-warning" data-testid="nav-inbox-count">{}</span>', count))
+
+
+@login_required
 def visit_new(request):
     """Phone-sized quick entry; opened from the inbox or the customer page."""
     customer = _customer_or_404(request.user, request.GET.get("customer") or request.POST.get("customer"))
@@ -218,3 +230,20 @@ def opportunity_action(request, pk):
     except records.RecordError as exc:
         messages.error(request, str(exc))
     return redirect("service:opportunities")
+
+
+@login_required
+def care_opt_out(request, pk):
+    """Records (or withdraws) a customer's wish to receive no greetings."""
+    from .models import CareOptOut
+
+    customer = _customer_or_404(request.user, pk)
+    if request.method != "POST":
+        raise Http404
+    if request.POST.get("opt_out") == "1":
+        CareOptOut.objects.get_or_create(customer=customer, defaults={"recorded_by": request.user})
+        messages.success(request, _("The customer will receive no greetings."))
+    else:
+        CareOptOut.objects.filter(customer=customer).delete()
+        messages.success(request, _("The customer will receive greetings again."))
+    return redirect("customers:detail", pk=customer.pk)

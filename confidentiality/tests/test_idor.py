@@ -31,7 +31,7 @@ def test_every_customer_url_is_404_for_an_invisible_customer(client, setting):
         for pk in (hidden.pk, hidden.pk + 1000):  # someone else's, and one that does not exist: the same answer
             args = {"customers:action": [pk, "approve"], "customers:file": [pk, "photo_storefront"]}.get(name, [pk])
             response = client.get(reverse(name, args=args)) if "post" not in MATRIX[name][0] else client.post(
-                reverse(name, args=args), {"field": "mobile", "reason": "x"})
+                reverse(name, args=args), {"field": "mobile", "reason": "x", "opt_out": "1"})
             assert response.status_code == 404, (name, pk, response.status_code)
 
 

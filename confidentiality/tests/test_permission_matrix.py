@@ -84,11 +84,13 @@ MATRIX = {
     "confidentiality:archive_report": ("get", role_page(r.GENERAL_MANAGER, r.ARCHIVIST)),
     "confidentiality:archive_action": ("post_redirect", None),
     "service:inbox": ("get", EVERYONE),
+    "service:inbox_count": ("get", EVERYONE),
     "service:visit_new": ("customer_query", None),
     "service:weekly": ("get", role_page(r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER, r.MARKETING_HEAD)),
     "service:complaints": ("get", EVERYONE),
     "service:pool": ("get", EVERYONE),
     "service:inquiries": ("get", EVERYONE),
+    "service:care_opt_out": ("customer_post", None),
     "service:opportunities": ("get", EVERYONE),
     "service:opportunity_action": ("post_redirect", None),
     "service:complaint_new": ("customer_query", None),
@@ -159,7 +161,7 @@ def test_pages_answer_each_role_as_the_matrix_says(world, name):
     assert not wrong, wrong
 
 
-@pytest.mark.parametrize("name", ["customers:action", "customers:unmask"])
+@pytest.mark.parametrize("name", ["customers:action", "customers:unmask", "service:care_opt_out"])
 def test_customer_posts_are_404_for_invisible_records(world, name):
     wrong = []
     for role in ROLES:

@@ -51,3 +51,15 @@ def test_file_backend_is_the_default(settings, tmp_path, make_user, unit):
     CustomerFactory(unit=unit, created_by=make_user(), mobile="13900000010", contact_name="李雷")
     care.send_campaign(template=CareTemplate.objects.get(kind="holiday"), occasion="spring-2027")
     assert "李雷您好" in (tmp_path / "care-messages.log").read_text(encoding="utf-8")
+
+
+def test_opt_out_from_the_customer_page(client, make_user, unit):
+    from django.urls import reverse
+
+    rep = make_user("sales_rep", units=[unit])
+    customer = CustomerFactory(unit=unit, created_by=rep)
+    client.force_login(rep)
+    client.post(reverse("service:care_opt_out", args=[customer.pk]), {"opt_out": "1"})
+    assert CareOptOut.objects.filter(customer=customer).exists()
+    client.post(reverse("service:care_opt_out", args=[customer.pk]), {"opt_out": "0"})
+    assert not CareOptOut.objects.filter(customer=customer).exists()
