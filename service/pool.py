@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,13 +28,25 @@ def claim_cap() -> int:
     return getattr(settings, "CRM_POOL_CLAIM_CAP", 20)
 
 
-def _owned_with_last_follow_up(tier: str):
+def _owned_with_last_activity(tier: str):
     last_visit = Visit.objects.filter(customer=OuterRef("pk")).values("customer").annotate(m=Max("visited_on")).values("m")
     return (
         Customer.objects.filter(registration_status="approved", customer_status="active", tier=tier,
                                 account_manager__isnull=False)
-        .annotate(last_follow_up=Coalesce(Subquery(last_visit), "registered_on"))
+        .annotate(last_follow_up=Coalesce(Subquery(last_visit), "registered_on"),
+                  last_deal=Coalesce("last_trade_on", "registered_on"))
     )
+
+
+def _quiet_since(customer, rule: PoolRule, today: date) -> tuple[date, date] | None:
+    """(quiet since, return day) by whichever rule bites first: no follow-up, or no deal."""
+    candidates = [(customer.last_follow_up, customer.last_follow_up + timedelta(days=rule.no_followup_days))]
+    if rule.no_deal_days:
+        candidates.append((customer.last_deal, customer.last_deal + timedelta(days=rule.no_deal_days)))
+    since, return_day = min(candidates, key=lambda c: c[1])
+    if today < return_day - timedelta(days=rule.warn_days_before):
+        return None
+    return since, return_day
 
 
 def sweep(today: date | None = None) -> dict[str, int]:
@@ -43,29 +55,35 @@ def sweep(today: date | None = None) -> dict[str, int]:
     today = today or timezone.localdate()
     warned = returned = 0
     for rule in PoolRule.objects.filter(exempt=False):
-        return_cutoff = today - timedelta(days=rule.no_followup_days)
-        warn_cutoff = return_cutoff + timedelta(days=rule.warn_days_before)
-        quiet = _owned_with_last_follow_up(rule.tier).filter(last_follow_up__lte=warn_cutoff)
+        warn_cutoff = today - timedelta(days=rule.no_followup_days - rule.warn_days_before)
+        quiet = _owned_with_last_activity(rule.tier).filter(last_follow_up__lte=warn_cutoff)
+        if rule.no_deal_days:
+            deal_cutoff = today - timedelta(days=rule.no_deal_days - rule.warn_days_before)
+            quiet = _owned_with_last_activity(rule.tier).filter(
+                Q(last_follow_up__lte=warn_cutoff) | Q(last_deal__lte=deal_cutoff))
         for customer in quiet.iterator(chunk_size=2000):
-            warning = PoolEvent.objects.filter(customer=customer, kind=PoolEvent.Kind.WARNED,
-                                               idle_since=customer.last_follow_up).first()
+            found = _quiet_since(customer, rule, today)
+            if found is None:
+                continue
+            since, return_day = found
+            warning = PoolEvent.objects.filter(customer=customer, kind=PoolEvent.Kind.WARNED, idle_since=since).first()
             if warning is None:
                 PoolEvent.objects.create(customer=customer, kind=PoolEvent.Kind.WARNED, user_id=customer.account_manager_id,
-                                         idle_since=customer.last_follow_up, at=timezone.now())
+                                         idle_since=since, at=timezone.now())
                 Notification.objects.create(
                     recipient_id=customer.account_manager_id,
                     subject=_("%(name)s returns to the public pool on %(day)s without a follow-up") % {
-                        "name": customer.name, "day": customer.last_follow_up + timedelta(days=rule.no_followup_days)},
+                        "name": customer.name, "day": return_day},
                     url=f"/customers/{customer.pk}/",
                 )
                 warned += 1
-            elif customer.last_follow_up <= return_cutoff and warning.at.date() < today:
+            elif today >= return_day and warning.at.date() < today:
                 with transaction.atomic(), acting_as(None):
                     Customer.objects.filter(pk=customer.pk, account_manager_id=customer.account_manager_id).update(
                         account_manager=None, updated_at=timezone.now()
                     )
                     PoolEvent.objects.create(customer=customer, kind=PoolEvent.Kind.RETURNED, at=timezone.now(),
-                                             user_id=customer.account_manager_id, idle_since=customer.last_follow_up)
+                                             user_id=customer.account_manager_id, idle_since=since)
                 returned += 1
     return {"warned": warned, "returned": returned}
 
