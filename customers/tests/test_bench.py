@@ -17,4 +17,4 @@ def test_customer_benchmark_seeds_and_times_every_page():
     names = [name for name, _, _ in rows]
     assert "mobile search: p95" in names and "page 500 (manager): queries per page" in names
     queries = {name: int(figure) for name, figure, _ in rows if name.endswith("queries per page")}
-    assert max(queries.values()) <= 20  # constant, whatever the page: no N+1
+    assert max(queries.values()) <= 25  # a fixed small number per page, whatever the data: no N+1
