@@ -48,23 +48,25 @@ def visible_customers(user) -> QuerySet:
     if user.is_superuser or r.has_role(user, *SEES_ALL_LEVELS):
         return qs
     # One UNION of ids lets PostgreSQL use each index; an OR of subqueries would scan the table.
-    personal = (
-        Customer.objects.filter(account_manager=user)
-        .values("pk")
-        .union(
-            Customer.co_owners.through.objects.filter(user=user).values("customer_id"),
-            _grant_rows(user).values("content_object_id"),
-        )
-    )
-    condition = Q(pk__in=personal)
+    parts = [
+        Customer.co_owners.through.objects.filter(user=user).values("customer_id"),
+        _grant_rows(user).values("content_object_id"),
+    ]
     not_secret = ~Q(confidentiality_level=SECRET)
+    role_scope = None
     if r.has_role(user, *SEES_ALL_BUT_SECRET):
-        condition |= not_secret
+        role_scope = not_secret
     elif r.has_role(user, *SEES_OWN_UNIT_BUT_SECRET):
-        condition |= Q(unit_id__in=own_unit_ids(user)) & not_secret
+        role_scope = Q(unit_id__in=own_unit_ids(user)) & not_secret
     elif r.has_role(user, r.SALES_REP):
         # The unit's public pool (公海): customers nobody owns, open to the unit's reps to claim.
-        condition |= Q(account_manager__isnull=True, unit_id__in=own_unit_ids(user)) & not_secret
+        parts.append(
+            Customer.objects.filter(not_secret, account_manager__isnull=True, unit_id__in=own_unit_ids(user)).values("pk")
+        )
+    personal = Customer.objects.filter(account_manager=user).values("pk").union(*parts)
+    condition = Q(pk__in=personal)
+    if role_scope is not None:
+        condition |= role_scope
     return qs.filter(condition)
 
 
