@@ -4,7 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, User
 from django.utils.translation import gettext_lazy as _
 
-from .models import CalendarDay, OrgUnit, StaffProfile
+from .models import CalendarDay, JobRun, OrgUnit, StaffProfile
 from .roles import role_label
 
 admin.site.site_header = _("Customer Management administration")
@@ -70,3 +70,17 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_display = ("date", "is_workday", "name")
     list_filter = ("is_workday",)
     date_hierarchy = "date"
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    """The run log of the scheduled jobs, for admins: read only."""
+
+    list_display = ("job", "started_at", "finished_at", "status", "rows_scanned", "tasks_created", "batches")
+    list_filter = ("job", "status")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -137,3 +137,26 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
+
+
+class JobRun(models.Model):
+    """One run of a scheduled job: when, how much it scanned and created, and what went wrong."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        OK = "ok", _("Finished")
+        FAILED = "failed", _("Failed")
+
+    job = models.CharField(_("job"), max_length=60, db_index=True)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RUNNING)
+    rows_scanned = models.BigIntegerField(_("rows scanned"), default=0)
+    tasks_created = models.BigIntegerField(_("tasks created"), default=0)
+    batches = models.IntegerField(_("batches"), default=0)
+    errors = models.TextField(_("errors"), blank=True)
+
+    class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        ordering = ["-started_at"]

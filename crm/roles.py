@@ -48,6 +48,7 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {
         "crm.add_staffprofile", "crm.change_staffprofile", "crm.view_staffprofile",
         "axes.view_accessattempt", "axes.delete_accessattempt",
         "django_celery_beat.view_periodictask", "django_celery_beat.change_periodictask",
+        "crm.view_jobrun", "crm.view_calendarday", "crm.add_calendarday", "crm.change_calendarday",
     ],
 }
 

@@ -246,3 +246,28 @@ class OpportunityFollowUp(models.Model):
 
     class Meta:
         ordering = ["at"]
+
+
+class FollowUpTask(models.Model):
+    """A task a scheduled job created. The natural key (customer, kind, period) is unique, so a
+    job run twice, or by two workers at once, creates nothing twice."""
+
+    class Kind(models.TextChoices):
+        VERIFICATION = "verification", _("Quarterly verification")
+        REVISIT_OWNER = "revisit_owner", _("Revisit by the account manager")
+        REVISIT_SALES_MANAGER = "revisit_sales_manager", _("Revisit by a sales manager")
+        REVISIT_MARKETING_HEAD = "revisit_marketing_head", _("Revisit by the marketing head")
+        LICENCE_EXPIRY = "licence_expiry", _("Licence expires soon")
+        ANNUAL_REVIEW = "annual_review", _("Annual review soon")
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="follow_up_tasks")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    period = models.CharField(max_length=20)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    due_on = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "kind", "period"], name="followuptask_natural_key")]
+        indexes = [models.Index(fields=["assignee", "done_at", "due_on"], name="followuptask_inbox")]

@@ -178,8 +178,18 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 # Installed into django-celery-beat's tables when beat starts; admins see and change them there.
+# One beat only (see README): two would enqueue every job twice; the jobs' unique keys make that
+# harmless, but it doubles the work.
+from celery.schedules import crontab  # noqa: E402
+
 CELERY_BEAT_SCHEDULE = {
     "revoke-expired-grants": {"task": "confidentiality.tasks.revoke_expired_grants", "schedule": timedelta(hours=1)},
+    "complaint-escalation": {"task": "service.tasks.escalate_complaints", "schedule": timedelta(hours=1)},
+    "verification-scan": {"task": "service.tasks.verification_scan", "schedule": crontab(hour=1, minute=0)},
+    "revisit-scan": {"task": "service.tasks.revisit_scan", "schedule": crontab(hour=1, minute=20)},
+    "licence-scan": {"task": "service.tasks.licence_scan", "schedule": crontab(hour=1, minute=40)},
+    "public-pool-sweep": {"task": "service.tasks.public_pool_sweep", "schedule": crontab(hour=2, minute=0)},
+    "birthday-greetings": {"task": "service.tasks.birthday_greetings", "schedule": crontab(hour=9, minute=0)},
 }
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL

@@ -1,0 +1,69 @@
+"""The frame every scheduled job runs in: a JobRun row, primary-key batches with bounded memory,
+a retried (never silently skipped) failed batch, and set-based inserts guarded by unique keys."""
+import logging
+import traceback
+from collections.abc import Callable
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .models import JobRun
+
+log = logging.getLogger(__name__)
+BATCH = 20_000
+RETRIES = 2
+
+
+def insert_select(table: str, columns: list[str], queryset) -> int:
+    """INSERT … SELECT … ON CONFLICT DO NOTHING: one statement per batch, nothing through Python.
+    The unique constraint on the natural key is what makes a rerun, or a second worker, harmless."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) {sql} ON CONFLICT DO NOTHING", params)
+        return max(cursor.rowcount, 0)
+
+
+def run_in_batches(job: str, base_queryset, step: Callable, batch: int = BATCH) -> JobRun:
+    """Walks `base_queryset` by primary key ranges; `step(batch_qs)` returns (scanned, created)."""
+    run = JobRun.objects.create(job=job)
+    bounds = base_queryset.order_by().values_list("pk", flat=True)
+    low = bounds.order_by("pk").first()
+    high = bounds.order_by("-pk").first()
+    errors = []
+    if low is not None:
+        start = low
+        while start <= high:
+            end = start + batch - 1
+            for attempt in range(RETRIES + 1):
+                try:
+                    with transaction.atomic():
+                        scanned, created = step(base_queryset.filter(pk__range=(start, end)))
+                    run.rows_scanned += scanned
+                    run.tasks_created += created
+                    run.batches += 1
+                    break
+                except Exception:  # noqa: BLE001 - retried, then reported in the run log
+                    if attempt == RETRIES:
+                        errors.append(f"batch {start}-{end}: {traceback.format_exc(limit=3)}")
+                        log.exception("job %s: batch %s-%s failed", job, start, end)
+            start = end + 1
+    run.finished_at = timezone.now()
+    run.errors = "\n".join(errors)
+    run.status = JobRun.Status.FAILED if errors else JobRun.Status.OK
+    run.save()
+    return run
+
+
+def run_simple(job: str, work: Callable[[], tuple[int, int]]) -> JobRun:
+    """For jobs that are one call to a service (care messages, pool sweep, escalation)."""
+    run = JobRun.objects.create(job=job)
+    try:
+        run.rows_scanned, run.tasks_created = work()
+        run.status = JobRun.Status.OK
+    except Exception:  # noqa: BLE001 - recorded in the run log and re-raised for Celery's retry
+        run.status, run.errors = JobRun.Status.FAILED, traceback.format_exc(limit=5)
+        raise
+    finally:
+        run.finished_at = timezone.now()
+        run.save()
+    return run

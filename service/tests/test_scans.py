@@ -1,0 +1,130 @@
+import threading
+from datetime import date, timedelta
+
+import pytest
+from django.db import close_old_connections, connection
+
+from crm import roles as r
+from crm.models import JobRun
+from crm.tests.factories import OrgUnitFactory
+from customers.models import Customer
+from customers.tests.factories import CustomerFactory
+from service import scans
+from service.models import FollowUpTask, Visit
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2026, 6, 1)
+
+
+@pytest.fixture
+def owner(make_user, unit):
+    return make_user(r.SALES_REP, units=[unit])
+
+
+def test_verified_on_1_march_is_due_on_1_june_not_before(owner, unit):
+    c = CustomerFactory(unit=unit, created_by=owner, last_verified_on=date(2026, 3, 1))
+    scans.verification_scan(date(2026, 5, 31))
+    assert not FollowUpTask.objects.filter(kind="verification").exists()
+    run = scans.verification_scan(TODAY)
+    task = FollowUpTask.objects.get(kind="verification")
+    assert (task.customer, task.assignee, task.period) == (c, owner, "2026Q2")
+    assert (run.rows_scanned, run.tasks_created, run.status) == (1, 1, "ok")
+
+
+@pytest.mark.parametrize("job", ["verification_scan", "revisit_scan", "licence_scan"])
+def test_each_job_run_twice_creates_the_same_rows(owner, unit, job):
+    for i in range(5):
+        CustomerFactory(unit=unit, created_by=owner, tier="ABCDE"[i], last_verified_on=date(2025, 1, 1),
+                        licence_valid_until=TODAY + timedelta(days=10 * i), annual_review_on=TODAY + timedelta(days=3))
+    first = getattr(scans, job)(TODAY)
+    rows = sorted(FollowUpTask.objects.values_list("customer_id", "kind", "period"))
+    second = getattr(scans, job)(TODAY)
+    assert rows and sorted(FollowUpTask.objects.values_list("customer_id", "kind", "period")) == rows
+    assert first.tasks_created == len(rows) and second.tasks_created == 0
+    assert JobRun.objects.filter(job=job, status="ok").count() == 2
+
+
+def test_licence_expiring_in_30_days_is_reminded_once(owner, unit):
+    c = CustomerFactory(unit=unit, created_by=owner, licence_valid_until=TODAY + timedelta(days=30))
+    later = CustomerFactory(unit=unit, created_by=owner, licence_valid_until=TODAY + timedelta(days=31))
+    scans.licence_scan(TODAY)
+    scans.licence_scan(TODAY)
+    assert list(FollowUpTask.objects.values_list("customer_id", "kind")) == [(c.pk, "licence_expiry")]
+    for day in range(1, 6):  # the daily job keeps running: each licence is reminded exactly once
+        scans.licence_scan(TODAY + timedelta(days=day))
+    assert sorted(FollowUpTask.objects.values_list("customer_id", flat=True)) == sorted([c.pk, later.pk])
+
+
+def test_revisit_scan_follows_the_policy(owner, unit, make_user):
+    manager = make_user(r.SALES_MANAGER, units=[unit])
+    b = CustomerFactory(unit=unit, created_by=owner, tier="B")
+    c = CustomerFactory(unit=unit, created_by=owner, tier="C")
+    visit = Visit.objects.create(customer=c, channel="phone", content="x", created_by=owner, visited_on=TODAY)
+    visit.participants.set([owner])
+    scans.revisit_scan(TODAY)
+    tasks = set(FollowUpTask.objects.values_list("customer_id", "kind"))
+    assert tasks == {(b.pk, "revisit_owner"), (b.pk, "revisit_sales_manager")}
+    assert manager
+
+
+def test_small_batches_cover_every_row(owner, unit, monkeypatch):
+    customers = [CustomerFactory(unit=unit, created_by=owner, last_verified_on=None) for _ in range(7)]
+    from crm import jobs
+
+    monkeypatch.setattr(jobs, "BATCH", 2)
+    monkeypatch.setattr(scans, "run_in_batches", lambda job, qs, step: jobs.run_in_batches(job, qs, step, batch=2))
+    result = scans.verification_scan(TODAY)
+    assert result.batches >= 4 and result.tasks_created == len(customers) == FollowUpTask.objects.count()
+
+
+def test_a_failing_batch_is_retried_then_reported(owner, unit):
+    from crm import jobs
+
+    CustomerFactory(unit=unit, created_by=owner)
+    calls = []
+
+    def broken(batch):
+        calls.append(1)
+        raise RuntimeError("disk full")
+
+    run = jobs.run_in_batches("broken", Customer.objects.all(), broken)
+    assert len(calls) == jobs.RETRIES + 1 and run.status == "failed" and "disk full" in run.errors
+
+
+@pytest.mark.skipif(connection.vendor == "sqlite", reason="two workers at once need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_create_nothing_twice(make_user):
+    unit = OrgUnitFactory(code="JOB")
+    rep = make_user(r.SALES_REP, units=[unit])
+    for _ in range(30):
+        CustomerFactory(unit=unit, created_by=rep, last_verified_on=None)
+    barrier = threading.Barrier(2)
+
+    def worker():
+        try:
+            barrier.wait()
+            scans.verification_scan(TODAY)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert FollowUpTask.objects.count() == 30
+    assert sum(JobRun.objects.values_list("tasks_created", flat=True)) == 30
+
+
+def test_celery_tasks_call_the_scans_and_beat_schedules_them(owner, unit, settings):
+    from service import tasks
+
+    CustomerFactory(unit=unit, created_by=owner, last_verified_on=None)
+    assert tasks.verification_scan.apply().get() == 1
+    assert tasks.verification_scan.apply().get() == 0
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"service.tasks.verification_scan", "service.tasks.revisit_scan", "service.tasks.licence_scan",
+            "service.tasks.escalate_complaints", "service.tasks.public_pool_sweep",
+            "service.tasks.birthday_greetings"} <= scheduled
+    assert tasks.public_pool_sweep.apply().get() == 0 and tasks.escalate_complaints.apply().get() == 0
