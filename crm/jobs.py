@@ -1,6 +1,8 @@
 """The frame every scheduled job runs in: a JobRun row, primary-key batches with bounded memory,
 a retried (never silently skipped) failed batch, and set-based inserts guarded by unique keys."""
 import logging
+import os
+import time
 import traceback
 from collections.abc import Callable
 
@@ -10,7 +12,9 @@ from django.utils import timezone
 from .models import JobRun
 
 log = logging.getLogger(__name__)
-BATCH = 20_000
+BATCH = int(os.environ.get("CRM_JOB_BATCH", 20_000))
+# Seconds to rest between batches: spares a busy database (and lets the kill test catch a run mid-way).
+PAUSE = float(os.environ.get("CRM_JOB_BATCH_PAUSE", 0))
 RETRIES = 2
 
 
@@ -23,8 +27,9 @@ def insert_select(table: str, columns: list[str], queryset) -> int:
         return max(cursor.rowcount, 0)
 
 
-def run_in_batches(job: str, base_queryset, step: Callable, batch: int = BATCH) -> JobRun:
+def run_in_batches(job: str, base_queryset, step: Callable, batch: int | None = None) -> JobRun:
     """Walks `base_queryset` by primary key ranges; `step(batch_qs)` returns (scanned, created)."""
+    batch = batch or BATCH
     run = JobRun.objects.create(job=job)
     bounds = base_queryset.order_by().values_list("pk", flat=True)
     low = bounds.order_by("pk").first()
@@ -41,12 +46,15 @@ def run_in_batches(job: str, base_queryset, step: Callable, batch: int = BATCH) 
                     run.rows_scanned += scanned
                     run.tasks_created += created
                     run.batches += 1
+                    run.save(update_fields=["rows_scanned", "tasks_created", "batches"])  # progress, visible in the admin
                     break
                 except Exception:  # noqa: BLE001 - retried, then reported in the run log
                     if attempt == RETRIES:
                         errors.append(f"batch {start}-{end}: {traceback.format_exc(limit=3)}")
                         log.exception("job %s: batch %s-%s failed", job, start, end)
             start = end + 1
+            if PAUSE:
+                time.sleep(PAUSE)
     run.finished_at = timezone.now()
     run.errors = "\n".join(errors)
     run.status = JobRun.Status.FAILED if errors else JobRun.Status.OK

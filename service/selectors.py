@@ -133,6 +133,14 @@ def inbox(user, on: date | None = None, limit: int = 200) -> list[TodoItem]:
     from confidentiality.models import Printout
     from confidentiality.selectors import data_request_queue
 
+    from .models import FollowUpTask
+
+    job_kinds = (FollowUpTask.Kind.LICENCE_EXPIRY, FollowUpTask.Kind.ANNUAL_REVIEW)
+    for task in FollowUpTask.objects.filter(assignee=user, done_at__isnull=True, kind__in=job_kinds).select_related(
+        "customer"
+    )[:limit]:
+        items.append(TodoItem("task", f"{task.get_kind_display()}: {task.customer.name}",
+                              reverse("customers:detail", args=[task.customer_id]), task.due_on, task.due_on < on))
     for req in data_request_queue(user):
         items.append(TodoItem("data_request", _("Data request %(number)s") % {"number": req.number},
                               reverse("confidentiality:request_detail", args=[req.pk]), None, False))

@@ -128,3 +128,20 @@ def test_celery_tasks_call_the_scans_and_beat_schedules_them(owner, unit, settin
             "service.tasks.escalate_complaints", "service.tasks.public_pool_sweep",
             "service.tasks.birthday_greetings"} <= scheduled
     assert tasks.public_pool_sweep.apply().get() == 0 and tasks.escalate_complaints.apply().get() == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the seeding SQL is for PostgreSQL")
+def test_scan_benchmark_runs_twice_and_creates_nothing_the_second_time():
+    from service.bench import bench_scans
+
+    rows = {name: figure for name, figure, _ in bench_scans(n=300)}
+    assert rows["verification scan, second run, same day: tasks created / rows scanned"].startswith("0 /")
+    assert rows["revisit scan, second run, same day: tasks created / rows scanned"].startswith("0 /")
+
+
+def test_licence_reminders_land_in_the_owners_inbox(owner, unit):
+    from service.selectors import inbox
+
+    CustomerFactory(unit=unit, created_by=owner, name="许可证户", licence_valid_until=date.today() + timedelta(days=20))
+    scans.licence_scan()
+    assert any(item.kind == "task" and "许可证户" in item.title for item in inbox(owner))

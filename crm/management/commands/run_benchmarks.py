@@ -30,12 +30,13 @@ class Command(BaseCommand):
     help = "Run the benchmarks in a throwaway database and print the results as Markdown."
 
     def add_arguments(self, parser):
-        parser.add_argument("names", nargs="*", help="which benchmarks (default: pages and customers)")
+        parser.add_argument("names", nargs="*", help="which benchmarks (default: pages, customers and scans)")
         parser.add_argument("--quick", action="store_true", help="100,000 customers instead of 1,000,000")
 
     def handle(self, *args, names, quick, **options):
         benchmarks = all_benchmarks()
-        chosen = names or ["pages", "customers-quick" if quick else "customers"]
+        suffix = "-quick" if quick else ""
+        chosen = names or ["pages", f"customers{suffix}", f"scans{suffix}"]
         unknown = set(chosen) - set(benchmarks)
         if unknown:
             raise CommandError(f"unknown benchmarks: {', '.join(sorted(unknown))}; known: {', '.join(benchmarks)}")
