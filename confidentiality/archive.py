@@ -106,3 +106,29 @@ def outstanding_report(as_of=None):
         ArchiveLoan.objects.filter(status=S.RETURNED, complete=False).select_related("customer", "borrower")
     )
     return {"as_of": as_of, "out": out, "overdue": [loan for loan in out if loan.due_at < as_of], "incomplete": incomplete}
+
+
+def send_outstanding_report(today=None) -> int:
+    """By the 5th of each month the general manager gets the list of files out (once a month)."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from crm.models import JobRun
+
+    from .notifications import notify
+
+    today = today or timezone.localdate()
+    job = f"lending_report_{today:%Y%m}"
+    if JobRun.objects.filter(job=job, status=JobRun.Status.OK).exists():
+        return 0
+    report = outstanding_report()
+    managers = get_user_model().objects.filter(groups__name=r.GENERAL_MANAGER, is_active=True)
+    run = JobRun.objects.create(job=job)
+    sent = notify(
+        managers,
+        subject=_("Files out on %(day)s: %(n)d, %(m)d overdue") % {"day": today, "n": len(report["out"]), "m": len(report["overdue"])},
+        url=reverse("confidentiality:archive_report"),
+    )
+    run.status, run.tasks_created, run.rows_scanned, run.finished_at = JobRun.Status.OK, sent, len(report["out"]), timezone.now()
+    run.save()
+    return sent

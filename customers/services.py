@@ -211,6 +211,11 @@ def change_tier(*, actor, customer_id: int, tier: str, reason: str) -> Customer:
         customer.confidentiality_level = TIER_CONFIDENTIALITY.get(tier, "internal")
         customer.save(update_fields=["tier", "confidentiality_level"])
         _event(customer, CustomerEvent.Kind.TIER_CHANGED, actor, reason.strip(), old=old, new=tier)
+    from service.models import FollowUpTask  # the quarterly proposal is settled by the decision
+
+    FollowUpTask.objects.filter(customer=customer, kind=FollowUpTask.Kind.TIER_REVIEW, done_at__isnull=True).update(
+        done_at=timezone.now()
+    )
     return customer
 
 

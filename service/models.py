@@ -259,6 +259,9 @@ class FollowUpTask(models.Model):
         REVISIT_MARKETING_HEAD = "revisit_marketing_head", _("Revisit by the marketing head")
         LICENCE_EXPIRY = "licence_expiry", _("Licence expires soon")
         ANNUAL_REVIEW = "annual_review", _("Annual review soon")
+        STATIC_REVIEW = "static_review", _("Half-year review of static fields")
+        TIER_REVIEW = "tier_review", _("Tier review proposal")
+        NEW_ACCOUNT = "new_account", _("New-account fields overdue")
 
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="follow_up_tasks")
     kind = models.CharField(max_length=30, choices=Kind.choices)

@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from confidentiality.models import Notification
+from confidentiality.notifications import notify
 from confidentiality.policy import visible_customers
 from crm import roles as r
 from crm.actor import acting_as
@@ -70,12 +70,10 @@ def sweep(today: date | None = None) -> dict[str, int]:
             if warning is None:
                 PoolEvent.objects.create(customer=customer, kind=PoolEvent.Kind.WARNED, user_id=customer.account_manager_id,
                                          idle_since=since, at=timezone.now())
-                Notification.objects.create(
-                    recipient_id=customer.account_manager_id,
-                    subject=_("%(name)s returns to the public pool on %(day)s without a follow-up") % {
-                        "name": customer.name, "day": return_day},
-                    url=f"/customers/{customer.pk}/",
-                )
+                notify([customer.account_manager],
+                       subject=_("%(name)s returns to the public pool on %(day)s without a follow-up") % {
+                           "name": customer.name, "day": return_day},
+                       url=f"/customers/{customer.pk}/")
                 warned += 1
             elif today >= return_day and warning.at.date() < today:
                 with transaction.atomic(), acting_as(None):

@@ -88,3 +88,82 @@ def licence_scan(today: date | None = None):
     return run_in_batches("licence_scan", _active(), step)
 
 
+
+
+def half_label(day: date) -> str:
+    return f"{day.year}H{1 if day.month <= 6 else 2}"
+
+
+def static_review_scan(today: date | None = None):
+    """Static fields are reviewed every half year: one task per customer and half-year when overdue."""
+    from customers.services import STATIC_REVIEW_EVERY
+
+    today = today or timezone.localdate()
+    cutoff = today - STATIC_REVIEW_EVERY
+
+    def step(batch):
+        due = batch.filter(Q(static_reviewed_on__lte=cutoff) | Q(static_reviewed_on__isnull=True))
+        return batch.count(), _insert(due, kind=FollowUpTask.Kind.STATIC_REVIEW, period=half_label(today), due_on=today)
+
+    return run_in_batches("static_review_scan", _active(), step)
+
+
+def is_first_working_day_of_quarter(day: date) -> bool:
+    from crm.workdays import add_working_days
+
+    first = date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    return add_working_days(first - timedelta(days=1), 1) == day
+
+
+def tier_review_scan(today: date | None = None, *, force: bool = False):
+    """On the first working day of each quarter: a proposal for every customer whose purchase
+    totals point to a higher tier (DOMAIN §2); managers confirm with "change tier"."""
+    from decimal import Decimal
+
+    today = today or timezone.localdate()
+    if not force and not is_first_working_day_of_quarter(today):
+        return None
+    a, b = Decimal("50000000"), Decimal("8000000")
+    suggestions = (
+        Q(cumulative_amount__gte=a) & ~Q(tier="A"),
+        Q(cumulative_amount__gte=b, cumulative_amount__lt=a) & Q(tier__in=["C", "D", "E"]),
+        (Q(cumulative_amount__gt=0, cumulative_amount__lt=b) | Q(first_trade_on__isnull=False, cumulative_amount__lt=b)
+         | Q(first_trade_on__isnull=False, cumulative_amount__isnull=True)) & Q(tier__in=["D", "E"]),
+    )
+    condition = suggestions[0] | suggestions[1] | suggestions[2]
+
+    def step(batch):
+        return batch.count(), _insert(batch.filter(condition), kind=FollowUpTask.Kind.TIER_REVIEW,
+                                      period=quarter_label(today), due_on=today + timedelta(days=14),
+                                      assignee=Value(None, CharField()))
+
+    return run_in_batches("tier_review_scan", _active(), step)
+
+
+def new_account_scan(today: date | None = None):
+    """Retail accounts approved in the last 45 days whose fields are past their working-day deadline."""
+    from .selectors import NEW_ACCOUNT_DEADLINES
+    from crm.jobs import run_simple
+    from crm.workdays import add_working_days
+    from customers.models import CustomerEvent
+
+    today = today or timezone.localdate()
+
+    def work():
+        events = CustomerEvent.objects.filter(kind=CustomerEvent.Kind.APPROVED, at__date__gte=today - timedelta(days=45),
+                                              customer__profile_type="retail").select_related("customer")
+        tasks, scanned = [], 0
+        for event in events.iterator(chunk_size=1000):
+            scanned += 1
+            approved_on = timezone.localtime(event.at).date()
+            for days, fields in NEW_ACCOUNT_DEADLINES:
+                deadline = add_working_days(approved_on, days)
+                if deadline < today and any(not event.customer.is_filled(f) for f in fields):
+                    tasks.append(FollowUpTask(customer=event.customer, kind=FollowUpTask.Kind.NEW_ACCOUNT,
+                                              period=f"day{days}", assignee_id=event.customer.account_manager_id,
+                                              due_on=deadline))
+        existing = FollowUpTask.objects.filter(kind=FollowUpTask.Kind.NEW_ACCOUNT).count()
+        FollowUpTask.objects.bulk_create(tasks, ignore_conflicts=True)
+        return scanned, FollowUpTask.objects.filter(kind=FollowUpTask.Kind.NEW_ACCOUNT).count() - existing
+
+    return run_simple("new_account_scan", work)

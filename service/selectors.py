@@ -136,9 +136,10 @@ def inbox(user, on: date | None = None, limit: int = 200) -> list[TodoItem]:
     from .models import FollowUpTask
 
     job_kinds = (FollowUpTask.Kind.LICENCE_EXPIRY, FollowUpTask.Kind.ANNUAL_REVIEW)
-    for task in FollowUpTask.objects.filter(assignee=user, done_at__isnull=True, kind__in=job_kinds).select_related(
-        "customer"
-    )[:limit]:
+    tasks = Q(assignee=user, kind__in=job_kinds)
+    if r.has_role(user, r.SALES_MANAGER, r.MARKETING_HEAD):
+        tasks |= Q(kind=FollowUpTask.Kind.TIER_REVIEW, customer__in=visible_customers(user))
+    for task in FollowUpTask.objects.filter(tasks, done_at__isnull=True).select_related("customer")[:limit]:
         items.append(TodoItem("task", f"{task.get_kind_display()}: {task.customer.name}",
                               reverse("customers:detail", args=[task.customer_id]), task.due_on, task.due_on < on))
     for req in data_request_queue(user):

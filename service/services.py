@@ -187,7 +187,7 @@ def escalate_late_complaints(now: datetime | None = None) -> int:
     """Hourly: each late complaint is escalated once to every CS manager (idempotent)."""
     from django.contrib.auth import get_user_model
 
-    from confidentiality.models import Notification
+    from confidentiality.notifications import notify
 
     now = now or timezone.now()
     managers = list(get_user_model().objects.filter(groups__name=r.CS_MANAGER, is_active=True))
@@ -196,10 +196,7 @@ def escalate_late_complaints(now: datetime | None = None) -> int:
         with transaction.atomic():
             if not Complaint.objects.filter(pk=complaint.pk, escalated_at__isnull=True).update(escalated_at=now):
                 continue  # another worker took it
-            Notification.objects.bulk_create(
-                Notification(recipient=m, subject=_("Complaint %(number)s is late") % {"number": complaint.number},
-                             url=f"/service/complaints/{complaint.pk}/")
-                for m in managers
-            )
+            notify(managers, subject=_("Complaint %(number)s is late") % {"number": complaint.number},
+                   url=f"/service/complaints/{complaint.pk}/")
             escalated += 1
     return escalated

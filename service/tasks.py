@@ -56,3 +56,25 @@ def public_pool_sweep() -> int:
         return result["warned"] + result["returned"], result["returned"]
 
     return run_simple("public_pool_sweep", work).tasks_created
+
+
+@shared_task(**OPTIONS)
+def static_review_scan() -> int:
+    from .scans import static_review_scan as scan
+
+    return scan().tasks_created
+
+
+@shared_task(**OPTIONS)
+def tier_review_scan() -> int:
+    from .scans import tier_review_scan as scan
+
+    run = scan()
+    return run.tasks_created if run else 0
+
+
+@shared_task(**OPTIONS)
+def new_account_scan() -> int:
+    from .scans import new_account_scan as scan
+
+    return scan().tasks_created

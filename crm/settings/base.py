@@ -190,7 +190,14 @@ CELERY_BEAT_SCHEDULE = {
     "licence-scan": {"task": "service.tasks.licence_scan", "schedule": crontab(hour=1, minute=40)},
     "public-pool-sweep": {"task": "service.tasks.public_pool_sweep", "schedule": crontab(hour=2, minute=0)},
     "birthday-greetings": {"task": "service.tasks.birthday_greetings", "schedule": crontab(hour=9, minute=0)},
+    "static-review-scan": {"task": "service.tasks.static_review_scan", "schedule": crontab(hour=2, minute=20)},
+    # Daily; the scan itself acts only on the first working day of a quarter (Chinese calendar).
+    "tier-review-scan": {"task": "service.tasks.tier_review_scan", "schedule": crontab(hour=2, minute=40)},
+    "new-account-scan": {"task": "service.tasks.new_account_scan", "schedule": crontab(hour=3, minute=0)},
+    "monthly-lending-report": {"task": "confidentiality.tasks.monthly_lending_report",
+                               "schedule": crontab(day_of_month=5, hour=8, minute=0)},
 }
+CRM_EMAIL_NOTIFICATIONS = env_bool("CRM_EMAIL_NOTIFICATIONS", False)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL

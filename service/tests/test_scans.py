@@ -145,3 +145,56 @@ def test_licence_reminders_land_in_the_owners_inbox(owner, unit):
     CustomerFactory(unit=unit, created_by=owner, name="许可证户", licence_valid_until=date.today() + timedelta(days=20))
     scans.licence_scan()
     assert any(item.kind == "task" and "许可证户" in item.title for item in inbox(owner))
+
+
+def test_static_review_twice_creates_one_task(owner, unit):
+    CustomerFactory(unit=unit, created_by=owner, static_reviewed_on=date(2025, 11, 1))
+    CustomerFactory(unit=unit, created_by=owner, static_reviewed_on=date(2026, 3, 1))
+    assert scans.static_review_scan(TODAY).tasks_created == 1
+    assert scans.static_review_scan(TODAY).tasks_created == 0
+
+
+def test_tier_review_runs_on_the_first_working_day_of_the_quarter(owner, unit, make_user):
+    from decimal import Decimal
+
+    from customers import services as customer_services
+
+    assert scans.is_first_working_day_of_quarter(date(2026, 1, 4))  # Sunday, an adjusted working day
+    assert not scans.is_first_working_day_of_quarter(date(2026, 1, 5))
+    assert scans.is_first_working_day_of_quarter(date(2026, 4, 1))
+    big = CustomerFactory(unit=unit, created_by=owner, tier="C", cumulative_amount=Decimal("60000000"))
+    CustomerFactory(unit=unit, created_by=owner, tier="A", cumulative_amount=Decimal("100"))
+    assert scans.tier_review_scan(date(2026, 4, 2)) is None
+    assert scans.tier_review_scan(date(2026, 4, 1)).tasks_created == 1
+    assert scans.tier_review_scan(date(2026, 4, 1)).tasks_created == 0
+    manager = make_user(r.SALES_MANAGER, units=[unit])
+    from service.selectors import inbox
+
+    assert any(item.kind == "task" and big.name in item.title for item in inbox(manager))
+    customer_services.change_tier(actor=manager, customer_id=big.pk, tier="A", reason="累计采购超过5000万")
+    assert FollowUpTask.objects.get(kind="tier_review").done_at is not None
+
+
+def test_new_account_scan_is_idempotent(owner, unit):
+    from django.utils import timezone
+
+    from customers.models import CustomerEvent
+
+    c = CustomerFactory(unit=unit, created_by=owner, profile_type="retail")
+    CustomerEvent.objects.create(customer=c, kind="approved", at=timezone.now() - timedelta(days=20))
+    first = scans.new_account_scan()
+    assert first.tasks_created >= 1 and scans.new_account_scan().tasks_created == 0
+
+
+def test_monthly_lending_report_goes_to_the_gm_once(make_user, settings, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from confidentiality.archive import send_outstanding_report
+    from confidentiality.models import Notification
+
+    settings.CRM_EMAIL_NOTIFICATIONS = True
+    gm = make_user(r.GENERAL_MANAGER, email="gm@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_outstanding_report(date(2026, 12, 5)) == 1
+        assert send_outstanding_report(date(2026, 12, 5)) == 0
+    assert Notification.objects.filter(recipient=gm).count() == 1 and mail.outbox[0].to == ["gm@example.com"]
