@@ -111,6 +111,7 @@ def outstanding_report(as_of=None):
 def send_outstanding_report(today=None) -> int:
     """By the 5th of each month the general manager gets the list of files out (once a month)."""
     from django.contrib.auth import get_user_model
+    from django.db import IntegrityError
     from django.urls import reverse
 
     from crm.models import JobRun
@@ -119,11 +120,14 @@ def send_outstanding_report(today=None) -> int:
 
     today = today or timezone.localdate()
     job = f"lending_report_{today:%Y%m}"
-    if JobRun.objects.filter(job=job, status=JobRun.Status.OK).exists():
-        return 0
+    try:
+        with transaction.atomic():
+            JobRun.objects.create(job=job, status=JobRun.Status.RUNNING, dedupe_key=job)
+    except IntegrityError:
+        return 0  # this month's report went out already (or is going out in another worker)
     report = outstanding_report()
     managers = get_user_model().objects.filter(groups__name=r.GENERAL_MANAGER, is_active=True)
-    run = JobRun.objects.create(job=job)
+    run = JobRun.objects.get(dedupe_key=job)
     sent = notify(
         managers,
         subject=_("Files out on %(day)s: %(n)d, %(m)d overdue") % {"day": today, "n": len(report["out"]), "m": len(report["overdue"])},

@@ -155,6 +155,8 @@ class JobRun(models.Model):
     tasks_created = models.BigIntegerField(_("tasks created"), default=0)
     batches = models.IntegerField(_("batches"), default=0)
     errors = models.TextField(_("errors"), blank=True)
+    # Set by jobs that must happen once per period (the monthly report): a second run is refused here.
+    dedupe_key = models.CharField(max_length=80, unique=True, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("job run")

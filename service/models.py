@@ -187,6 +187,11 @@ class PoolEvent(models.Model):
     class Meta:
         ordering = ["-at"]
         indexes = [models.Index(fields=["customer", "kind", "-at"], name="poolevent_customer_kind")]
+        constraints = [
+            # One warning and one return per quiet spell, even with two sweeps at once.
+            models.UniqueConstraint(fields=["customer", "kind", "idle_since"], condition=models.Q(kind__in=["warned", "returned"]),
+                                    name="poolevent_once_per_spell"),
+        ]
 
 
 class Inquiry(models.Model):

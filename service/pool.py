@@ -3,7 +3,7 @@ the owner; reps claim from it up to a cap. Rules per tier live in PoolRule; ever
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -68,8 +68,12 @@ def sweep(today: date | None = None) -> dict[str, int]:
             since, return_day = found
             warning = PoolEvent.objects.filter(customer=customer, kind=PoolEvent.Kind.WARNED, idle_since=since).first()
             if warning is None:
-                PoolEvent.objects.create(customer=customer, kind=PoolEvent.Kind.WARNED, user_id=customer.account_manager_id,
-                                         idle_since=since, at=timezone.now())
+                try:
+                    with transaction.atomic():
+                        PoolEvent.objects.create(customer=customer, kind=PoolEvent.Kind.WARNED,
+                                                 user_id=customer.account_manager_id, idle_since=since, at=timezone.now())
+                except IntegrityError:
+                    continue  # another sweep warned at the same moment
                 notify([customer.account_manager],
                        subject=_("%(name)s returns to the public pool on %(day)s without a follow-up") % {
                            "name": customer.name, "day": return_day},
@@ -77,9 +81,11 @@ def sweep(today: date | None = None) -> dict[str, int]:
                 warned += 1
             elif today >= return_day and warning.at.date() < today:
                 with transaction.atomic(), acting_as(None):
-                    Customer.objects.filter(pk=customer.pk, account_manager_id=customer.account_manager_id).update(
+                    moved = Customer.objects.filter(pk=customer.pk, account_manager_id=customer.account_manager_id).update(
                         account_manager=None, updated_at=timezone.now()
                     )
+                    if not moved:
+                        continue  # another sweep returned it already
                     PoolEvent.objects.create(customer=customer, kind=PoolEvent.Kind.RETURNED, at=timezone.now(),
                                              user_id=customer.account_manager_id, idle_since=since)
                 returned += 1

@@ -91,19 +91,15 @@ def test_a_failing_batch_is_retried_then_reported(owner, unit):
     assert len(calls) == jobs.RETRIES + 1 and run.status == "failed" and "disk full" in run.errors
 
 
-@pytest.mark.skipif(connection.vendor == "sqlite", reason="two workers at once need PostgreSQL")
-@pytest.mark.django_db(transaction=True)
-def test_two_workers_at_once_create_nothing_twice(make_user):
-    unit = OrgUnitFactory(code="JOB")
-    rep = make_user(r.SALES_REP, units=[unit])
-    for _ in range(30):
-        CustomerFactory(unit=unit, created_by=rep, last_verified_on=None)
-    barrier = threading.Barrier(2)
+def _twice_at_once(job):
+    barrier, errors = threading.Barrier(2), []
 
     def worker():
         try:
             barrier.wait()
-            scans.verification_scan(TODAY)
+            job()
+        except Exception as exc:  # noqa: BLE001 - collected and asserted by the caller
+            errors.append(exc)
         finally:
             close_old_connections()
             connection.close()
@@ -113,8 +109,44 @@ def test_two_workers_at_once_create_nothing_twice(make_user):
         t.start()
     for t in threads:
         t.join(60)
+    assert errors == []
+
+
+@pytest.mark.skipif(connection.vendor == "sqlite", reason="two workers at once need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("job", ["verification_scan", "revisit_scan", "licence_scan", "static_review_scan"])
+def test_two_workers_at_once_create_nothing_twice(make_user, job):
+    from service.models import RevisitRule
+
+    RevisitRule.objects.get_or_create(tier="", who="owner", defaults={"every_months": 3})
+    unit = OrgUnitFactory(code="JOB")
+    rep = make_user(r.SALES_REP, units=[unit])
+    for _ in range(30):
+        CustomerFactory(unit=unit, created_by=rep, last_verified_on=None, static_reviewed_on=None,
+                        licence_valid_until=TODAY + timedelta(days=5))
+    _twice_at_once(lambda: getattr(scans, job)(TODAY))
     assert FollowUpTask.objects.count() == 30
     assert sum(JobRun.objects.values_list("tasks_created", flat=True)) == 30
+
+
+@pytest.mark.skipif(connection.vendor == "sqlite", reason="two workers at once need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_pool_sweeps_and_two_monthly_reports_at_once(make_user):
+    from confidentiality.archive import send_outstanding_report
+    from confidentiality.models import Notification
+    from service import pool
+    from service.models import PoolEvent, PoolRule
+
+    PoolRule.objects.get_or_create(tier="E", defaults={"no_followup_days": 30, "warn_days_before": 7})
+    unit = OrgUnitFactory(code="POOL")
+    rep = make_user(r.SALES_REP, units=[unit])
+    make_user(r.GENERAL_MANAGER)
+    for _ in range(10):
+        CustomerFactory(unit=unit, created_by=rep, tier="E", registered_on=TODAY - timedelta(days=25))
+    _twice_at_once(lambda: pool.sweep(TODAY))
+    assert PoolEvent.objects.filter(kind="warned").count() == 10
+    _twice_at_once(lambda: send_outstanding_report(TODAY))
+    assert Notification.objects.filter(subject__contains="2026-06-01").count() == 1
 
 
 def test_celery_tasks_call_the_scans_and_beat_schedules_them(owner, unit, settings):
