@@ -23,6 +23,7 @@ migrate: install messages
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate
+	$(BIN)/python manage.py install_schedules
 	$(BIN)/python manage.py load_demo
 
 run: demo

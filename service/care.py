@@ -2,7 +2,7 @@
 The backend is `CRM_CARE_BACKEND` (dotted path); console and file backends ship, an SMS gateway
 plugs in by subclassing `CareBackend`."""
 import logging
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -97,3 +97,22 @@ def send_birthday_greetings(today: date | None = None) -> int:
 def send_campaign(*, template: CareTemplate, occasion: str) -> int:
     """Holiday or weather greetings to every customer who did not opt out."""
     return send_greetings(template=template, occasion=occasion, customers=_recipients())
+
+
+def send_holiday_greetings(today: date | None = None) -> int:
+    """On the first day of a public holiday (Chinese calendar), the holiday template to everyone."""
+    from crm.models import CalendarDay
+    from crm.workdays import is_workday
+
+    today = today or timezone.localdate()
+    day = CalendarDay.objects.filter(date=today).first()
+    name = day.name if day is not None and not day.is_workday else ""
+    if not name:
+        return 0
+    yesterday = CalendarDay.objects.filter(date=today - timedelta(days=1), is_workday=False, name=name).exists()
+    if yesterday or is_workday(today):
+        return 0
+    template = CareTemplate.objects.filter(kind=CareTemplate.Kind.HOLIDAY, active=True).first()
+    if template is None:
+        return 0
+    return send_campaign(template=template, occasion=f"holiday-{today.year}-{name}"[:40])

@@ -40,9 +40,9 @@ def escalate_complaints() -> int:
 def birthday_greetings() -> int:
     from crm.jobs import run_simple
 
-    from .care import send_birthday_greetings
+    from .care import send_birthday_greetings, send_holiday_greetings
 
-    return run_simple("birthday_greetings", lambda: (0, send_birthday_greetings())).tasks_created
+    return run_simple("care_greetings", lambda: (0, send_birthday_greetings() + send_holiday_greetings())).tasks_created
 
 
 @shared_task(**OPTIONS)

@@ -33,3 +33,13 @@ def test_every_demo_user_holds_its_role_and_can_sign_in(rf):
         assert r.user_role_codes(user) == {role}
         assert list(user.staff_profile.units.values_list("code", flat=True)) == [unit_code]
     assert OrgUnit.objects.get(code="SH01T1").ancestors()[-1].code == "HQ"
+
+
+def test_install_schedules_writes_every_job_into_beats_tables(settings):
+    from django_celery_beat.models import PeriodicTask
+
+    call_command("install_schedules")
+    call_command("install_schedules")
+    names = set(PeriodicTask.objects.values_list("name", flat=True))
+    assert set(settings.CELERY_BEAT_SCHEDULE) <= names
+    assert PeriodicTask.objects.filter(name__in=settings.CELERY_BEAT_SCHEDULE).count() == len(settings.CELERY_BEAT_SCHEDULE)

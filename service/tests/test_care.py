@@ -63,3 +63,16 @@ def test_opt_out_from_the_customer_page(client, make_user, unit):
     assert CareOptOut.objects.filter(customer=customer).exists()
     client.post(reverse("service:care_opt_out", args=[customer.pk]), {"opt_out": "0"})
     assert not CareOptOut.objects.filter(customer=customer).exists()
+
+
+def test_holiday_greetings_go_out_on_the_first_day_of_a_holiday_only(recorder, make_user, unit):
+    from crm.models import CalendarDay
+
+    CustomerFactory(unit=unit, created_by=make_user(), mobile="13900000011", contact_name="王芳")
+    CalendarDay.objects.update_or_create(date=date(2026, 10, 1), defaults={"is_workday": False, "name": "National Day"})
+    CalendarDay.objects.update_or_create(date=date(2026, 10, 2), defaults={"is_workday": False, "name": "National Day"})
+    assert care.send_holiday_greetings(date(2026, 9, 30)) == 0
+    assert care.send_holiday_greetings(date(2026, 10, 1)) == 1
+    assert care.send_holiday_greetings(date(2026, 10, 2)) == 0
+    assert care.send_holiday_greetings(date(2026, 10, 1)) == 0  # rerun the same day
+    assert recorder.sent[0][1].startswith("王芳您好")
