@@ -192,8 +192,12 @@ def revoke_expired_grants(*, now=None, batch_size: int = 5000) -> int:
     """The hourly job: deletes expired permission rows and closes their grants; safe to run twice."""
     now = now or timezone.now()
     revoked = 0
-    for grant in AccessGrant.objects.filter(revoked_at__isnull=True, expires_at__lte=now).order_by("pk"):
+    for pk in AccessGrant.objects.filter(revoked_at__isnull=True, expires_at__lte=now).order_by("pk").values_list("pk", flat=True):
         with transaction.atomic():
+            # Locked and re-read: a second worker running the same job skips what the first revoked.
+            grant = AccessGrant.objects.select_for_update().filter(pk=pk, revoked_at__isnull=True).first()
+            if grant is None:
+                continue
             ids = list(grant.permissions.values_list("content_object_id", flat=True))
             while grant.permissions.filter(expires_at__lte=now).exists():
                 pks = list(grant.permissions.filter(expires_at__lte=now).values_list("pk", flat=True)[:batch_size])

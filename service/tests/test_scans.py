@@ -230,3 +230,58 @@ def test_monthly_lending_report_goes_to_the_gm_once(make_user, settings, django_
         assert send_outstanding_report(date(2026, 12, 5)) == 1
         assert send_outstanding_report(date(2026, 12, 5)) == 0
     assert Notification.objects.filter(recipient=gm).count() == 1 and mail.outbox[0].to == ["gm@example.com"]
+
+
+@pytest.mark.skipif(connection.vendor == "sqlite", reason="two workers at once need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_the_other_jobs_twice_at_once_create_nothing_twice(make_user):
+    from decimal import Decimal
+
+    from django.contrib.auth.models import Permission
+    from django.utils import timezone
+
+    from confidentiality.models import AccessGrant, AuditEntry, CustomerUserObjectPermission, DataRequest, Notification
+    from confidentiality.services import revoke_expired_grants
+    from customers.models import CustomerEvent
+    from service.care import send_birthday_greetings
+    from service.models import CareMessage, CareTemplate, Complaint
+    from service.services import escalate_late_complaints, register_complaint
+
+    unit = OrgUnitFactory(code="TWICE")
+    rep = make_user(r.SALES_REP, units=[unit])
+    make_user(r.CS_MANAGER)
+    today = timezone.localdate()
+    CareTemplate.objects.get_or_create(kind="birthday", name="生日", defaults={"body": "{name}生日快乐"})
+    customers = [
+        CustomerFactory(unit=unit, created_by=rep, tier="D", cumulative_amount=Decimal("9000000"), profile_type="retail",
+                        birth_date=today.replace(year=1990), mobile=f"1370000{i:04d}")
+        for i in range(8)
+    ]
+    for c in customers:
+        CustomerEvent.objects.create(customer=c, kind="approved", at=timezone.now() - timezone.timedelta(days=20))
+        register_complaint(actor=rep, customer=c, category="other", description="x",
+                           received_at=timezone.now() - timezone.timedelta(days=10))
+    request = DataRequest.objects.create(requester=rep, purpose="x", scope="unit", data_unit=unit)
+    grant = AccessGrant.objects.create(request=request, user=rep, form="view", granted_by=rep,
+                                       expires_at=timezone.now() - timezone.timedelta(hours=1))
+    CustomerUserObjectPermission.objects.bulk_create(
+        CustomerUserObjectPermission(user=rep, content_object=c, grant=grant, expires_at=grant.expires_at,
+                                     permission=Permission.objects.get(codename="view_customer"))
+        for c in customers
+    )
+
+    _twice_at_once(lambda: scans.tier_review_scan(today, force=True))
+    assert FollowUpTask.objects.filter(kind="tier_review").count() == 8
+    _twice_at_once(lambda: scans.new_account_scan(today))
+    assert FollowUpTask.objects.filter(kind="new_account").values("customer_id").distinct().count() == 8
+    new_account = FollowUpTask.objects.filter(kind="new_account").count()
+    scans.new_account_scan(today)
+    assert FollowUpTask.objects.filter(kind="new_account").count() == new_account
+    _twice_at_once(escalate_late_complaints)
+    assert Complaint.objects.filter(escalated_at__isnull=False).count() == 8
+    assert Notification.objects.filter(subject__contains="KS-").count() == 8
+    _twice_at_once(send_birthday_greetings)
+    assert CareMessage.objects.count() == 8
+    _twice_at_once(revoke_expired_grants)
+    assert not CustomerUserObjectPermission.objects.exists()
+    assert AuditEntry.objects.filter(action="revoke").count() == 1
