@@ -36,3 +36,11 @@ def watermarked_workbook(*, title: str, watermark: str, headers: list[str], rows
     wb.properties.created = timezone.now().replace(tzinfo=None)
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def xlsx_response(content: bytes, filename: str):
+    from django.http import HttpResponse
+
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

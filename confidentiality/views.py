@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +14,7 @@ from customers.catalogue import CATALOGUE
 from customers.models import Customer
 
 from . import audit, policy, selectors, services
-from .exports import watermarked_workbook
+from .exports import watermarked_workbook, xlsx_response
 from .forms import DataRequestForm
 from .models import ArchiveLoan, AuditEntry, DataRequest, Printout
 
@@ -161,9 +161,7 @@ def request_export(request, pk):
     content = watermarked_workbook(title=data_request.number, watermark=watermark, headers=headers, rows=rows)
     audit.record("export", actor=request.user, customers=customers, request=request, subject=data_request.number,
                  reason=data_request.purpose, detail={"rows": len(rows)})
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{data_request.number}.xlsx"'
-    return response
+    return xlsx_response(content, f"{data_request.number}.xlsx")
 
 
 @login_required
@@ -215,9 +213,7 @@ def audit_log(request):
                 "who": display_name(request.user), "when": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
             headers=[_("At"), _("Who"), _("Action"), _("Customers"), _("Subject"), _("IP address"), _("Reason")], rows=rows,
         )
-        response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = 'attachment; filename="audit.xlsx"'
-        return response
+        return xlsx_response(content, "audit.xlsx")
     return render(request, "confidentiality/audit_log.html", {
         "entries": entries[:200], "actions": AuditEntry.Action.choices, "params": request.GET,
     })
@@ -351,7 +347,5 @@ def archive_report(request):
                 "who": display_name(request.user), "when": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
             headers=[_("Customer code"), _("Name"), _("Borrower"), _("Kind"), _("Due back"), _("Overdue")], rows=rows,
         )
-        response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = 'attachment; filename="archive-outstanding.xlsx"'
-        return response
+        return xlsx_response(content, "archive-outstanding.xlsx")
     return render(request, "confidentiality/archive_report.html", report)

@@ -138,10 +138,9 @@ def inquiries(request):
     """Daily entry for reps; weekly (supervisors) and monthly (CS) roll-ups with an .xlsx download."""
     from datetime import date as date_type
 
-    from django.http import HttpResponse
     from django.utils import timezone
 
-    from confidentiality.exports import watermarked_workbook
+    from confidentiality.exports import watermarked_workbook, xlsx_response
     from crm.models import display_name
 
     from . import records
@@ -178,9 +177,7 @@ def inquiries(request):
                 rows=[[f"{row['rep__last_name']}{row['rep__first_name']}", row["phone"], row["walk_in"], row["trials"],
                        row["total"]] for row in rows],
             )
-            response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-            response["Content-Disposition"] = f'attachment; filename="inquiries-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"'
-            return response
+            return xlsx_response(content, f"inquiries-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")
         context.update({"rows": rows, "start": start, "end": end})
     return render(request, "service/inquiries.html", context)
 
