@@ -56,13 +56,9 @@ def scope_customers(request: DataRequest):
     if request.scope == DataRequest.Scope.FILTER:
         from django.http import QueryDict
 
-        from customers.selectors import SORTS, search_customers
+        from customers.selectors import apply_filters
 
-        params = QueryDict(request.filter_query)
-        for name in ("tier", "customer_status", "customer_source", "retail_format", "admin_region"):
-            if params.get(name):
-                qs = qs.filter(**{name: params[name]})
-        return search_customers(qs, params.get("q", "")).order_by(*SORTS["updated"])
+        return apply_filters(qs, QueryDict(request.filter_query))
     return qs
 
 

@@ -100,14 +100,19 @@ def search_customers(qs: QuerySet[Customer], term: str) -> QuerySet[Customer]:
 
 def filter_customers(user, params) -> QuerySet[Customer]:
     """The customer list: visible rows, filtered and sorted by the query string."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     qs = visible_customers(user)
     state = params.get("state", "approved")
     if state in Customer.Registration.values:
         qs = qs.filter(registration_status=state)
+    return apply_filters(qs, params)
+
+
+def apply_filters(qs: QuerySet[Customer], params) -> QuerySet[Customer]:
+    """The list's filters, search and sort; also what a data request's saved filter means."""
+    from django.utils import timezone
+
+    from .services import VERIFY_EVERY
+
     for field in ("tier", "customer_status", "customer_source", "retail_format", "admin_region"):
         value = params.get(field)
         if value:
@@ -117,7 +122,7 @@ def filter_customers(user, params) -> QuerySet[Customer]:
     if params.get("owner", "").isdigit():
         qs = qs.filter(account_manager_id=int(params["owner"]))
     if params.get("verification_overdue") == "1":
-        cutoff = timezone.localdate() - timedelta(days=91)
+        cutoff = timezone.localdate() - VERIFY_EVERY
         qs = qs.filter(Q(last_verified_on__lt=cutoff) | Q(last_verified_on__isnull=True))
     if params.get("completeness_below", "").isdigit():
         qs = qs.filter(profile_completeness__lt=int(params["completeness_below"]))
