@@ -19,6 +19,28 @@ MAJOR_FIELDS = ("name", "customer_status", "account_manager", "tier", "registrat
 TIER_CONFIDENTIALITY = {"A": "secret", "B": "confidential"}
 
 
+def kinds_of(nature: str, profile_type: str) -> frozenset[str]:
+    """Who a customer is, for the catalogue's `applies_to`: nature gives individual/company, profile retail/dealer."""
+    kinds = set()
+    if nature == "individual":
+        kinds.add(INDIVIDUAL)
+    elif nature:
+        kinds.add(COMPANY)
+    if profile_type == Customer.Profile.RETAIL:
+        kinds.add(RETAIL)
+    elif profile_type == Customer.Profile.DEALER:
+        kinds.add(DEALER)
+    return frozenset(kinds)
+
+
+def completeness(kinds: frozenset[str], is_filled) -> int:
+    """Per cent of the required and important fields that apply and are filled (`is_filled(code)`)."""
+    counted = CATALOGUE.counted_for_completeness(kinds)
+    if not counted:
+        return 0
+    return round(100 * sum(1 for spec in counted if is_filled(spec.code)) / len(counted))
+
+
 def name_key(name: str) -> str:
     """Names compared for duplicates: half-width, no spaces or punctuation, lower case."""
     return "".join(ch for ch in normalise_text(name or "").lower() if ch.isalnum())
@@ -97,6 +119,10 @@ class Customer(models.Model):
     id_last4 = models.CharField(max_length=4, editable=False, default="")
     last_verified_on = models.DateField(_("last verified"), null=True, blank=True, editable=False)
     static_reviewed_on = models.DateField(_("static fields last reviewed"), null=True, blank=True, editable=False)
+    # Where an imported record came from: the import and the row of its file.
+    import_job = models.ForeignKey("imports.ImportJob", verbose_name=_("imported from"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="customers", editable=False)
+    import_row = models.PositiveIntegerField(_("row in the imported file"), null=True, blank=True, editable=False)
 
     objects = CustomerQuerySet.as_manager()
 
@@ -124,16 +150,7 @@ class Customer(models.Model):
     # --- derived values -------------------------------------------------------------------------
     @property
     def kinds(self) -> frozenset[str]:
-        kinds = set()
-        if self.customer_nature == "individual":
-            kinds.add(INDIVIDUAL)
-        elif self.customer_nature:
-            kinds.add(COMPANY)
-        if self.profile_type == self.Profile.RETAIL:
-            kinds.add(RETAIL)
-        elif self.profile_type == self.Profile.DEALER:
-            kinds.add(DEALER)
-        return frozenset(kinds)
+        return kinds_of(self.customer_nature, self.profile_type)
 
     def applicable_fields(self):
         return [spec for spec in CATALOGUE if spec.applies(self.kinds)]
@@ -152,10 +169,7 @@ class Customer(models.Model):
         ]
 
     def compute_completeness(self) -> int:
-        counted = CATALOGUE.counted_for_completeness(self.kinds)
-        if not counted:
-            return 0
-        return round(100 * sum(self.is_filled(spec.code) for spec in counted) / len(counted))
+        return completeness(self.kinds, self.is_filled)
 
     def refresh_derived(self) -> None:
         self.name_key = name_key(self.name)
@@ -168,7 +182,7 @@ class Customer(models.Model):
 
     @classmethod
     def tracked_fields(cls) -> frozenset[str]:
-        skip = {"id", "updated_at", "created_at", "name_key", "id_last4", "profile_completeness"}
+        skip = {"id", "updated_at", "created_at", "name_key", "id_last4", "profile_completeness", "import_job", "import_row"}
         return frozenset(f.name for f in cls._meta.concrete_fields if f.name not in skip)
 
     def save(self, *args, **kwargs):

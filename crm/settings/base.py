@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "orders",
     "confidentiality",
     "service",
+    "imports",
 ]
 
 MIDDLEWARE = [

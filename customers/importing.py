@@ -1,0 +1,567 @@
+"""The customer archive as an importable resource: the whole catalogue plus unit and profile columns.
+
+Every value is normalised (imports.normalise), then checked by the model field's own validators, the
+same ones the forms run, and by the form's cross-field rules (ID number against gender and birth
+date, required fields for active customers, fields that do not apply are dropped). New rows are
+written with one INSERT … SELECT per unit from the staged rows; updates go through `bulk_update`,
+which keeps the per-field history."""
+import csv
+import time
+from datetime import date
+from decimal import Decimal
+from functools import cached_property
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from stdnum.cn import ric
+
+from confidentiality.policy import own_unit_ids
+from crm import roles as r
+from crm.actor import acting_as
+from crm.models import OrgUnit, display_name
+from imports import normalise, sql
+from imports.headers import Column
+from imports.resources import BulkResource, CleanRow, register
+from imports.services import ImportRefused
+
+from . import permissions
+from .catalogue import CATALOGUE, CSV_PATH, REQUIRED
+from .choice_labels import ZH, ZH_BY_FIELD, choice_label
+from .models import TIER_CONFIDENTIALITY, Customer, CustomerCodeSequence, completeness, kinds_of, name_key
+from .regions import current_divisions
+from .validators import id_number_gender, normalise_number
+
+ALIASES_PATH = CSV_PATH.parent / "import_aliases.csv"
+NOT_IMPORTED = {"photo", "json", "code"}
+EXTRA = ("unit", "profile_type")
+# Every catalogue field people type, plus the customer code (to update) and the account manager.
+IMPORTABLE = frozenset(
+    {"customer_code", "account_manager"} | {s.code for s in CATALOGUE if s.editable and s.type not in NOT_IMPORTED}
+)
+KEY_FIELDS = {"customer_code": "k_code", "mobile": "k_mobile", "id_number": "k_id", "unified_social_credit_code": "k_uscc"}
+# Spellings offices use for choices, beyond the code and the Chinese and English labels.
+CHOICE_ALIASES = {
+    "tier": {
+        "A": "vip|钻石|钻石客户|a级|a类|重点客户|大客户|一级",
+        "B": "重要|重要客户|白金|白金客户|b级|b类|二级",
+        "C": "黄金|黄金客户|c级|c类|三级",
+        "D": "一般|一般客户|d级|d类|四级",
+        "E": "普通|普通客户|咨询|普通咨询|潜在客户|e级|e类|五级",
+    },
+    "customer_nature": {
+        "individual": "个人客户|自然人|个人户",
+        "company": "公司|企业客户|单位|法人|有限公司",
+        "sole_proprietor": "个体|个体户|个体工商|个体经营",
+        "government": "政府|事业单位|机关|政府机关",
+    },
+    "gender": {"male": "m|男性|先生", "female": "f|女性|女士"},
+    "customer_source": {"legacy_import": "导入|历史数据|老系统"},
+    "profile_type": {"none": "普通|普通客户|一般", "retail": "零售|零售户|零售店|零售客户", "dealer": "经销商|经销|代理商|批发"},
+}
+PROFILE_LABELS = {"none": ("普通客户", "Ordinary customer"), "retail": ("零售户", "Retail store"), "dealer": ("经销商", "Dealer")}
+
+
+def _aliases() -> dict[str, tuple[str, ...]]:
+    with ALIASES_PATH.open(encoding="utf-8") as f:
+        return {row["code"]: tuple(a for a in row["aliases"].split("|") if a) for row in csv.DictReader(f)}
+
+
+@register
+class CustomerImportResource(BulkResource):
+    key = "customers"
+    duplicate_keys = (
+        ("mobile", (("k_mobile", "mobile"),)),
+        ("id_number", (("k_id", "id_number"),)),
+        ("uscc", (("k_uscc", "unified_social_credit_code"),)),
+        ("name", (("k_name", "name_key"), ("k_region", "admin_region"))),
+    )
+    file_keys = (
+        ("customer_code", ("k_code",)),
+        ("mobile", ("k_mobile",)),
+        ("id_number", ("k_id",)),
+        ("uscc", ("k_uscc",)),
+        ("name", ("k_name", "k_region")),
+    )
+
+    class Meta:
+        model = Customer
+        fields = tuple(s.code for s in CATALOGUE if s.code in IMPORTABLE)
+
+    # --- columns ------------------------------------------------------------------------------------
+    @cached_property
+    def _alias_table(self):
+        return _aliases()
+
+    def columns(self) -> list[Column]:
+        aliases = self._alias_table
+        specs = [s for s in CATALOGUE if s.code in IMPORTABLE]
+        cols = [Column(s.code, s.label, aliases.get(s.code, ()) + (s.label_zh, s.label_en)) for s in specs]
+        cols.append(Column("unit", _("Unit (code or name)"), aliases.get("unit", ()) + ("unit",)))
+        cols.append(Column("profile_type", _("Profile (ordinary, retail, dealer)"), aliases.get("profile_type", ())))
+        return cols
+
+    def required_columns(self) -> list[str]:
+        return ["name"]
+
+    def existing_filter_sql(self) -> str:
+        return "c.customer_status <> 'cancelled'"
+
+    # --- cleaning -----------------------------------------------------------------------------------
+    def context(self, job) -> dict:
+        actor = job.created_by
+        User = get_user_model()
+        users, seen = {}, {}
+        for user in User.objects.filter(is_active=True).only("id", "username", "first_name", "last_name"):
+            for spelling in {user.username.lower(), display_name(user), f"{user.first_name}{user.last_name}".strip()}:
+                if spelling:
+                    seen[spelling] = seen.get(spelling, 0) + 1
+                    users[spelling] = user.pk
+        ambiguous = {k for k, n in seen.items() if n > 1}
+        allowed_units = permissions_units(actor)
+        units = {}
+        for unit in OrgUnit.objects.filter(is_active=True):
+            for spelling in (unit.code.lower(), unit.name, normalise.text(unit.name)):
+                units[spelling] = unit.pk
+        return {
+            "job": job, "actor": actor, "users": users, "ambiguous": ambiguous, "units": units,
+            "allowed_units": allowed_units, "active": job.mode == "active", "today": timezone.localdate().isoformat(),
+            "cleaners": self._cleaners(), "fields": {f.name: f for f in Customer._meta.concrete_fields},
+        }
+
+    def _cleaners(self) -> dict:
+        cleaners = {}
+        for spec in CATALOGUE:
+            if spec.code in IMPORTABLE:
+                cleaners[spec.code] = _cleaner_for(spec)
+        cleaners["profile_type"] = _memo(_choice_cleaner("profile_type", list(PROFILE_LABELS), _("Profile")))
+        return cleaners
+
+    def clean_rows(self, rows, ctx) -> list[CleanRow]:
+        cleaned = [self._clean(row_no, raw, ctx) for row_no, raw in rows]
+        self._match_codes([c for c in cleaned if c.keys.get("k_code") and not c.errors], ctx)
+        return cleaned
+
+    def _clean(self, row_no: int, raw: dict, ctx) -> CleanRow:
+        row = CleanRow(row_no)
+        cleaners, values, errors = ctx["cleaners"], {}, row.errors
+        raw = dict(raw)
+        if "mobile" in raw:
+            _route_phone(raw)
+        for code, value in raw.items():
+            if code in ("unit", "account_manager", "phone_order_clerk", "delivery_person", "service_staff", "licence_officer"):
+                continue
+            try:
+                result = cleaners[code](value)
+            except ValidationError as exc:
+                errors.append((code, exc.messages[0]))
+                continue
+            if result is not None and result != "":
+                values[code] = result
+        for code in ("account_manager", "phone_order_clerk", "delivery_person", "service_staff", "licence_officer"):
+            if code in raw:
+                found = _staff(raw[code], ctx)
+                if isinstance(found, str):
+                    errors.append((code, found))
+                else:
+                    values[code + "_id"] = found
+        self._cross_checks(values, errors)
+        code = values.pop("customer_code", "")
+        if not code and not values.get("name") and "name" not in dict(errors):
+            errors.append(("name", _("A customer needs a name.")))
+        if code:
+            row.keys["k_code"] = code
+            row.status = "update"
+            row.data = values
+            return row
+        # A new customer: where it belongs, who owns it, and what the system derives.
+        if "unit" in raw:
+            unit_id = ctx["units"].get(normalise.text(raw["unit"]).lower()) or ctx["units"].get(normalise.text(raw["unit"]))
+            if unit_id is None:
+                errors.append(("unit", _("No unit is called “%(value)s”.") % {"value": normalise.text(raw["unit"])[:40]}))
+            elif unit_id not in ctx["allowed_units"]:
+                errors.append(("unit", _("You may not import into this unit.")))
+            row.unit_id = unit_id
+        else:
+            row.unit_id = ctx["job"].unit_id
+        if "account_manager_id" not in values and ctx["job"].owner_id:
+            values["account_manager_id"] = ctx["job"].owner_id
+        values.setdefault("customer_source", "legacy_import")
+        values.setdefault("registered_on", ctx["today"])
+        values.setdefault("profile_type", "none")
+        if values.get("tier") and not values.get("confidentiality_level"):
+            values["confidentiality_level"] = TIER_CONFIDENTIALITY.get(values["tier"], "internal")
+        kinds = kinds_of(values.get("customer_nature", ""), values["profile_type"])
+        for spec_code in [c for c in values if c in CATALOGUE.by_code and not CATALOGUE[c].applies(kinds)]:
+            values.pop(spec_code)  # a field that does not apply to this kind of customer is dropped, as the form does
+        if ctx["active"]:
+            for spec in CATALOGUE.editable():
+                if spec.requirement == REQUIRED and spec.applies(kinds) and not values.get(spec.code) \
+                        and spec.code not in dict(errors):
+                    errors.append((spec.code, _("Required for an active customer.")))
+            if values.get("customer_nature") == "individual" and not values.get("gender") and "gender" not in dict(errors):
+                errors.append(("gender", _("Gender is required for an individual customer.")))
+        values["name_key"] = name_key(values.get("name", ""))
+        values["id_last4"] = values.get("id_number", "")[-4:]
+        values["profile_completeness"] = completeness(kinds, lambda c: values.get(c) not in (None, ""))
+        row.data = values
+        hard = False
+        for code, key in KEY_FIELDS.items():
+            if code != "customer_code" and values.get(code):
+                row.keys[key] = values[code]
+                hard = True
+        if not hard and values["name_key"]:
+            row.keys["k_name"], row.keys["k_region"] = values["name_key"][:100], values.get("admin_region", "")
+        return row
+
+    @staticmethod
+    def _cross_checks(values: dict, errors: list) -> None:
+        """The form's rules: the ID number decides birth date and gender, and must agree with them."""
+        id_number = values.get("id_number")
+        if not id_number:
+            return
+        birth = ric.get_birth_date(id_number).isoformat()
+        if values.get("birth_date") and values["birth_date"] != birth:
+            errors.append(("birth_date", _("The date of birth does not agree with the ID number (%(date)s).") % {"date": birth}))
+        values.setdefault("birth_date", birth)
+        gender = id_number_gender(id_number)
+        if values.get("gender") and values["gender"] != gender:
+            errors.append(("gender", _("The gender does not agree with the ID number.")))
+        values.setdefault("gender", gender)
+
+    def _match_codes(self, rows: list[CleanRow], ctx) -> None:
+        """Rows with a customer code update that customer: only if the importer may edit it, and
+        only the cells the file fills (a blank cell never erases a value)."""
+        if not rows:
+            return
+        actor = ctx["actor"]
+        found = {c.customer_code: c for c in Customer.objects.filter(customer_code__in={r.keys["k_code"] for r in rows})
+                 .select_related("unit", "account_manager")}
+        for row in rows:
+            customer = found.get(row.keys["k_code"])
+            if customer is None:
+                row.errors.append(("customer_code", _("No customer has the code %(code)s; leave the code empty for new customers.")
+                                   % {"code": row.keys["k_code"]}))
+                continue
+            if not permissions.can_edit(actor, customer):
+                row.errors.append(("customer_code", _("You may not change customer %(code)s (account manager: %(owner)s).")
+                                   % {"code": customer.customer_code, "owner": display_name(customer.account_manager) or "—"}))
+                continue
+            for code in [c for c in row.data if c not in ctx["fields"] and not c.endswith("_id")]:
+                row.data.pop(code)  # unit and profile columns never move an existing customer
+            changed = [c for c, v in row.data.items() if _json_value(getattr(customer, ctx["fields"][c].attname if c in ctx["fields"] else c)) != v]
+            row.target_id = customer.pk
+            row.data = {c: row.data[c] for c in changed}
+            row.status = "update" if changed else "unchanged"
+
+    # --- commit -------------------------------------------------------------------------------------
+    def commit(self, job, actor, pause: float = 0) -> dict:
+        from imports.models import ImportRow
+
+        stage, table = ImportRow._meta.db_table, Customer._meta.db_table
+        self._refuse_if_stale(job, stage, table)
+        now, today = timezone.now(), timezone.localdate()
+        created = 0
+        unit_ids = set(ImportRow.objects.filter(job=job, status="new").order_by().values_list("unit_id", flat=True).distinct())
+        for unit_id in sorted(unit_ids):
+            count = ImportRow.objects.filter(job=job, status="new", unit_id=unit_id).count()
+            code_sql, code_params = "NULL", []
+            if job.mode == "active":
+                unit = OrgUnit.objects.get(pk=unit_id)
+                sequence, _created = CustomerCodeSequence.objects.select_for_update().get_or_create(unit=unit)
+                base = sequence.last_serial
+                sequence.last_serial += count
+                sequence.save(update_fields=["last_serial"])
+                code_sql = "%s || " + sql.zero_padded(f"{int(base)} + ROW_NUMBER() OVER (ORDER BY row_no)", 6)
+                code_params = [f"{unit.code}-"]
+            columns, exprs, params = self._insert_columns(job, actor, now, today, code_sql, code_params)
+            created += sql.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(exprs)} FROM {stage} "
+                f"WHERE job_id = %s AND status = 'new' AND unit_id = %s ORDER BY row_no",
+                [*params, job.pk, unit_id],
+            )
+            if pause:
+                time.sleep(pause)
+        updated = self._apply_updates(job, actor, now)
+        ids = []
+        if created + updated <= 1000:
+            ids = list(Customer.objects.filter(import_job=job).values_list("pk", flat=True))
+            ids += list(ImportRow.objects.filter(job=job, status="update").values_list("target_id", flat=True))
+        return {"created": created, "updated": updated, "customer_ids": ids}
+
+    def _refuse_if_stale(self, job, stage: str, table: str) -> None:
+        """What the preview accepted must still hold: no one registered the same customer since,
+        and no customer to update was changed since."""
+        clashes = 0
+        for _name, pairs in self.duplicate_keys:
+            joined = " AND ".join(f"c.{m} = s.{s_}" for s_, m in pairs)
+            present = " AND ".join(f"s.{s_} <> ''" for s_, _m in pairs)
+            with sql.connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT COUNT(*) FROM {stage} s JOIN {table} c ON {joined} "
+                    f"WHERE s.job_id = %s AND s.status = 'new' AND {present} AND {self.existing_filter_sql()}", [job.pk])
+                clashes += cursor.fetchone()[0]
+        with sql.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT COUNT(*) FROM {stage} s JOIN {table} c ON c.id = s.target_id "
+                f"WHERE s.job_id = %s AND s.status IN ('update', 'unchanged') AND c.updated_at > %s", [job.pk, job.previewed_at])
+            changed = cursor.fetchone()[0]
+        if clashes or changed:
+            raise ImportRefused(
+                _("Since the preview, %(clashes)s rows have come to repeat customers registered meanwhile and "
+                  "%(changed)s customers to update were changed. Nothing was imported; run the preview again.")
+                % {"clashes": clashes, "changed": changed}
+            )
+
+    def _insert_columns(self, job, actor, now, today, code_sql, code_params):
+        fixed = {
+            "unit_id": ("unit_id", []),
+            "registration_status": ("%s", ["approved" if job.mode == "active" else "draft"]),
+            "customer_code": (code_sql, code_params),
+            "customer_status": ("%s", ["active" if job.mode == "active" else ""]),
+            "created_by_id": ("%s", [actor.pk]),
+            "created_at": ("%s", [now]),
+            "updated_at": ("%s", [now]),
+            "import_job_id": ("%s", [job.pk]),
+            "import_row": ("row_no", []),
+            "last_verified_on": ("%s", [today if job.mode == "active" else None]),
+            "static_reviewed_on": ("%s", [today if job.mode == "active" else None]),
+        }
+        producible = set(self._cleaners()) | {"name_key", "id_last4", "profile_completeness", "registered_on",
+                                              "customer_source", "confidentiality_level", "birth_date", "gender"}
+        columns, exprs, params = [], [], []
+        for field in Customer._meta.concrete_fields:
+            if field.primary_key:
+                continue
+            columns.append(field.column)
+            if field.attname in fixed:
+                expr, p = fixed[field.attname]
+                exprs.append(expr)
+                params.extend(p)
+                continue
+            name = field.name
+            if name in producible or (field.is_relation and name in self._cleaners()):
+                extracted = _cast(sql.json_text("data", field.attname), field)
+                if field.null:
+                    exprs.append(extracted)
+                else:
+                    exprs.append(f"COALESCE({extracted}, %s)")
+                    params.append(field.get_db_prep_save(field.get_default(), sql.connection))
+            else:
+                exprs.append("%s")
+                params.append(field.get_db_prep_save(field.get_default(), sql.connection) if not field.null else None)
+        return columns, exprs, params
+
+    def _apply_updates(self, job, actor, now) -> int:
+        from imports.models import ImportRow
+
+        updated = 0
+        rows = ImportRow.objects.filter(job=job, status="update").order_by("row_no").values_list("target_id", "data")
+        batch = []
+        with acting_as(actor):
+            for target_id, data in rows.iterator(chunk_size=1000):
+                batch.append((target_id, data))
+                if len(batch) >= 1000:
+                    updated += _update_batch(batch, now)
+                    batch = []
+            if batch:
+                updated += _update_batch(batch, now)
+        return updated
+
+
+def _update_batch(batch, now) -> int:
+    customers = Customer.objects.select_for_update().in_bulk([t for t, _d in batch])
+    fields = set()
+    changed = []
+    for target_id, data in batch:
+        customer = customers.get(target_id)
+        if customer is None:
+            continue
+        for key, value in data.items():
+            field = Customer._meta.get_field(key[:-3] if key.endswith("_id") and key[:-3] in FIELD_NAMES else key)
+            setattr(customer, field.attname, field.to_python(value))
+            fields.add(field.name)
+        customer.refresh_derived()
+        customer.updated_at = now
+        changed.append(customer)
+    if changed:
+        Customer.objects.bulk_update(changed, sorted(fields | {"name_key", "id_last4", "profile_completeness",
+                                                                "confidentiality_level", "updated_at"}), batch_size=500)
+    return len(changed)
+
+
+FIELD_NAMES = {f.name for f in Customer._meta.concrete_fields}
+
+
+def _cast(expression: str, field) -> str:
+    if not sql.postgres():
+        return expression
+    kind = field.get_internal_type()
+    if field.is_relation or kind in ("BigIntegerField", "IntegerField", "PositiveIntegerField"):
+        return f"({expression})::bigint" if field.is_relation else f"({expression})::integer"
+    return {"DateField": f"({expression})::date", "DecimalField": f"({expression})::numeric",
+            "BooleanField": f"({expression})::boolean"}.get(kind, expression)
+
+
+def _json_value(value):
+    """A model value in the form the staged data holds it, to compare the two."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value.quantize(Decimal("0.01")))
+    return value
+
+
+def permissions_units(actor) -> set[int]:
+    if actor.is_superuser or r.has_role(actor, r.ADMIN, r.SALES_MANAGER, r.MARKETING_HEAD):
+        return set(OrgUnit.objects.filter(is_active=True).values_list("pk", flat=True))
+    return own_unit_ids(actor)
+
+
+def _staff(value, ctx):
+    spelling = normalise.text(value)
+    key = spelling.lower() if spelling.lower() in ctx["users"] else spelling
+    if key in ctx["ambiguous"]:
+        return _("Two staff members are called “%(name)s”; write the username instead.") % {"name": spelling[:40]}
+    found = ctx["users"].get(key)
+    if found is None:
+        return _("No active staff member is called “%(name)s”.") % {"name": spelling[:40]}
+    return found
+
+
+def _route_phone(raw: dict) -> None:
+    """`联系电话` columns hold mobiles and landlines alike, sometimes both (`13800138000/021-1234567`):
+    a landline goes to the landline field when the sheet has no landline column of its own."""
+    value = raw["mobile"]
+    if isinstance(value, (int, float)):
+        return
+    parts = [p for p in normalise.text(value).replace("／", "/").replace("、", "/").replace(";", "/").replace("；", "/").split("/") if p.strip()]
+    numbers = [normalise_number(p) for p in parts]
+    mobiles = [n for n in numbers if n.startswith("1")]
+    landlines = [n for n in numbers if n.startswith("0")]
+    if landlines and "landline" not in raw and len(mobiles) + len(landlines) == len(numbers):
+        raw["landline"] = landlines[0]
+        if mobiles:
+            raw["mobile"] = mobiles[0]
+        else:
+            raw.pop("mobile")
+    elif len(mobiles) > 1 and len(mobiles) == len(numbers):
+        raw["mobile"] = mobiles[0]
+
+
+# --- cleaners per catalogue type --------------------------------------------------------------------
+
+def _memo(fn, limit: int = 50_000):
+    """Cache for columns with few distinct values (choices, regions, dates written as text)."""
+    cache: dict = {}
+
+    def cached(value):
+        key = (type(value), value)
+        try:
+            hit = cache[key]
+        except KeyError:
+            try:
+                hit = (True, fn(value))
+            except ValidationError as exc:
+                hit = (False, exc)
+            except TypeError:
+                return fn(value)
+            if len(cache) < limit:
+                cache[key] = hit
+        if hit[0]:
+            return hit[1]
+        raise hit[1]
+
+    return cached
+
+
+def _run_validators(field, value) -> None:
+    for validator in field.validators:
+        validator(value)
+
+
+def _cleaner_for(spec):
+    field = Customer._meta.get_field(spec.code)
+    t = spec.type
+    if t == "choice":
+        return _memo(_choice_cleaner(spec.code, spec.choices, spec.label))
+    if t == "date":
+        return _memo(lambda v: normalise.date(v).isoformat())
+    if t == "bool":
+        return _memo(normalise.boolean)
+    if t == "decimal":
+        def clean_decimal(v):
+            number = normalise.decimal(v)
+            _run_validators(field, number)
+            return str(number)
+        return clean_decimal
+    if t == "int":
+        def clean_int(v):
+            number = normalise.integer(v)
+            _run_validators(field, number)
+            return number
+        return clean_int
+    if t == "region":
+        return _memo(_region)
+    if t == "user":
+        return lambda v: v  # resolved against the staff list per import
+    if t in ("mobile", "landline", "idcard", "uscc", "bank_account", "geo", "code"):
+        def clean_number(v):
+            if t in ("idcard", "bank_account") and isinstance(v, float) and abs(v) >= 1e15:
+                raise ValidationError(_("Excel stored this number as a number and kept only 15 digits; "
+                                        "format the column as text and type the number again."), code="digits")
+            value = normalise_number(normalise.text(v))
+            if t != "code":
+                _run_validators(field, value)
+            return value
+        return clean_number
+    if t == "email":
+        def clean_email(v):
+            value = normalise.text(v)
+            _run_validators(field, value)
+            return value
+        return clean_email
+
+    def clean_text(v):
+        value = normalise.text(v)
+        if spec.code == "postal_code":
+            value = value.replace(" ", "")
+        _run_validators(field, value)
+        return value
+    return clean_text
+
+
+def _choice_cleaner(code: str, choices, label):
+    pairs = []
+    for value in choices:
+        pairs += [(value, value), (ZH_BY_FIELD.get((code, value)) or ZH.get(value, ""), value)]
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                pairs.append((choice_label(code, value), value))
+        if code == "profile_type":
+            pairs += [(spelling, value) for spelling in PROFILE_LABELS[value]]
+    for value, spellings in CHOICE_ALIASES.get(code, {}).items():
+        pairs += [(s, value) for s in spellings.split("|")]
+    lookup = normalise.choice_lookup(pairs)
+    return lambda v: normalise.choice(v, lookup, str(label))
+
+
+def _region(value) -> str:
+    """A 6-digit division code, or a place name that names one division (`上海市黄浦区`, `黄浦区`)."""
+    text = normalise_number(normalise.text(value))
+    if text.isdigit():
+        field = Customer._meta.get_field("admin_region")
+        _run_validators(field, text)
+        return text
+    name = normalise.text(value).replace(" ", "")
+    matches = [code for code, label in current_divisions() if label.replace(" ", "").endswith(name) or label.replace(" ", "") == name]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise ValidationError(_("“%(value)s” names several regions; write the 6-digit division code."), code="region",
+                              params={"value": name[:40]})
+    raise ValidationError(_("Choose a valid administrative region (6-digit division code)."), code="region")
+

@@ -1,0 +1,102 @@
+"""Turning what a hand-kept sheet holds into clean values, before the forms' validators see them.
+
+Excel stores a phone typed as a number as `13800138000.0`, a date as a serial (`42496`) or as text
+(`2016.5.6`, `2016年5月6日`), digits in full width (`１３８`), and yes/no as `是`, `√` or `Y`."""
+import datetime
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+EXCEL_EPOCH = datetime.date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel's leap-year bug included)
+DATE_TEXT = re.compile(r"(\d{4})\s*[-./年\\]\s*(\d{1,2})\s*[-./月\\]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?")
+COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+NUMBER_NOISE = re.compile(r"[,，\s]|(?:平方米|平米|㎡|m2|万元|元|人民币|rmb|cny|年|个|人|家|次)$", re.I)
+TRUE_WORDS = frozenset({"是", "有", "y", "yes", "true", "1", "√", "✓", "✔", "对", "已安装", "安装", "t"})
+FALSE_WORDS = frozenset({"否", "无", "没有", "n", "no", "false", "0", "×", "✗", "x", "未安装", "不是", "f"})
+
+
+def text(value) -> str:
+    """Any cell as text: NFKC (full-width → half-width), trimmed; 13800138000.0 → 13800138000."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()[:10]
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def date(value) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _serial(value)
+    raw = text(value)
+    if re.fullmatch(r"\d{4,5}(?:\.\d+)?", raw) and not COMPACT_DATE.fullmatch(raw):
+        return _serial(float(raw))
+    match = DATE_TEXT.fullmatch(raw) or COMPACT_DATE.fullmatch(raw)
+    if match:
+        try:
+            return datetime.date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            pass
+    raise ValidationError(_("“%(value)s” is not a date; write it as 2016-05-06."), code="date", params={"value": raw[:40]})
+
+
+def _serial(number: float) -> datetime.date:
+    if not 1 <= number < 2958466:  # 9999-12-31
+        raise ValidationError(_("%(value)s is not a date."), code="date", params={"value": number})
+    return EXCEL_EPOCH + datetime.timedelta(days=int(number))
+
+
+def decimal(value) -> Decimal:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Decimal(repr(value)).quantize(Decimal("0.01"))
+    raw = NUMBER_NOISE.sub("", text(value))
+    try:
+        return Decimal(raw).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        raise ValidationError(_("“%(value)s” is not a number."), code="number", params={"value": text(value)[:40]})
+
+
+def integer(value) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    number = decimal(value)
+    if number != number.to_integral_value():
+        raise ValidationError(_("“%(value)s” is not a whole number."), code="integer", params={"value": text(value)[:40]})
+    return int(number)
+
+
+def boolean(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    raw = text(value).lower()
+    if raw in TRUE_WORDS:
+        return True
+    if raw in FALSE_WORDS:
+        return False
+    raise ValidationError(_("“%(value)s” is not yes or no (是/否)."), code="boolean", params={"value": raw[:40]})
+
+
+def choice_lookup(pairs) -> dict[str, str]:
+    """{normalised spelling: choice code} from (spelling, code) pairs; codes and labels included by the caller."""
+    return {re.sub(r"[\s　]+", "", text(spelling).lower()): code for spelling, code in pairs if spelling}
+
+
+def choice(value, lookup: dict[str, str], label: str = "") -> str:
+    raw = re.sub(r"[\s　]+", "", text(value).lower())
+    found = lookup.get(raw)
+    if found is None:
+        raise ValidationError(
+            _("“%(value)s” is not one of the choices for %(field)s."), code="choice",
+            params={"value": text(value)[:40], "field": label},
+        )
+    return found

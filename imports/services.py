@@ -1,0 +1,408 @@
+"""The import workflow, one verb each: upload (`create_import`), confirm the mapping (`set_mapping`),
+preview (`start_preview` / `run_preview`), commit (`start_commit` / `commit_import`), cancel.
+
+The preview streams the file in chunks, cleans each chunk through the resource and stages it; then a
+few set-based statements find duplicates of existing records and repeats within the file. Nothing
+but the staging rows is written. Commit writes exactly the staged rows the preview accepted, in one
+transaction: a crash or a killed worker leaves nothing half-written."""
+import json
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from confidentiality import audit
+from crm.models import display_name
+
+from . import permissions, sql
+from .headers import SEARCH_ROWS, HeaderMatcher, column_letter, signature
+from .models import ImportJob, ImportRow, SavedMapping
+from .readers import ImportFileError, open_sheet
+from .resources import get_resource
+
+log = logging.getLogger(__name__)
+S = ImportJob.Status
+R = ImportRow.Status
+CHUNK_ROWS = 2000
+STALE_AFTER = timedelta(minutes=10)
+STAGE_COLUMNS = ["job_id", "row_no", "status", "data", "messages", "target_id", "dup_row", "unit_id",
+                 "k_code", "k_mobile", "k_id", "k_uscc", "k_name", "k_region", "dup_key"]
+
+
+class ImportRefused(Exception):
+    """A refused step, with a message for the user in the active language."""
+
+
+def inline_rows() -> int:
+    return getattr(settings, "CRM_IMPORT_INLINE_ROWS", 5000)
+
+
+def max_upload_bytes() -> int:
+    return getattr(settings, "CRM_IMPORT_MAX_UPLOAD_MB", 200) << 20
+
+
+# --- upload and mapping -----------------------------------------------------------------------------
+
+def create_import(*, actor, upload, resource: str = "customers", name: str = "") -> ImportJob:
+    """Stores the file, reads what it really is, finds the header row and proposes the mapping.
+    A file that cannot be read is refused with the reason; nothing is kept of it."""
+    if not permissions.can_import(actor):
+        raise ImportRefused(_("You cannot import data."))
+    size = getattr(upload, "size", None)
+    if size is None:
+        size = Path(upload.name).stat().st_size
+    if size > max_upload_bytes():
+        raise ImportRefused(_("The file is larger than %(mb)s MB.") % {"mb": max_upload_bytes() >> 20})
+    original = Path(name or getattr(upload, "name", "upload")).name[:255]
+    job = ImportJob(resource=resource, original_name=original, created_by=actor,
+                    language=translation.get_language() or settings.LANGUAGE_CODE)
+    job.file.save(original if Path(original).suffix else original + ".bin", upload if hasattr(upload, "chunks") else File(upload), save=False)
+    job.unit = permissions.default_unit(actor)
+    try:
+        _inspect(job, sheet=0)
+    except ImportFileError as exc:
+        job.file.delete(save=False)
+        raise ImportRefused(str(exc)) from exc
+    job.save()
+    return job
+
+
+def _inspect(job: ImportJob, sheet) -> None:
+    table = open_sheet(job.file.path, sheet)
+    job.file_format, job.encoding = table.format, table.encoding
+    job.sheet_name, job.sheet_names, job.rows_total = table.name, table.sheet_names, table.total_rows or 0
+    first = []
+    for number, values in table.rows():
+        if any(v is not None for v in values):
+            first.append((number, values))
+            if len(first) >= SEARCH_ROWS:
+                break
+    if not first:
+        raise ImportFileError(_("The sheet is empty: it has no rows with data."))
+    resource = get_resource(job.resource)
+    matcher = HeaderMatcher(resource.columns())
+    found = matcher.find_header(first)
+    if found is None:
+        raise ImportFileError(
+            _("No header row was found in the first %(n)s rows. The sheet needs a row of column titles such as %(examples)s.")
+            % {"n": SEARCH_ROWS, "examples": "客户名称、手机、身份证号"}
+        )
+    job.header_row, headers = found
+    job.headers = ["" if h is None else str(h).strip() for h in headers]
+    saved = SavedMapping.objects.filter(resource=job.resource, signature=signature(job.headers)).first()
+    if saved is not None:
+        proposal = {i: saved.mapping[h] for i, h in enumerate(job.headers) if saved.mapping.get(h)}
+    else:
+        proposal = matcher.propose(job.headers)
+    job.mapping = {str(i): code for i, code in proposal.items()}
+
+
+def choose_sheet(*, actor, job_id: int, sheet: str) -> ImportJob:
+    job = _own_job(actor, job_id)
+    _editable(job)
+    try:
+        _inspect(job, sheet=sheet)
+    except ImportFileError as exc:
+        raise ImportRefused(str(exc)) from exc
+    job.save()
+    return job
+
+
+def set_mapping(*, actor, job_id: int, mapping: dict, mode: str, unit=None, owner=None, save_as: str = "") -> ImportJob:
+    """The admin's confirmed mapping and options; a changed mapping throws away an earlier preview."""
+    job = _own_job(actor, job_id)
+    _editable(job)
+    resource = get_resource(job.resource)
+    known = {c.code for c in resource.columns()}
+    clean = {}
+    for col, code in mapping.items():
+        if not code:
+            continue
+        if code not in known:
+            raise ImportRefused(_("Unknown field: %(code)s.") % {"code": code})
+        if code in clean.values():
+            raise ImportRefused(_("The field “%(field)s” is chosen for two columns.") % {"field": resource.label_of(code)})
+        clean[str(int(col))] = code
+    for required in resource.required_columns():
+        if required not in clean.values():
+            raise ImportRefused(_("Choose the column that holds “%(field)s”.") % {"field": resource.label_of(required)})
+    if mode not in ImportJob.Mode.values:
+        raise ImportRefused(_("Choose how to import the customers."))
+    if mode == ImportJob.Mode.ACTIVE and not permissions.can_import_active(actor):
+        raise ImportRefused(_("Only administrators may import customers directly as active."))
+    if unit is None or not permissions.may_import_into(actor, unit):
+        raise ImportRefused(_("Choose a unit you may import into."))
+    if owner is not None and not owner.is_active:
+        raise ImportRefused(_("The chosen account manager has left."))
+    job.mapping, job.mode, job.unit, job.owner = clean, mode, unit, owner
+    job.status, job.counts, job.error, job.rows_done = S.UPLOADED, {}, "", 0
+    job.save()
+    ImportRow.objects.filter(job=job).delete()
+    if save_as.strip():
+        SavedMapping.objects.update_or_create(
+            resource=job.resource, name=save_as.strip()[:80],
+            defaults={"signature": signature(job.headers), "headers": job.headers, "created_by": actor,
+                      "mapping": {job.headers[int(col)]: code for col, code in clean.items() if int(col) < len(job.headers)}},
+        )
+    return job
+
+
+def _own_job(actor, job_id: int) -> ImportJob:
+    job = ImportJob.objects.filter(pk=job_id).select_related("unit", "owner", "created_by").first()
+    if job is None or not permissions.can_see_job(actor, job):
+        raise ImportJob.DoesNotExist
+    return job
+
+
+def _editable(job: ImportJob) -> None:
+    if job.status == S.COMMITTED:
+        raise ImportRefused(_("This file has already been imported."))
+    if job.running and not is_stale(job):
+        raise ImportRefused(_("This import is running; wait for it or cancel it first."))
+
+
+def is_stale(job: ImportJob) -> bool:
+    """A running job whose worker has not been heard of for a while (killed, or the queue is down)."""
+    return job.running and (job.heartbeat or job.created_at) < timezone.now() - STALE_AFTER
+
+
+# --- preview ----------------------------------------------------------------------------------------
+
+def start_preview(*, actor, job_id: int) -> ImportJob:
+    """Small files are previewed at once; larger ones by a worker, with a progress bar."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=_own_job(actor, job_id).pk)
+        _editable(job)
+        if not job.mapping:
+            raise ImportRefused(_("Confirm the column mapping first."))
+        job.status, job.cancel_requested, job.rows_done, job.counts, job.error = S.PREVIEWING, False, 0, {}, ""
+        job.heartbeat = timezone.now()
+        job.save()
+    if job.rows_total <= inline_rows():
+        run_preview(job.pk)
+    else:
+        from .tasks import preview_import
+
+        transaction.on_commit(lambda: preview_import.delay(job.pk))
+    job.refresh_from_db()
+    return job
+
+
+def run_preview(job_id: int) -> ImportJob | None:
+    """Idempotent: a redelivered task (its worker was killed) starts the preview again from scratch."""
+    job = ImportJob.objects.filter(pk=job_id, status=S.PREVIEWING).select_related("unit", "owner", "created_by").first()
+    if job is None:
+        return None
+    ImportRow.objects.filter(job=job).delete()
+    with translation.override(job.language):
+        try:
+            counts = _preview(job)
+        except ImportFileError as exc:
+            return _fail(job, str(exc))
+        except _Cancelled:
+            ImportRow.objects.filter(job=job).delete()
+            ImportJob.objects.filter(pk=job.pk).update(status=S.CANCELLED, heartbeat=timezone.now())
+            return None
+        except Exception:
+            log.exception("import %s: preview failed", job.pk)
+            return _fail(job, _("The preview stopped on an unexpected error; the administrators have been told. Nothing was imported."))
+    ImportJob.objects.filter(pk=job.pk, status=S.PREVIEWING).update(
+        status=S.PREVIEWED, counts=counts, previewed_at=timezone.now(), heartbeat=timezone.now(), rows_done=job.rows_done
+    )
+    job.refresh_from_db()
+    return job
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def _fail(job: ImportJob, message: str) -> ImportJob:
+    ImportRow.objects.filter(job=job).delete()
+    ImportJob.objects.filter(pk=job.pk).update(status=S.FAILED, error=message, heartbeat=timezone.now())
+    job.refresh_from_db()
+    return job
+
+
+def _preview(job: ImportJob) -> dict:
+    resource = get_resource(job.resource)
+    ctx = resource.context(job)
+    columns = sorted((int(col), code) for col, code in job.mapping.items())
+    letters = {code: column_letter(col) for col, code in columns}
+    table = open_sheet(job.file.path, job.sheet_name or 0)
+    chunk, last_data_row, blank, total = [], job.header_row or 0, 0, 0
+    for number, values in table.rows():
+        if number <= (job.header_row or 0):
+            continue
+        raw = {code: values[col] for col, code in columns if col < len(values) and values[col] is not None}
+        if not raw or all(isinstance(v, str) and not v.strip() for v in raw.values()):
+            continue
+        blank += number - last_data_row - 1
+        last_data_row = number
+        chunk.append((number, raw))
+        if len(chunk) >= CHUNK_ROWS:
+            total += _stage(job, resource, ctx, chunk, letters)
+            chunk = []
+            _progress(job, number)
+    if chunk:
+        total += _stage(job, resource, ctx, chunk, letters)
+    if total == 0:
+        raise ImportFileError(_("The sheet has a header row but no data rows under it."))
+    _find_duplicates(job, resource)
+    counts = staged_counts(job)
+    counts["skipped_blank"] = blank
+    job.rows_done = last_data_row
+    return counts
+
+
+def _progress(job: ImportJob, number: int) -> None:
+    job.rows_done = number
+    ImportJob.objects.filter(pk=job.pk).update(rows_done=number, heartbeat=timezone.now())
+    if ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
+        raise _Cancelled
+
+
+def _stage(job: ImportJob, resource, ctx, chunk, letters) -> int:
+    cleaned = resource.clean_rows(chunk, ctx)
+    rows = []
+    for row in cleaned:
+        messages = [[code, f"{letters.get(code, '')}{row.row_no}" if code in letters else "", str(message)]
+                    for code, message in row.errors]
+        status = R.ERROR if row.errors else row.status
+        k = row.keys
+        rows.append((
+            job.pk, row.row_no, status, json.dumps(row.data, ensure_ascii=False, separators=(",", ":")),
+            json.dumps(messages, ensure_ascii=False), row.target_id, None, row.unit_id,
+            k.get("k_code", ""), k.get("k_mobile", ""), k.get("k_id", ""), k.get("k_uscc", ""),
+            k.get("k_name", ""), k.get("k_region", ""), "",
+        ))
+    sql.bulk_insert(ImportRow._meta.db_table, STAGE_COLUMNS, rows)
+    return len(rows)
+
+
+def _find_duplicates(job: ImportJob, resource) -> None:
+    """Set-based: new rows that repeat an existing record, then rows that repeat an earlier row."""
+    stage = ImportRow._meta.db_table
+    model = resource._meta.model._meta.db_table
+    for name, pairs in resource.duplicate_keys:
+        joined = " AND ".join(f"c.{model_col} = {stage}.{stage_col}" for stage_col, model_col in pairs)
+        present = " AND ".join(f"{stage}.{stage_col} <> ''" for stage_col, _m in pairs)
+        sql.execute(
+            f"UPDATE {stage} SET status = %s, target_id = c.id, dup_key = %s FROM {model} c "
+            f"WHERE {stage}.job_id = %s AND {stage}.status = %s AND {present} AND {joined} AND {resource.existing_filter_sql()}",
+            [R.DUPLICATE, name, job.pk, R.NEW],
+        )
+    live = (R.NEW, R.UPDATE, R.UNCHANGED)
+    for name, cols in resource.file_keys:
+        partition = ", ".join(cols)
+        present = " AND ".join(f"{c} <> ''" for c in cols)
+        sql.execute(
+            f"UPDATE {stage} SET status = %s, dup_row = d.first_row, dup_key = %s FROM ("
+            f"SELECT id, row_no, FIRST_VALUE(row_no) OVER (PARTITION BY {partition} ORDER BY row_no) AS first_row "
+            f"FROM {stage} WHERE job_id = %s AND status IN (%s, %s, %s) AND {present}) d "
+            f"WHERE {stage}.id = d.id AND d.row_no <> d.first_row",
+            [R.DUPLICATE_IN_FILE, name, job.pk, *live],
+        )
+
+
+def staged_counts(job: ImportJob) -> dict:
+    from django.db.models import Count
+
+    by_status = dict(ImportRow.objects.filter(job=job).values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    return {
+        "rows": sum(by_status.values()),
+        "new": by_status.get(R.NEW, 0),
+        "updated": by_status.get(R.UPDATE, 0),
+        "unchanged": by_status.get(R.UNCHANGED, 0),
+        "duplicates": by_status.get(R.DUPLICATE, 0) + by_status.get(R.DUPLICATE_IN_FILE, 0),
+        "errors": by_status.get(R.ERROR, 0),
+    }
+
+
+# --- commit -----------------------------------------------------------------------------------------
+
+def start_commit(*, actor, job_id: int) -> ImportJob:
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=_own_job(actor, job_id).pk)
+        _check_committable(job)
+        if not permissions.can_commit(actor, job):
+            raise ImportRefused(_("You cannot import this file."))
+        background = job.counts.get("rows", 0) > inline_rows()
+        if background:
+            job.status, job.heartbeat, job.cancel_requested, job.committed_by = S.COMMITTING, timezone.now(), False, actor
+            job.save(update_fields=["status", "heartbeat", "cancel_requested", "committed_by"])
+    if background:
+        from .tasks import commit_import_task
+
+        transaction.on_commit(lambda: commit_import_task.delay(job.pk, actor.pk))
+        job.refresh_from_db()
+        return job
+    return commit_import(actor=actor, job_id=job.pk)
+
+
+def _check_committable(job: ImportJob, background: bool = False) -> None:
+    if job.status == S.COMMITTED:
+        raise ImportRefused(
+            _("This file was already imported by %(who)s at %(when)s.")
+            % {"who": display_name(job.committed_by), "when": timezone.localtime(job.committed_at).strftime("%Y-%m-%d %H:%M")}
+        )
+    if job.status == S.COMMITTING and not background and not is_stale(job):
+        raise ImportRefused(_("This import is already being written."))
+    if job.status not in (S.PREVIEWED, S.COMMITTING):
+        raise ImportRefused(_("Run the preview first; only what the preview accepted is imported."))
+
+
+def commit_import(*, actor, job_id: int, background: bool = False, pause: float = 0) -> ImportJob:
+    """All or nothing. A second commit racing the first waits for the lock, then is told who won.
+    `background`: run by the worker for a job `start_commit` marked as being written (again, if the
+    worker that first took it was killed: its transaction died with it)."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().select_related("unit", "owner").get(pk=job_id)
+        _check_committable(job, background=background)
+        if job.cancel_requested:
+            raise ImportRefused(_("The import was cancelled."))
+        resource = get_resource(job.resource)
+        with translation.override(job.language):
+            written = resource.commit(job, actor, pause=pause)
+        job.status, job.committed_at, job.committed_by = S.COMMITTED, timezone.now(), actor
+        job.counts = {**job.counts, "written": written}
+        job.save(update_fields=["status", "committed_at", "committed_by", "counts"])
+        audit.record(
+            "import", actor=actor, subject=job.original_name[:200],
+            customers=written.get("customer_ids", []),
+            detail={"job": job.pk, "resource": job.resource, "mode": job.mode, "unit": job.unit.code if job.unit else "",
+                    **{k: v for k, v in job.counts.items() if k != "written"}, "created": written.get("created", 0),
+                    "updated": written.get("updated", 0)},
+        )
+    return job
+
+
+def cancel_import(*, actor, job_id: int) -> ImportJob:
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=_own_job(actor, job_id).pk)
+        if job.status == S.COMMITTED:
+            raise ImportRefused(_("This file has already been imported; it cannot be cancelled."))
+        if job.running and not is_stale(job):
+            job.cancel_requested = True
+            job.save(update_fields=["cancel_requested"])
+            return job
+        job.status, job.cancel_requested = S.CANCELLED, True
+        job.save(update_fields=["status", "cancel_requested"])
+        ImportRow.objects.filter(job=job).delete()
+    return job
+
+
+def fail_commit(job_id: int, message: str) -> None:
+    """After a refused background commit: back to the preview, with the reason."""
+    ImportJob.objects.filter(pk=job_id, status=S.COMMITTING).update(status=S.PREVIEWED, error=message)
+
+
+def fail_stale(job: ImportJob) -> None:
+    """A preview whose worker died with no redelivery: say so, so the admin can run it again."""
+    if is_stale(job) and job.status == S.PREVIEWING:
+        _fail(job, _("The preview stopped (the worker was stopped); run it again."))
