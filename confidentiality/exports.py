@@ -1,9 +1,14 @@
 """Spreadsheets that leave the system: watermarked, formula-safe, written by openpyxl."""
+import unicodedata
+from collections.abc import Iterable, Sequence
 from io import BytesIO
 
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -34,6 +39,49 @@ def watermarked_workbook(*, title: str, watermark: str, headers: list[str], rows
     buffer = BytesIO()
     wb.properties.creator = watermark[:255]
     wb.properties.created = timezone.now().replace(tzinfo=None)
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _text_cell(value):
+    """Formula-safe, and without the control characters openpyxl refuses (one bad record must not sink an export)."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return neutralise(value)
+
+
+def _header_width(header: str) -> int:
+    """Chinese characters take two columns in Excel and WPS."""
+    width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in header)
+    return max(10, min(40, width + 2))
+
+
+def streamed_workbook(*, title: str, watermark: str, headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    """`watermarked_workbook` for any number of rows: openpyxl's write-only mode streams rows to a
+    temporary file, so only one row is in memory at a time. Widths follow the headers."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=(title or "Sheet")[:31])
+    headers = [_text_cell(str(h)) for h in headers]
+    for index, header in enumerate(headers, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = _header_width(header)
+    ws.freeze_panes = "A3"
+    ws.oddHeader.center.text = watermark
+    ws.oddFooter.center.text = watermark
+    mark = WriteOnlyCell(ws, value=_text_cell(watermark))
+    mark.font = Font(bold=True, color="C00000")
+    ws.append([mark])
+    bold = Font(bold=True)
+    header_cells = []
+    for header in headers:
+        cell = WriteOnlyCell(ws, value=header)
+        cell.font = bold
+        header_cells.append(cell)
+    ws.append(header_cells)
+    for row in rows:
+        ws.append([_text_cell(v) for v in row])
+    wb.properties.creator = watermark[:255]
+    wb.properties.created = timezone.now().replace(tzinfo=None)
+    buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
 

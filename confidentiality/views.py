@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from crm.models import display_name
 from customers.catalogue import CATALOGUE
 from customers.models import Customer
+from customers.resources import CustomerExportResource
 
 from . import audit, policy, selectors, services
 from .exports import watermarked_workbook, xlsx_response
@@ -36,7 +37,12 @@ def request_list(request):
 
 @login_required
 def request_new(request):
-    initial = {"customer_codes": request.GET.get("codes", ""), "scope": request.GET.get("scope", "customers")}
+    initial = {
+        "customer_codes": request.GET.get("codes", ""),
+        "scope": request.GET.get("scope", "customers"),
+        "filter_query": request.GET.get("filter_query", ""),
+        "form": request.GET.get("form", DataRequest.Form.VIEW),
+    }
     form = DataRequestForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         codes = form.codes()
@@ -104,14 +110,18 @@ def request_action(request, pk, action):
     return redirect("confidentiality:request_detail", pk=pk)
 
 
+def _granted_columns() -> list[str]:
+    """Sensitive columns are always there, masked unless the grant covers them."""
+    return [*BASE_COLUMNS, *[c for c in policy.SENSITIVE_FIELDS if c != "photo_licence"]]
+
+
 def _granted_rows(user, grant):
     """Granted customers through the policy: visible rows only, sensitive fields unmasked only if granted."""
     customers = list(
         policy.visible_customers(user).filter(pk__in=grant.permissions.values("content_object_id")).order_by("customer_code")
     )
     access = policy.field_access(user, customers)
-    # Sensitive columns are always there, masked unless the grant covers them.
-    columns = [*BASE_COLUMNS, *[c for c in policy.SENSITIVE_FIELDS if c != "photo_licence"]]
+    columns = _granted_columns()
     rows = []
     for customer in customers:
         row = []
@@ -156,11 +166,16 @@ def request_export(request, pk):
     grant = services.active_grant(request.user, data_request)
     if grant is None or grant.form != DataRequest.Form.EXPORT:
         raise PermissionDenied
-    headers, rows, customers = _granted_rows(request.user, grant)
-    watermark = _watermark(request.user, data_request)
-    content = watermarked_workbook(title=data_request.number, watermark=watermark, headers=headers, rows=rows)
-    audit.record("export", actor=request.user, customers=customers, request=request, subject=data_request.number,
-                 reason=data_request.purpose, detail={"rows": len(rows)})
+    # The same cells as the list's export (labels, names, real dates, masking, formula-safe), limited
+    # to the columns a data request is about: the granted customers' identity plus the sensitive fields.
+    resource = CustomerExportResource(user=request.user)
+    customers = Customer.objects.filter(pk__in=grant.permissions.values("content_object_id")).order_by("customer_code")
+    content = resource.export_xlsx(
+        customers, title=data_request.number, watermark=_watermark(request.user, data_request),
+        selected_fields=_granted_columns(),
+    )
+    audit.record("export", actor=request.user, customers=resource.exported_ids, request=request,
+                 subject=data_request.number, reason=data_request.purpose, detail={"rows": len(resource.exported_ids)})
     return xlsx_response(content, f"{data_request.number}.xlsx")
 
 

@@ -74,6 +74,7 @@ class Catalogue:
                 )
                 for row in csv.DictReader(f)
             )
+        self._counted: dict[frozenset[str], list[FieldSpec]] = {}  # a handful of kinds, asked per row by imports
 
     def __iter__(self):
         return iter(self.fields)
@@ -96,11 +97,14 @@ class Catalogue:
 
     def counted_for_completeness(self, kinds: frozenset[str]) -> list[FieldSpec]:
         """Required and important fields people type that apply to this customer (no system or workflow fields)."""
-        return [
-            spec
-            for spec in self.fields
-            if spec.requirement in (REQUIRED, IMPORTANT) and spec.editable and spec.applies(kinds)
-        ]
+        cached = self._counted.get(kinds)
+        if cached is None:
+            cached = self._counted[kinds] = [
+                spec
+                for spec in self.fields
+                if spec.requirement in (REQUIRED, IMPORTANT) and spec.editable and spec.applies(kinds)
+            ]
+        return cached
 
 
 CATALOGUE = Catalogue()

@@ -9,13 +9,12 @@ import csv
 import time
 from datetime import date
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from stdnum.cn import ric
 
 from confidentiality.policy import own_unit_ids
 from crm import roles as r
@@ -78,7 +77,7 @@ class CustomerImportResource(BulkResource):
         ("name", (("k_name", "name_key"), ("k_region", "admin_region"))),
     )
     file_keys = (
-        ("customer_code", ("k_code",)),
+        ("code", ("k_code",)),
         ("mobile", ("k_mobile",)),
         ("id_number", ("k_id",)),
         ("uscc", ("k_uscc",)),
@@ -193,7 +192,7 @@ class CustomerImportResource(BulkResource):
         if values.get("tier") and not values.get("confidentiality_level"):
             values["confidentiality_level"] = TIER_CONFIDENTIALITY.get(values["tier"], "internal")
         kinds = kinds_of(values.get("customer_nature", ""), values["profile_type"])
-        for spec_code in [c for c in values if c in CATALOGUE.by_code and not CATALOGUE[c].applies(kinds)]:
+        for spec_code in _not_applying(kinds).intersection(values):
             values.pop(spec_code)  # a field that does not apply to this kind of customer is dropped, as the form does
         if ctx["active"]:
             for spec in CATALOGUE.editable():
@@ -221,7 +220,7 @@ class CustomerImportResource(BulkResource):
         id_number = values.get("id_number")
         if not id_number:
             return
-        birth = ric.get_birth_date(id_number).isoformat()
+        birth = f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}"  # validated: a real date
         if values.get("birth_date") and values["birth_date"] != birth:
             errors.append(("birth_date", _("The date of birth does not agree with the ID number (%(date)s).") % {"date": birth}))
         values.setdefault("birth_date", birth)
@@ -413,6 +412,11 @@ def _json_value(value):
     if isinstance(value, Decimal):
         return str(value.quantize(Decimal("0.01")))
     return value
+
+
+@lru_cache(maxsize=64)
+def _not_applying(kinds: frozenset) -> frozenset:
+    return frozenset(spec.code for spec in CATALOGUE if not spec.applies(kinds))
 
 
 def permissions_units(actor) -> set[int]:

@@ -75,6 +75,14 @@ def can_hand_over(user) -> bool:
     return user.is_superuser or r.has_role(user, r.SALES_MANAGER)
 
 
+def can_export_directly(user) -> bool:
+    """DOMAIN §6: every electronic export needs the marketing head's approval, so only the marketing
+    head (and superusers) export the list themselves; everyone else files a data request."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_superuser or r.has_role(user, r.MARKETING_HEAD)
+
+
 def actions_for(user, customer: Customer) -> dict[str, bool]:
     """Everything a detail page needs to know, asked once."""
     return {

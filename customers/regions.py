@@ -38,8 +38,13 @@ def current_divisions() -> tuple[tuple[str, str], ...]:
     return tuple(rows)
 
 
+@cache
+def _labels() -> dict[str, str]:
+    return dict(current_divisions())
+
+
 def region_label(code: str) -> str:
-    return dict(current_divisions()).get(code, code)
+    return _labels().get(code, code)
 
 
 def search_regions(term: str, limit: int = 20) -> list[tuple[str, str]]:

@@ -16,7 +16,7 @@ from crm.models import OrgUnit, StaffProfile, display_name
 
 from . import permissions
 from .models import Customer, CustomerCodeSequence, CustomerEvent, HandoverNotice, Verification
-from .selectors import DuplicateHit, find_duplicates
+from .selectors import DuplicateHit, capped_count, filter_customers, find_duplicates
 
 R = Customer.Registration
 ALLOWED_TRANSITIONS = {
@@ -32,6 +32,8 @@ STATUS_TRANSITIONS = {
     "closed_temporarily": {"active", "cancelled"},
     "cancelled": set(),
 }
+# A direct export larger than this is refused: narrow the filter, or ask for it in parts.
+EXPORT_ROW_CAP = 200_000
 VERIFY_EVERY = relativedelta(months=3)
 STATIC_REVIEW_EVERY = relativedelta(months=6)
 
@@ -330,3 +332,39 @@ def handover_customers(
             )
             User.objects.filter(pk=from_user.pk).update(is_active=False)
     return len(ids)
+
+
+def export_customers(*, actor, params, request=None, queryset=None, selected_fields=None) -> tuple[bytes, str, int]:
+    """The customer list as filtered by `params`, as a watermarked .xlsx: only for those who may export
+    directly (DOMAIN §6), at most EXPORT_ROW_CAP rows, one audit row per export. The admin passes its
+    changelist as `queryset` instead; rows and masking still come from the policy either way."""
+    from .resources import CustomerExportResource
+
+    if not permissions.can_export_directly(actor):
+        raise CustomerError(_("Exports need the marketing head's approval. File a data request for the customers you need."))
+    resource = CustomerExportResource(user=actor)
+    rows = filter_customers(actor, params) if queryset is None else queryset
+    _count, too_many = capped_count(resource.filter_export(rows), cap=EXPORT_ROW_CAP)
+    if too_many:
+        raise CustomerError(
+            _("More than %(cap)s customers match. Narrow the filter and export in parts.") % {"cap": f"{EXPORT_ROW_CAP:,}"}
+        )
+    now = timezone.localtime()
+    watermark = _("%(who)s · %(when)s · customer export · internal use only") % {
+        "who": f"{display_name(actor)} ({actor.get_username()})",
+        "when": now.strftime("%Y-%m-%d %H:%M"),
+    }
+    filename = f"customers-{now:%Y%m%d-%H%M%S}.xlsx"
+    content = resource.export_xlsx(
+        rows, title=str(Customer._meta.verbose_name_plural), watermark=watermark, selected_fields=selected_fields
+    )
+    count = len(resource.exported_ids)
+    audit.record(
+        "export",
+        actor=actor,
+        customers=resource.exported_ids,
+        request=request,
+        subject=filename,
+        detail={"rows": count, "filter": {key: value for key, value in params.items() if value}},
+    )
+    return content, filename, count

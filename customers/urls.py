@@ -6,6 +6,7 @@ app_name = "customers"
 urlpatterns = [
     path("", views.customer_list, name="list"),
     path("new/", views.customer_create, name="create"),
+    path("export/", views.customer_export, name="export"),
     path("filters/", views.save_filter, name="save_filter"),
     path("regions/", views.region_options, name="regions"),
     path("approvals/", views.approvals, name="approvals"),

@@ -9,10 +9,12 @@ from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.html import escape
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from confidentiality import audit, policy
+from confidentiality.exports import xlsx_response
 from crm.models import OrgUnit
 from service.services import revisit_status
 
@@ -83,9 +85,25 @@ def customer_list(request):
         "owners": selectors.assignable_owners(request.user),
         "saved_filters": SavedFilter.objects.filter(user=request.user),
         "can_register": permissions.can_register(request.user),
+        "can_export": permissions.can_export_directly(request.user),
     }
     template = "customers/_customer_rows.html" if request.headers.get("HX-Request") else "customers/customer_list.html"
     return render(request, template, context)
+
+
+@login_required
+def customer_export(request):
+    """The list as filtered, as .xlsx, for those who may export directly; others are told to file a data request."""
+    params = {k: v for k, v in request.GET.items() if k in FILTER_KEYS and v}
+    query = urlencode(params)
+    if not permissions.can_export_directly(request.user):
+        return render(request, "customers/customer_export_refused.html", {"query": query}, status=403)
+    try:
+        content, filename, _count = services.export_customers(actor=request.user, params=params, request=request)
+    except services.CustomerError as exc:
+        messages.error(request, str(exc))
+        return redirect(f"{reverse('customers:list')}?{query}" if query else reverse("customers:list"))
+    return xlsx_response(content, filename)
 
 
 @login_required

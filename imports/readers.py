@@ -279,6 +279,9 @@ class SharedStrings:
         return _text(bytes(self.data[self.offsets[index] : self.offsets[index + 1]]))
 
 
+SIMPLE_SI_RE = re.compile(rb"<" + P + rb"si>(?:<" + P + rb"t(?:\s[^>]*)?>([^<]*)</" + P + rb"t>|(.*?))</" + P + rb"si>|<" + P + rb"si\s*/>", re.S)
+
+
 def _read_shared_strings(archive: zipfile.ZipFile, limit: int) -> SharedStrings:
     strings = SharedStrings()
     if "xl/sharedStrings.xml" not in archive.namelist():
@@ -286,16 +289,24 @@ def _read_shared_strings(archive: zipfile.ZipFile, limit: int) -> SharedStrings:
     buffer = b""
     for chunk in _stream(archive, "xl/sharedStrings.xml", limit):
         buffer += chunk
-        cut = max(buffer.rfind(b"</si>"), buffer.rfind(b"</x:si>"))
+        cut = max(buffer.rfind(b"</si>"), buffer.rfind(b":si>"), buffer.rfind(b"<si/>"))
         if cut < 0:
             continue
         cut = buffer.index(b">", cut) + 1
-        for m in SI_RE.finditer(buffer, 0, cut):
-            strings.add(m[1])
+        _add_strings(strings, buffer[:cut])
         buffer = buffer[cut:]
-    for m in SI_RE.finditer(buffer):
-        strings.add(m[1])
+    _add_strings(strings, buffer)
     return strings
+
+
+def _add_strings(strings: SharedStrings, part: bytes) -> None:
+    """Most strings are one plain run (`<si><t>…</t></si>`): those are appended in one go."""
+    for plain, rich in SIMPLE_SI_RE.findall(part):
+        if rich:
+            strings.add(rich)
+        else:
+            strings.data += plain
+            strings.offsets.append(len(strings.data))
 
 
 def _open_xlsx(path: Path, sheet) -> Sheet:

@@ -239,7 +239,8 @@ def _preview(job: ImportJob) -> dict:
     for number, values in table.rows():
         if number <= (job.header_row or 0):
             continue
-        raw = {code: values[col] for col, code in columns if col < len(values) and values[col] is not None}
+        width = len(values)
+        raw = {code: values[col] for col, code in columns if col < width and values[col] is not None}
         if not raw or all(isinstance(v, str) and not v.strip() for v in raw.values()):
             continue
         blank += number - last_data_row - 1
@@ -270,14 +271,16 @@ def _progress(job: ImportJob, number: int) -> None:
 def _stage(job: ImportJob, resource, ctx, chunk, letters) -> int:
     cleaned = resource.clean_rows(chunk, ctx)
     rows = []
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     for row in cleaned:
-        messages = [[code, f"{letters.get(code, '')}{row.row_no}" if code in letters else "", str(message)]
-                    for code, message in row.errors]
+        messages = "[]"
+        if row.errors:
+            messages = dumps([[code, f"{letters.get(code, '')}{row.row_no}" if code in letters else "", str(message)]
+                              for code, message in row.errors])
         status = R.ERROR if row.errors else row.status
         k = row.keys
         rows.append((
-            job.pk, row.row_no, status, json.dumps(row.data, ensure_ascii=False, separators=(",", ":")),
-            json.dumps(messages, ensure_ascii=False), row.target_id, None, row.unit_id,
+            job.pk, row.row_no, status, dumps(row.data), messages, row.target_id, None, row.unit_id,
             k.get("k_code", ""), k.get("k_mobile", ""), k.get("k_id", ""), k.get("k_uscc", ""),
             k.get("k_name", ""), k.get("k_region", ""), "",
         ))
@@ -289,6 +292,8 @@ def _find_duplicates(job: ImportJob, resource) -> None:
     """Set-based: new rows that repeat an existing record, then rows that repeat an earlier row."""
     stage = ImportRow._meta.db_table
     model = resource._meta.model._meta.db_table
+    if sql.postgres():
+        sql.execute(f"ANALYZE {stage}")  # fresh statistics, or the planner takes a million rows for none
     for name, pairs in resource.duplicate_keys:
         joined = " AND ".join(f"c.{model_col} = {stage}.{stage_col}" for stage_col, model_col in pairs)
         present = " AND ".join(f"{stage}.{stage_col} <> ''" for stage_col, _m in pairs)
@@ -362,7 +367,7 @@ def commit_import(*, actor, job_id: int, background: bool = False, pause: float 
     `background`: run by the worker for a job `start_commit` marked as being written (again, if the
     worker that first took it was killed: its transaction died with it)."""
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update().select_related("unit", "owner").get(pk=job_id)
+        job = ImportJob.objects.select_for_update(of=("self",)).select_related("unit", "owner").get(pk=job_id)
         _check_committable(job, background=background)
         if job.cancel_requested:
             raise ImportRefused(_("The import was cancelled."))

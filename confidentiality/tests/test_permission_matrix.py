@@ -60,6 +60,7 @@ MATRIX = {
     "set_language": ("post_redirect", None),
     "customers:list": ("get", EVERYONE),
     "customers:create": ("get", role_page(*REGISTRARS)),
+    "customers:export": ("get", role_page(r.MARKETING_HEAD)),  # DOMAIN §6: others file a data request
     "customers:save_filter": ("post_redirect", None),
     "customers:regions": ("get", EVERYONE),
     "customers:approvals": ("get", role_page(r.SALES_SUPERVISOR, r.SALES_MANAGER)),
