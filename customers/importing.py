@@ -138,9 +138,13 @@ class CustomerImportResource(BulkResource):
         return cleaners
 
     def clean_rows(self, rows, ctx) -> list[CleanRow]:
-        cleaned = [self._clean(row_no, raw, ctx) for row_no, raw in rows]
-        self._match_codes([c for c in cleaned if c.keys.get("k_code") and not c.errors], ctx)
-        return cleaned
+        return [self._clean(row_no, raw, ctx) for row_no, raw in rows]
+
+    def needs_database(self, row: CleanRow) -> bool:
+        return bool(row.keys.get("k_code")) and not row.errors
+
+    def resolve_rows(self, cleaned: list[CleanRow], ctx) -> None:
+        self._match_codes([c for c in cleaned if self.needs_database(c)], ctx)
 
     def _clean(self, row_no: int, raw: dict, ctx) -> CleanRow:
         row = CleanRow(row_no)

@@ -58,8 +58,16 @@ class BulkResource(resources.ModelResource):
         return {}
 
     def clean_rows(self, rows: list[tuple[int, dict]], ctx: dict) -> list[CleanRow]:
-        """Rows of {field code: raw cell value}; returns them cleaned, one per input row."""
+        """Rows of {field code: raw cell value}; returns them cleaned, one per input row. Pure Python,
+        no database: it may run in a forked process beside the one reading the file."""
         raise NotImplementedError
+
+    def needs_database(self, row: CleanRow) -> bool:
+        """Whether `resolve_rows` must see this row (it names an existing record)."""
+        return False
+
+    def resolve_rows(self, cleaned: list[CleanRow], ctx: dict) -> None:
+        """The part of cleaning that asks the database (which record a customer code names)."""
 
     def existing_filter_sql(self) -> str:
         """SQL condition on the model's table (alias `c`) for records a new row must not duplicate."""

@@ -23,7 +23,8 @@ from . import permissions, sql
 from .headers import SEARCH_ROWS, HeaderMatcher, column_letter, signature
 from .models import ImportJob, ImportRow, SavedMapping
 from .readers import ImportFileError, open_sheet
-from .resources import get_resource
+from .parallel import cleaned_chunks
+from .resources import CleanRow, get_resource
 
 log = logging.getLogger(__name__)
 S = ImportJob.Status
@@ -188,7 +189,7 @@ def start_preview(*, actor, job_id: int) -> ImportJob:
     else:
         from .tasks import preview_import
 
-        transaction.on_commit(lambda: preview_import.delay(job.pk))
+        transaction.on_commit(lambda: preview_import.apply_async(args=[job.pk], queue=settings.CRM_IMPORT_QUEUE))
     job.refresh_from_db()
     return job
 
@@ -235,30 +236,59 @@ def _preview(job: ImportJob) -> dict:
     columns = sorted((int(col), code) for col, code in job.mapping.items())
     letters = {code: column_letter(col) for col, code in columns}
     table = open_sheet(job.file.path, job.sheet_name or 0)
-    chunk, last_data_row, blank, total = [], job.header_row or 0, 0, 0
-    for number, values in table.rows():
-        if number <= (job.header_row or 0):
-            continue
-        width = len(values)
-        raw = {code: values[col] for col, code in columns if col < width and values[col] is not None}
-        if not raw or all(isinstance(v, str) and not v.strip() for v in raw.values()):
-            continue
-        blank += number - last_data_row - 1
-        last_data_row = number
-        chunk.append((number, raw))
-        if len(chunk) >= CHUNK_ROWS:
-            total += _stage(job, resource, ctx, chunk, letters)
-            chunk = []
-            _progress(job, number)
-    if chunk:
-        total += _stage(job, resource, ctx, chunk, letters)
+    state = {"last": job.header_row or 0, "blank": 0}
+
+    def chunks():
+        chunk = []
+        header_row = job.header_row or 0
+        for number, values in table.rows():
+            if number <= header_row:
+                continue
+            width = len(values)
+            raw = {code: values[col] for col, code in columns if col < width and values[col] is not None}
+            if not raw or all(isinstance(v, str) and not v.strip() for v in raw.values()):
+                continue
+            state["blank"] += number - state["last"] - 1
+            state["last"] = number
+            chunk.append((number, raw))
+            if len(chunk) >= CHUNK_ROWS:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    def clean(chunk):
+        """In the helper process: clean, and encode every row the database need not see again."""
+        cleaned = resource.clean_rows(chunk, ctx)
+        later = [row for row in cleaned if resource.needs_database(row)]
+        ready = [row for row in cleaned if not resource.needs_database(row)]
+        return sql.encode_rows(_stage_rows(job.pk, ready, letters)), _pack(later)
+
+    total = 0
+    parallel = (job.rows_total or 0) > 2 * CHUNK_ROWS
+    for chunk, (encoded, later) in cleaned_chunks(chunks(), clean, lambda x: x, lambda x: x, parallel):
+        sql.insert_encoded(ImportRow._meta.db_table, STAGE_COLUMNS, encoded)
+        if later:
+            later = _unpack(later)
+            resource.resolve_rows(later, ctx)
+            sql.bulk_insert(ImportRow._meta.db_table, STAGE_COLUMNS, _stage_rows(job.pk, later, letters))
+        total += len(chunk)
+        _progress(job, chunk[-1][0])
     if total == 0:
         raise ImportFileError(_("The sheet has a header row but no data rows under it."))
     _find_duplicates(job, resource)
     counts = staged_counts(job)
-    counts["skipped_blank"] = blank
-    job.rows_done = last_data_row
+    counts["skipped_blank"] = state["blank"]
+    job.rows_done = state["last"]
     return counts
+
+
+def _pack(rows) -> list[tuple]:
+    return [(r.row_no, r.data, r.errors, r.keys, r.unit_id, r.status, r.target_id) for r in rows]
+
+
+def _unpack(rows) -> list[CleanRow]:
+    return [CleanRow(*values) for values in rows]
 
 
 def _progress(job: ImportJob, number: int) -> None:
@@ -268,8 +298,7 @@ def _progress(job: ImportJob, number: int) -> None:
         raise _Cancelled
 
 
-def _stage(job: ImportJob, resource, ctx, chunk, letters) -> int:
-    cleaned = resource.clean_rows(chunk, ctx)
+def _stage_rows(job_pk: int, cleaned, letters) -> list[tuple]:
     rows = []
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     for row in cleaned:
@@ -280,12 +309,11 @@ def _stage(job: ImportJob, resource, ctx, chunk, letters) -> int:
         status = R.ERROR if row.errors else row.status
         k = row.keys
         rows.append((
-            job.pk, row.row_no, status, dumps(row.data), messages, row.target_id, None, row.unit_id,
+            job_pk, row.row_no, status, dumps(row.data), messages, row.target_id, None, row.unit_id,
             k.get("k_code", ""), k.get("k_mobile", ""), k.get("k_id", ""), k.get("k_uscc", ""),
             k.get("k_name", ""), k.get("k_region", ""), "",
         ))
-    sql.bulk_insert(ImportRow._meta.db_table, STAGE_COLUMNS, rows)
-    return len(rows)
+    return rows
 
 
 def _find_duplicates(job: ImportJob, resource) -> None:
@@ -344,7 +372,9 @@ def start_commit(*, actor, job_id: int) -> ImportJob:
     if background:
         from .tasks import commit_import_task
 
-        transaction.on_commit(lambda: commit_import_task.delay(job.pk, actor.pk))
+        transaction.on_commit(
+            lambda: commit_import_task.apply_async(args=[job.pk, actor.pk], queue=settings.CRM_IMPORT_QUEUE)
+        )
         job.refresh_from_db()
         return job
     return commit_import(actor=actor, job_id=job.pk)

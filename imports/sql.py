@@ -19,21 +19,29 @@ def _copy_text(value) -> str:
     return text
 
 
-def bulk_insert(table: str, columns: list[str], rows: list[tuple]) -> None:
+def encode_rows(rows: list[tuple]):
+    """Rows made ready for `insert_encoded`: COPY text on PostgreSQL (so a helper process can do
+    the encoding), the tuples themselves elsewhere."""
+    if not postgres():
+        return rows
+    return "".join("\t".join(map(_copy_text, row)) + "\n" for row in rows)
+
+
+def insert_encoded(table: str, columns: list[str], encoded) -> None:
     """Thousands of rows in one round trip: COPY FROM STDIN on PostgreSQL, executemany elsewhere."""
-    if not rows:
+    if not encoded:
         return
     with connection.cursor() as cursor:
         if postgres():
-            buffer = io.StringIO()
-            buffer.write("\n".join("\t".join(map(_copy_text, row)) for row in rows))
-            buffer.write("\n")
-            buffer.seek(0)
             quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-            cursor.cursor.copy_expert(f"COPY {table} ({quoted}) FROM STDIN", buffer)
+            cursor.cursor.copy_expert(f"COPY {table} ({quoted}) FROM STDIN", io.StringIO(encoded))
         else:
             marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", encoded)
+
+
+def bulk_insert(table: str, columns: list[str], rows: list[tuple]) -> None:
+    insert_encoded(table, columns, encode_rows(rows))
 
 
 def execute(sql: str, params=()) -> int:

@@ -221,6 +221,13 @@ else:
     }
     CELERY_RESULT_BACKEND = f"file://{_results_dir}"
 
+# Imports (issue 6): files above this many rows are previewed and written by a worker.
+CRM_IMPORT_INLINE_ROWS = int(os.environ.get("CRM_IMPORT_INLINE_ROWS", 5000))
+CRM_IMPORT_MAX_UPLOAD_MB = int(os.environ.get("CRM_IMPORT_MAX_UPLOAD_MB", 200))
+CRM_IMPORT_QUEUE = os.environ.get("CRM_IMPORT_QUEUE") or None  # None: Celery's default queue
+# Seconds a commit rests inside its transaction after each statement; only the kill test sets it.
+CRM_IMPORT_COMMIT_PAUSE = float(os.environ.get("CRM_IMPORT_COMMIT_PAUSE", 0))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

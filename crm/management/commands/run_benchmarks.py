@@ -36,7 +36,7 @@ class Command(BaseCommand):
     def handle(self, *args, names, quick, **options):
         benchmarks = all_benchmarks()
         suffix = "-quick" if quick else ""
-        chosen = names or ["pages", f"customers{suffix}", f"scans{suffix}"]
+        chosen = names or ["pages", f"customers{suffix}", f"scans{suffix}", f"imports{suffix}"]
         unknown = set(chosen) - set(benchmarks)
         if unknown:
             raise CommandError(f"unknown benchmarks: {', '.join(sorted(unknown))}; known: {', '.join(benchmarks)}")

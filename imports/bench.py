@@ -1,0 +1,213 @@
+"""`make bench` for imports: generated customer sheets of 100,000 and 1,000,000 rows through the
+preview and the commit, and the same 100,000-row file through a plain django-import-export
+ModelResource in the same run, for the comparison issue 6 asks for."""
+import datetime
+import itertools
+import resource as rlimit
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from django.core.files import File
+from django.db import connection
+from django.test import override_settings
+from stdnum.cn import ric
+
+from crm import roles as r
+
+HEADER = ["客户名称", "客户性质", "联系人", "手机", "身份证号", "行政区域", "经营地址", "客户等级", "建档日期", "零售业态",
+          "营业面积", "固定电话", "微信号", "客户来源"]
+CODES = ["name", "customer_nature", "contact_name", "mobile", "id_number", "admin_region", "address", "tier",
+         "registered_on", "retail_format", "business_area", "landline", "wechat", "customer_source"]
+REGIONS = ("310101", "310104", "310105", "110105", "440604")
+
+
+def generated_rows(n: int, offset: int = 0):
+    """Valid, distinct customers: real ID check digits, unique mobiles and WeChat IDs. Choices are
+    written as codes and dates as ISO text, which the plain ModelResource also understands."""
+    born = datetime.date(1960, 1, 1)
+    for i in range(offset, offset + n):
+        body = f"110105{born + datetime.timedelta(days=i % 15000):%Y%m%d}{(i // 15000) % 1000:03d}"
+        yield [
+            f"华联超市{i}", "individual", f"联系人{i}", 13000000000 + i, body + ric.calc_check_digit(body + "0"),
+            REGIONS[i % 5], f"上海市黄浦区南京东路{i}号", "ABCDE"[i % 5],
+            (datetime.date(2010, 1, 1) + datetime.timedelta(days=i % 3000)).isoformat(), "convenience_store", 120.5,
+            "021-12345678", f"wx{i:08d}", "walk_in",
+        ]
+
+
+def _letter(i: int) -> str:
+    s, i = "", i + 1
+    while i:
+        i, rest = divmod(i - 1, 26)
+        s = chr(65 + rest) + s
+    return s
+
+
+def write_xlsx(path: Path, header: list, rows) -> None:
+    """An .xlsx as Excel writes it (shared strings, UTF-8), streamed: openpyxl's writer takes
+    100 s for a million rows, which would only time the benchmark's own set-up."""
+    strings, table = {}, []
+
+    def sid(text: str) -> int:
+        found = strings.get(text)
+        if found is None:
+            found = strings[text] = len(table)
+            table.append(text)
+        return found
+
+    letters = [_letter(i) for i in range(len(header))]
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:
+            f.write(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {ns}><sheetData>'.encode())
+            buffer = []
+            for number, row in enumerate(itertools.chain([header], rows), start=1):
+                cells = []
+                for letter, value in zip(letters, row):
+                    if value is None or value == "":
+                        continue
+                    if isinstance(value, (int, float)):
+                        cells.append(f'<c r="{letter}{number}"><v>{value}</v></c>')
+                    else:
+                        cells.append(f'<c r="{letter}{number}" t="s"><v>{sid(str(value))}</v></c>')
+                buffer.append(f'<row r="{number}">{"".join(cells)}</row>')
+                if len(buffer) >= 5000:
+                    f.write("".join(buffer).encode())
+                    buffer = []
+            f.write(("".join(buffer) + "</sheetData></worksheet>").encode())
+        with z.open("xl/sharedStrings.xml", "w", force_zip64=True) as f:
+            f.write(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst {ns} count="{len(table)}" '
+                    f'uniqueCount="{len(table)}">'.encode())
+            for start in range(0, len(table), 5000):
+                f.write("".join(f"<si><t>{escape(s)}</t></si>" for s in table[start:start + 5000]).encode())
+            f.write(b"</sst>")
+        rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+        z.writestr("[Content_Types].xml", (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'))
+        z.writestr("_rels/.rels", (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>'))
+        z.writestr("xl/workbook.xml", (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook {ns} xmlns:r="{rel}">'
+            '<sheets><sheet name="客户" sheetId="1" r:id="rId1"/></sheets></workbook>'))
+        z.writestr("xl/_rels/workbook.xml.rels", (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/></Relationships>'))
+
+
+def _peak_mb() -> tuple[float, float]:
+    own = rlimit.getrusage(rlimit.RUSAGE_SELF).ru_maxrss / 1024
+    children = rlimit.getrusage(rlimit.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, children
+
+
+def _import(path: Path, actor, unit, label: str) -> list[tuple[str, str, str]]:
+    from imports import services
+
+    with override_settings(CRM_IMPORT_INLINE_ROWS=10**9):
+        job = services.create_import(actor=actor, upload=File(path.open("rb"), name=path.name))
+        services.set_mapping(actor=actor, job_id=job.pk, mapping=job.mapping, mode="draft", unit=unit)
+        started = time.perf_counter()
+        job = services.start_preview(actor=actor, job_id=job.pk)
+        preview = time.perf_counter() - started
+        assert job.status == "previewed", (job.status, job.error)
+        rows = job.counts["rows"]
+        started = time.perf_counter()
+        job = services.start_commit(actor=actor, job_id=job.pk)
+        commit = time.perf_counter() - started
+    return [
+        (f"{label}: rows", f"{rows:,}", "rows"),
+        (f"{label}: new / duplicates / errors", f"{job.counts['new']:,} / {job.counts['duplicates']:,} / {job.counts['errors']:,}", "rows"),
+        (f"{label}: dry run (preview)", f"{preview:.1f}", "s"),
+        (f"{label}: dry run rate", f"{rows / preview:,.0f}", "rows/s"),
+        (f"{label}: commit", f"{commit:.1f}", "s"),
+        (f"{label}: commit rate", f"{rows / commit:,.0f}", "rows/s"),
+    ]
+
+
+def _plain(path: Path, actor, unit) -> tuple[list, float, float]:
+    """The same file through django-import-export's own row-by-row pipeline."""
+    import tablib
+    from import_export import resources
+
+    from customers.models import Customer
+
+    class PlainCustomerResource(resources.ModelResource):
+        class Meta:
+            model = Customer
+            fields = CODES
+            import_id_fields = ()
+
+        def __init__(self):
+            super().__init__()
+            for header, code in zip(HEADER, CODES):
+                self.fields[code].column_name = header
+
+        def before_save_instance(self, instance, row, **kwargs):
+            instance.unit, instance.created_by = unit, actor
+
+    dataset = tablib.Dataset().load(path.read_bytes(), format="xlsx")
+    started = time.perf_counter()
+    result = PlainCustomerResource().import_data(dataset, dry_run=True)
+    dry = time.perf_counter() - started
+    assert not result.has_errors() and not result.has_validation_errors(), result.totals
+    started = time.perf_counter()
+    result = PlainCustomerResource().import_data(dataset, dry_run=False)
+    commit = time.perf_counter() - started
+    n = len(dataset)
+    return [
+        (f"plain ModelResource, {n:,} rows: dry run", f"{dry:.1f}", "s"),
+        ("plain ModelResource: dry run rate", f"{n / dry:,.0f}", "rows/s"),
+        ("plain ModelResource: commit", f"{commit:.1f}", "s"),
+        ("plain ModelResource: commit rate", f"{n / commit:,.0f}", "rows/s"),
+    ], n / dry, n / commit
+
+
+def bench_imports(big: int = 1_000_000, n: int = 100_000, plain: bool = True) -> list[tuple[str, str, str]]:
+    from crm.tests.factories import OrgUnitFactory, UserFactory
+
+    if connection.vendor != "postgresql":
+        raise SystemExit("The import benchmark is for PostgreSQL: run it with DATABASE_URL set.")
+    unit = OrgUnitFactory(code="IMP", name="导入测试")
+    admin = UserFactory(username="bench_importer", password=None, roles=[r.ADMIN], units=[unit])
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        if big:
+            path = tmp / f"customers-{big}.xlsx"
+            started = time.perf_counter()
+            write_xlsx(path, HEADER, generated_rows(big, offset=10_000_000))
+            rows.append((f"generated {big:,}-row .xlsx ({path.stat().st_size >> 20} MB)", f"{time.perf_counter() - started:.1f}", "s"))
+            rows += _import(path, admin, unit, f"{big:,} rows")
+            own, children = _peak_mb()
+            rows.append((f"{big:,} rows: peak RSS, importing process", f"{own:.0f}", "MB"))
+            rows.append((f"{big:,} rows: peak RSS, cleaning helper process", f"{children:.0f}", "MB"))
+        path = tmp / f"customers-{n}.xlsx"
+        write_xlsx(path, HEADER, generated_rows(n))
+        ours = _import(path, admin, unit, f"{n:,} rows")
+        rows += ours
+        rows += _import(path, admin, unit, f"{n:,} rows imported again")
+        if plain:
+            plain_rows, plain_dry, plain_commit = _plain(path, admin, OrgUnitFactory(code="PLAIN"))
+            rows += plain_rows
+            dry_rate = float(ours[3][1].replace(",", ""))
+            commit_rate = float(ours[5][1].replace(",", ""))
+            rows.append(("speed-up over plain ModelResource: dry run", f"{dry_rate / plain_dry:.0f}", "×"))
+            rows.append(("speed-up over plain ModelResource: commit", f"{commit_rate / plain_commit:.0f}", "×"))
+    return rows
+
+
+def bench_imports_quick() -> list[tuple[str, str, str]]:
+    return bench_imports(big=0)
+
+
+BENCHMARKS = {"imports": bench_imports, "imports-quick": bench_imports_quick}
