@@ -6,6 +6,7 @@ date, required fields for active customers, fields that do not apply are dropped
 written with one INSERT … SELECT per unit from the staged rows; updates go through `bulk_update`,
 which keeps the per-field history."""
 import csv
+import re
 import time
 from datetime import date
 from decimal import Decimal
@@ -514,16 +515,17 @@ def _cleaner_for(spec):
         return clean_int
     if t == "region":
         return _memo(_region)
+    if t == "code":  # `sh01－000123` → `SH01-000123`: the dash is part of a customer code
+        return lambda v: re.sub(r"[\s]+", "", re.sub(r"[‐‑–—－_]", "-", normalise.text(v))).upper()
     if t == "user":
         return lambda v: v  # resolved against the staff list per import
-    if t in ("mobile", "landline", "idcard", "uscc", "bank_account", "geo", "code"):
+    if t in ("mobile", "landline", "idcard", "uscc", "bank_account", "geo"):
         def clean_number(v):
             if t in ("idcard", "bank_account") and isinstance(v, float) and abs(v) >= 1e15:
                 raise ValidationError(_("Excel stored this number as a number and kept only 15 digits; "
                                         "format the column as text and type the number again."), code="digits")
             value = normalise_number(normalise.text(v))
-            if t != "code":
-                _run_validators(field, value)
+            _run_validators(field, value)
             return value
         return clean_number
     if t == "email":

@@ -160,6 +160,12 @@ def timeline(customer: Customer, limit: int = 50) -> list[TimelineEntry]:
                       v.created_by)
         for v in Visit.objects.filter(customer=customer).select_related("created_by")[:limit]
     ]
+    if customer.import_job_id:  # imports write no event per customer; the job is the record
+        job = customer.import_job
+        entries.append(TimelineEntry(
+            customer.created_at, gettext("Imported"),
+            gettext("%(file)s, row %(row)s") % {"file": job.original_name, "row": customer.import_row}, job.created_by,
+        ))
     label = str(Customer._meta.get_field("name").verbose_name)
     entries += [
         TimelineEntry(c.at, label, f"{c.old_value} → {c.new_value}", c.actor)
