@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from imports.permissions import IMPORTERS
+
 from . import roles as r
 
 ALL = None  # every signed-in user
@@ -62,7 +64,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         _roles(r.SALES_SUPERVISOR, r.SALES_MANAGER, r.CS_MANAGER, r.MARKETING_HEAD, r.GENERAL_MANAGER),
     ),
     NavItem("leaks", _("Leak incidents"), "confidentiality:leaks"),
-    NavItem("import", _("Excel import"), None, _roles(r.ADMIN)),
+    NavItem("import", _("Excel import"), "imports:list", _roles(*IMPORTERS)),  # = imports.permissions.can_import
     NavItem("admin", _("Users, roles and units"), "admin:index", _roles(r.ADMIN)),
 )
 

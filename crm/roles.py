@@ -49,6 +49,8 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {
         "axes.view_accessattempt", "axes.delete_accessattempt",
         "django_celery_beat.view_periodictask", "django_celery_beat.change_periodictask",
         "crm.view_jobrun", "crm.view_calendarday", "crm.add_calendarday", "crm.change_calendarday",
+        "imports.view_importjob", "imports.view_savedmapping", "imports.change_savedmapping",
+        "imports.delete_savedmapping",
     ],
 }
 

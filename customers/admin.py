@@ -5,6 +5,7 @@ from import_export.admin import ExportMixin
 from import_export.formats.base_formats import XLSX
 
 from confidentiality.policy import visible_customers
+from imports.permissions import can_import
 
 from . import permissions, services
 from .models import Customer, CustomerChange, CustomerEvent, HandoverNotice, Verification
@@ -22,6 +23,11 @@ class CustomerAdmin(ExportMixin, admin.ModelAdmin):
     search_fields = ("customer_code", "name", "mobile")
     raw_id_fields = ("account_manager", "created_by", "phone_order_clerk", "delivery_person", "service_staff", "licence_officer")
     show_full_result_count = False
+    # The base django-import-export puts its export button on; it adds the link to the import pages.
+    change_list_template = "admin/customers/customer/change_list_with_import.html"
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {**(extra_context or {}), "can_import": can_import(request.user)})
 
     def has_export_permission(self, request):
         return permissions.can_export_directly(request.user)

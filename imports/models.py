@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ImportJob(models.Model):
@@ -12,7 +13,7 @@ class ImportJob(models.Model):
         PREVIEWING = "previewing", _("Preview running")
         PREVIEWED = "previewed", _("Preview ready")
         COMMITTING = "committing", _("Writing")
-        COMMITTED = "committed", _("Imported")
+        COMMITTED = "committed", pgettext_lazy("import status", "Imported")
         CANCELLED = "cancelled", _("Cancelled")
         FAILED = "failed", _("Failed")
 
@@ -85,7 +86,7 @@ class ImportRow(models.Model):
     row_no = models.PositiveIntegerField(_("row"))
     status = models.CharField(_("result"), max_length=12, choices=Status.choices)
     data = models.JSONField(default=dict)  # cleaned values, ready for the model's columns
-    messages = models.JSONField(default=list)  # [[field label, cell, message], …]
+    messages = models.JSONField(default=list)  # [[field code, cell, message], …]
     target_id = models.BigIntegerField(null=True)  # the customer updated, or duplicated
     dup_row = models.PositiveIntegerField(null=True)  # the earlier row this one repeats
     unit_id = models.BigIntegerField(null=True)

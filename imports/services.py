@@ -69,6 +69,11 @@ def create_import(*, actor, upload, resource: str = "customers", name: str = "")
     except ImportFileError as exc:
         job.file.delete(save=False)
         raise ImportRefused(str(exc)) from exc
+    except Exception as exc:
+        log.exception("import upload %s could not be read", original)
+        job.file.delete(save=False)
+        raise ImportRefused(_("The file could not be read; it may be damaged. Open it in Excel or WPS, save it again "
+                              "as .xlsx and upload that.")) from exc
     job.save()
     return job
 
@@ -418,6 +423,10 @@ def commit_import(*, actor, job_id: int, background: bool = False, pause: float 
 
 
 def cancel_import(*, actor, job_id: int) -> ImportJob:
+    job = _own_job(actor, job_id)
+    if job.status == S.COMMITTING and not is_stale(job):
+        # The commit is one transaction holding this row: it either finishes or leaves nothing.
+        raise ImportRefused(_("The rows are being written in one step now; that can no longer be cancelled."))
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=_own_job(actor, job_id).pk)
         if job.status == S.COMMITTED:

@@ -96,6 +96,14 @@ MATRIX = {
     "service:opportunity_action": ("post_redirect", None),
     "service:complaint_new": ("customer_query", None),
     "service:complaint_detail": ("complaint", None),
+    "imports:list": ("get", role_page(r.ADMIN, r.SALES_MANAGER, r.CS_SPECIALIST)),
+    "imports:detail": ("import_job", None),
+    "imports:sheet": ("import_job", None),
+    "imports:preview": ("import_job", None),
+    "imports:commit": ("import_job", None),
+    "imports:cancel": ("import_job", None),
+    "imports:progress": ("import_job", None),
+    "imports:report": ("import_job", None),
     "admin": ("admin", role_page(r.ADMIN)),
 }
 
@@ -201,3 +209,23 @@ def test_data_requests_of_others_are_404(world, name, make_user):
         args = [request.pk, "approve"] if name.endswith("action") else [request.pk]
         response = client.post(reverse(name, args=args)) if name.endswith("action") else client.get(reverse(name, args=args))
         assert response.status_code == 404, (role, response.status_code)
+
+
+@pytest.mark.parametrize("name", [n for n, (how, _) in MATRIX.items() if how == "import_job"])
+def test_import_jobs_answer_403_to_non_importers_and_404_to_other_importers(world, name, make_user):
+    """Issue 6: a job is its uploader's (and the administrators'); others who import do not know it exists."""
+    from imports.models import ImportJob
+
+    uploader = make_user(r.CS_SPECIALIST, units=[world["sh"]])
+    job = ImportJob.objects.create(original_name="x.xlsx", created_by=uploader, headers=["客户名称"], status="previewed")
+    wrong = []
+    for role in ROLES:
+        if role == r.ADMIN:
+            continue  # administrators see every job: imports/tests/test_views.py
+        user, client, _records = actor(world, role)
+        url = reverse(name, args=[job.pk])
+        response = client.get(url) if name in ("imports:detail", "imports:progress", "imports:report") else client.post(url)
+        want = 404 if role in (r.SALES_MANAGER, r.CS_SPECIALIST) else 403
+        if response.status_code != want:
+            wrong.append((role, response.status_code, want))
+    assert not wrong, wrong

@@ -1,0 +1,213 @@
+"""Reads for the import pages and the report: which jobs a user sees, a few sample cells per
+column, and each staged row's result put into words. Nothing here writes."""
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+
+from crm import roles as r
+from crm.models import display_name
+
+from . import permissions
+from .headers import column_letter
+from .models import ImportJob, ImportRow
+from .readers import ImportFileError, open_sheet
+from .resources import get_resource
+
+SAMPLE_ROWS = 3
+PAGE_SIZE = 50
+# The duplicate key (ImportRow.dup_key) → the field whose label names it.
+KEY_FIELDS = {"code": "customer_code", "mobile": "mobile", "id_number": "id_number",
+              "uscc": "unified_social_credit_code", "name": "name"}
+
+
+def visible_jobs(user):
+    """The jobs `permissions.can_see_job` lets the user open: its own; every job for administrators."""
+    jobs = ImportJob.objects.select_related("created_by", "unit")
+    if not permissions.can_import(user):
+        return jobs.none()
+    if user.is_superuser or r.has_role(user, r.ADMIN):
+        return jobs
+    return jobs.filter(created_by=user)
+
+
+def job_for(user, pk: int) -> ImportJob | None:
+    job = ImportJob.objects.select_related("created_by", "unit", "owner", "committed_by").filter(pk=pk).first()
+    if job is None or not permissions.can_see_job(user, job):
+        return None
+    return job
+
+
+def account_managers(user):
+    """Active sales reps of the units the user may import into, to own the imported customers."""
+    return (
+        get_user_model().objects.filter(is_active=True, groups__name=r.SALES_REP,
+                                        staff_profile__units__in=permissions.import_units(user))
+        .distinct().order_by("last_name", "first_name", "username")
+    )
+
+
+def sample_values(job: ImportJob, limit: int = SAMPLE_ROWS) -> dict[int, list[str]]:
+    """Column index → the first few non-empty values under the header row; {} if the file cannot be read."""
+    samples: dict[int, list[str]] = {}
+    if not job.file or job.header_row is None:
+        return samples
+    try:
+        rows = open_sheet(job.file.path, job.sheet_name or 0).rows()
+        seen = 0
+        for number, values in rows:
+            if number <= job.header_row:
+                continue
+            if not any(v is not None and str(v).strip() for v in values):
+                continue
+            for index, value in enumerate(values):
+                if value is not None and str(value).strip():
+                    samples.setdefault(index, []).append(str(value).strip()[:40])
+            seen += 1
+            if seen >= limit:
+                break
+    except (ImportFileError, OSError, ValueError):
+        return {}
+    return samples
+
+
+@dataclass(frozen=True)
+class MappingRow:
+    index: int
+    letter: str
+    header: str
+    samples: list
+    selected: str
+
+
+def mapping_rows(job: ImportJob, mapping: dict | None = None, with_samples: bool = True) -> list[MappingRow]:
+    """One row per column of the header: its letter, text, sample values and the chosen field."""
+    mapping = job.mapping if mapping is None else mapping
+    samples = sample_values(job) if with_samples else {}
+    return [
+        MappingRow(i, column_letter(i), header, samples.get(i, []), mapping.get(str(i), ""))
+        for i, header in enumerate(job.headers)
+    ]
+
+
+# --- the preview's rows, in words -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Reason:
+    cell: str
+    field: str
+    text: str
+    customer_id: int | None = None  # a duplicate the viewer may open
+
+
+@dataclass
+class Target:
+    """The existing customer a row duplicates, as much of it as the viewer may know."""
+
+    visible: bool
+    code: str = ""
+    name: str = ""
+    owner: str = ""
+
+
+def duplicate_targets(viewer, rows: Iterable[ImportRow]) -> dict[int, Target]:
+    """Issue 3: someone who cannot see the existing customer is told only who owns it."""
+    from confidentiality.policy import visible_customers
+    from customers.models import Customer
+
+    ids = {row.target_id for row in rows if row.status == ImportRow.Status.DUPLICATE and row.target_id}
+    if not ids:
+        return {}
+    seen = set(visible_customers(viewer).filter(pk__in=ids).values_list("pk", flat=True))
+    targets = {}
+    for customer in Customer.objects.filter(pk__in=ids).select_related("account_manager").only(
+            "pk", "customer_code", "name", "account_manager__first_name", "account_manager__last_name",
+            "account_manager__username"):
+        owner = display_name(customer.account_manager)
+        if customer.pk in seen:
+            targets[customer.pk] = Target(True, customer.customer_code or "", customer.name, owner)
+        else:
+            targets[customer.pk] = Target(False, owner=owner)
+    return targets
+
+
+class RowWords:
+    """Puts a staged row's result into words, for the page and for the report alike."""
+
+    def __init__(self, job: ImportJob):
+        self.resource = get_resource(job.resource)
+        self.labels = {column.code: str(column.label) for column in self.resource.columns()}
+
+    def label(self, code: str) -> str:
+        if code in self.labels:
+            return self.labels[code]
+        if code.endswith("_id") and code[:-3] in self.labels:
+            return self.labels[code[:-3]]
+        return code
+
+    @staticmethod
+    def customer_name(row: ImportRow) -> str:
+        return str(row.data.get("name") or row.k_code or "")
+
+    def reasons(self, row: ImportRow, targets: dict[int, Target]) -> list[Reason]:
+        S = ImportRow.Status
+        if row.status == S.ERROR:
+            return [Reason(cell or "", self.label(code) if code else "", str(message))
+                    for code, cell, message in (row.messages or [])] or [Reason("", "", _("Error"))]
+        if row.status == S.DUPLICATE:
+            target = targets.get(row.target_id)
+            key = self.label(KEY_FIELDS.get(row.dup_key, row.dup_key)) if row.dup_key else ""
+            if target is None:
+                return [Reason("", key, _("Already registered."))]
+            if target.visible:
+                names = {"code": target.code, "name": target.name, "key": key}
+                text = (_("Already registered as %(code)s %(name)s (same %(key)s).") if key
+                        else _("Already registered as %(code)s %(name)s.")) % names
+                return [Reason("", key, text, customer_id=row.target_id)]
+            return [Reason("", "", _("Already registered; account manager %(owner)s") % {"owner": target.owner or "—"})]
+        if row.status == S.DUPLICATE_IN_FILE:
+            key = self.label(KEY_FIELDS.get(row.dup_key, row.dup_key)) if row.dup_key else ""
+            return [Reason("", key, _("Same %(key)s as row %(row)s") % {"key": key, "row": row.dup_row})]
+        if row.status == S.UPDATE:
+            fields = "、".join(self.label(code) for code in row.data)
+            return [Reason("", fields, _("Changes: %(fields)s") % {"fields": fields})]
+        if row.status == S.UNCHANGED:
+            return [Reason("", "", _("Nothing to change."))]
+        return [Reason("", "", "")]
+
+
+def preview_page(job: ImportJob, viewer, status: str = "", page: int = 1) -> dict:
+    """One page of staged rows, each with its reasons; `status` filters by result."""
+    rows = ImportRow.objects.filter(job=job).order_by("row_no")
+    if status in ImportRow.Status.values:
+        rows = rows.filter(status=status)
+    chunk = list(rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE + 1])
+    has_next = len(chunk) > PAGE_SIZE
+    chunk = chunk[:PAGE_SIZE]
+    words = RowWords(job)
+    targets = duplicate_targets(viewer, chunk)
+    return {
+        "rows": [(row, words.customer_name(row), words.reasons(row, targets)) for row in chunk],
+        "page": page,
+        "has_next": has_next,
+    }
+
+
+def described_rows(job: ImportJob, viewer, chunk_size: int = 2000) -> Iterator[tuple[ImportRow, str, list[Reason]]]:
+    """Every staged row with its reasons, streamed in chunks (for the report)."""
+    words = RowWords(job)
+    batch: list[ImportRow] = []
+
+    def flush():
+        targets = duplicate_targets(viewer, batch)
+        for row in batch:
+            yield row, words.customer_name(row), words.reasons(row, targets)
+
+    for row in ImportRow.objects.filter(job=job).order_by("row_no").iterator(chunk_size=chunk_size):
+        batch.append(row)
+        if len(batch) >= chunk_size:
+            yield from flush()
+            batch = []
+    if batch:
+        yield from flush()

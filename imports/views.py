@@ -1,0 +1,213 @@
+"""Thin views over the import workflow: permission, shape the input, one service call, a message.
+
+Anyone who may not import gets 403; a job the user may not see is 404."""
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from confidentiality.exports import xlsx_response
+
+from . import permissions, selectors, services
+from .models import ImportJob, ImportRow
+from .report import COUNT_LABELS, report_xlsx
+from .resources import get_resource
+
+S = ImportJob.Status
+LIST_SIZE = 50
+
+
+def _importer(request) -> None:
+    if not permissions.can_import(request.user):
+        raise PermissionDenied
+
+
+def _job_or_404(request, pk: int) -> ImportJob:
+    _importer(request)
+    job = selectors.job_for(request.user, pk)
+    if job is None:
+        raise Http404
+    return job
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _page(request) -> int:
+    return max(1, _int(request.GET.get("page")) or 1)
+
+
+def _detail(job: ImportJob):
+    return redirect("imports:detail", pk=job.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_list(request):
+    _importer(request)
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("Choose a file to upload."))
+            return redirect("imports:list")
+        try:
+            job = services.create_import(actor=request.user, upload=upload)
+        except services.ImportRefused as exc:
+            messages.error(request, str(exc))
+            return redirect("imports:list")
+        return _detail(job)
+    page = _page(request)
+    jobs = list(selectors.visible_jobs(request.user)[(page - 1) * LIST_SIZE: page * LIST_SIZE + 1])
+    return render(request, "imports/import_list.html", {
+        "jobs": jobs[:LIST_SIZE], "page": page, "has_next": len(jobs) > LIST_SIZE,
+    })
+
+
+def _detail_context(request, job: ImportJob, posted: dict | None = None) -> dict:
+    user = request.user
+    stale = services.is_stale(job)
+    editable = job.status != S.COMMITTED and (not job.running or stale)
+    resource = get_resource(job.resource)
+    posted = posted or {}
+    can_active = permissions.can_import_active(user)
+    context = {
+        "job": job,
+        "stale": stale,
+        "editable": editable,
+        # Sample cells cost a read of the file's start (a full unzip pass for .xlsx): not on every page of a preview.
+        "mapping_rows": selectors.mapping_rows(job, posted.get("mapping"),
+                                               with_samples=editable and (job.status != S.PREVIEWED or bool(posted))),
+        "columns": resource.columns(),
+        "modes": [(value, label) for value, label in ImportJob.Mode.choices if value != ImportJob.Mode.ACTIVE or can_active],
+        "mode": posted.get("mode", job.mode),
+        "units": permissions.import_units(user),
+        "unit_id": posted.get("unit_id", job.unit_id),
+        "managers": selectors.account_managers(user),
+        "owner_id": posted.get("owner_id", job.owner_id),
+        "save_as": posted.get("save_as", ""),
+        "can_commit": job.status == S.PREVIEWED and permissions.can_commit(user, job),
+    }
+    if job.status in (S.PREVIEWED, S.COMMITTED, S.COMMITTING):
+        status = request.GET.get("status", "")
+        status = status if status in ImportRow.Status.values else ""
+        counts = job.counts or {}
+        context.update(selectors.preview_page(job, user, status=status, page=_page(request)))
+        context.update({
+            "counts": counts,
+            "count_cards": [(key, label(), counts.get(key, 0)) for key, label in COUNT_LABELS],
+            "written": counts.get("written") or {},
+            "to_write": counts.get("new", 0) + counts.get("updated", 0),
+            "status_filter": status,
+            "statuses": ImportRow.Status.choices,
+            "query": urlencode({"status": status}) if status else "",
+        })
+    return context
+
+
+@login_required
+@require_GET
+def import_detail(request, pk: int):
+    job = _job_or_404(request, pk)
+    return render(request, "imports/import_detail.html", _detail_context(request, job))
+
+
+@login_required
+@require_POST
+def choose_sheet(request, pk: int):
+    job = _job_or_404(request, pk)
+    sheet = request.POST.get("sheet", "")
+    if sheet not in job.sheet_names:
+        messages.error(request, _("Choose one of the workbook's sheets."))
+        return _detail(job)
+    try:
+        services.choose_sheet(actor=request.user, job_id=job.pk, sheet=sheet)
+    except services.ImportRefused as exc:
+        messages.error(request, str(exc))
+    return _detail(job)
+
+
+@login_required
+@require_POST
+def preview(request, pk: int):
+    """Confirms the mapping and the options, then runs the preview (at once, or by a worker)."""
+    job = _job_or_404(request, pk)
+    user = request.user
+    if request.POST.get("again"):  # the same mapping once more, after a stopped worker or a cancel
+        try:
+            services.start_preview(actor=user, job_id=job.pk)
+        except services.ImportRefused as exc:
+            messages.error(request, str(exc))
+        return _detail(job)
+    mapping = {str(i): request.POST.get(f"col_{i}", "") for i in range(len(job.headers))}
+    mode = request.POST.get("mode", ImportJob.Mode.DRAFT)
+    unit_id, owner_id = _int(request.POST.get("unit")), _int(request.POST.get("owner"))
+    save_as = request.POST.get("save_as", "")
+    unit = permissions.import_units(user).filter(pk=unit_id).first() if unit_id else None
+    owner = selectors.account_managers(user).filter(pk=owner_id).first() if owner_id else None
+    try:
+        if owner_id and owner is None:
+            raise services.ImportRefused(_("Choose an account manager from the list."))
+        services.set_mapping(actor=user, job_id=job.pk, mapping=mapping, mode=mode, unit=unit, owner=owner, save_as=save_as)
+    except services.ImportRefused as exc:
+        messages.error(request, str(exc))
+        posted = {"mapping": mapping, "mode": mode, "unit_id": unit_id, "owner_id": owner_id, "save_as": save_as}
+        return render(request, "imports/import_detail.html", _detail_context(request, job, posted))
+    try:
+        services.start_preview(actor=user, job_id=job.pk)
+    except services.ImportRefused as exc:
+        messages.error(request, str(exc))
+    return _detail(job)
+
+
+@login_required
+@require_POST
+def commit(request, pk: int):
+    job = _job_or_404(request, pk)
+    try:
+        services.start_commit(actor=request.user, job_id=job.pk)
+    except services.ImportRefused as exc:
+        messages.error(request, str(exc))
+    return _detail(job)
+
+
+@login_required
+@require_POST
+def cancel(request, pk: int):
+    job = _job_or_404(request, pk)
+    try:
+        job = services.cancel_import(actor=request.user, job_id=job.pk)
+    except services.ImportRefused as exc:
+        messages.error(request, str(exc))
+        return _detail(job)
+    if job.status == S.CANCELLED:
+        messages.info(request, _("The import was cancelled; nothing was imported."))
+    else:
+        messages.info(request, _("Cancelling: the worker stops after the rows it is reading now."))
+    return _detail(job)
+
+
+@login_required
+@require_GET
+def progress(request, pk: int):
+    """The progress bar, polled by htmx; once the job has finished (or its worker is gone) the page reloads."""
+    job = _job_or_404(request, pk)
+    response = render(request, "imports/_progress.html", {"job": job})
+    if not job.running or services.is_stale(job):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_GET
+def report(request, pk: int):
+    job = _job_or_404(request, pk)
+    return xlsx_response(report_xlsx(job, request.user), f"import-{job.pk}-report.xlsx")
