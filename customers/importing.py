@@ -194,6 +194,13 @@ class CustomerImportResource(BulkResource):
         values.setdefault("customer_source", "legacy_import")
         values.setdefault("registered_on", ctx["today"])
         values.setdefault("profile_type", "none")
+        if not values.get("customer_nature") and "customer_nature" not in dict(errors):
+            # No 客户性质 column: an ID number (or a gender, a birth date) says it is a person, a credit
+            # code a company; else the ID columns would be dropped as "not applying".
+            if values.get("id_number") or values.get("gender") or values.get("birth_date"):
+                values["customer_nature"] = "individual"
+            elif values.get("unified_social_credit_code"):
+                values["customer_nature"] = "company"
         if values.get("tier") and not values.get("confidentiality_level"):
             values["confidentiality_level"] = TIER_CONFIDENTIALITY.get(values["tier"], "internal")
         kinds = kinds_of(values.get("customer_nature", ""), values["profile_type"])
@@ -395,6 +402,9 @@ def _update_batch(batch, now) -> int:
     return len(changed)
 
 
+# The unit each amount is kept in, so `3万元` in a field kept in 元 is 30000 (see normalise.decimal).
+DECIMAL_UNITS = {"registered_capital": "万元", "monthly_sales_estimate": "元", "purchase_amount": "元",
+                 "cumulative_amount": "元"}
 FIELD_NAMES = {f.name for f in Customer._meta.concrete_fields}
 
 
@@ -502,8 +512,10 @@ def _cleaner_for(spec):
     if t == "bool":
         return _memo(normalise.boolean)
     if t == "decimal":
+        unit = DECIMAL_UNITS.get(spec.code, "")
+
         def clean_decimal(v):
-            number = normalise.decimal(v)
+            number = normalise.decimal(v, unit)
             _run_validators(field, number)
             return str(number)
         return clean_decimal

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 SEARCH_ROWS = 30
 MIN_MATCHES = 2
 BRACKETS = re.compile(r"[（(\[【<《].*?[）)\]】>》]")
+# A header that starts with a field's alias but goes on with one of these names something else.
+OTHER_THING = ("电话", "手机", "号码", "编号", "代码", "日期", "时间", "地址", "姓名", "名称", "邮箱", "微信", "qq", "传真", "身份证")
 NOISE = re.compile(r"[\s*＊:：_\-—/\\.。,，、'\"“”‘’#＃?？!！]+")
 
 
@@ -54,6 +56,9 @@ class HeaderMatcher:
             return self.exact[bare]
         for alias, codes in self.by_length:
             if len(alias) >= 3 and bare.startswith(alias):
+                rest = bare[len(alias):]
+                if any(word in rest for word in OTHER_THING):
+                    return []  # `客户经理电话` is a phone number, not the account manager
                 return codes
         return []
 
@@ -62,14 +67,17 @@ class HeaderMatcher:
         return found[0] if found else None
 
     def propose(self, headers: list) -> dict[int, str]:
-        """Column index → field code; a field named twice is taken from its first column only."""
+        """Column index → field code; a field named twice is taken from its first column only.
+        Headers that name one field go first, so `手机` keeps the mobile even when an ambiguous
+        `联系电话` (mobile, else landline) stands to its left and gets the landline."""
+        found = [(index, self.candidates(header)) for index, header in enumerate(headers)]
         mapping, taken = {}, set()
-        for index, header in enumerate(headers):
-            code = next((c for c in self.candidates(header) if c not in taken), None)
+        for index, codes in sorted((f for f in found if f[1]), key=lambda f: (len(f[1]) > 1, f[0])):
+            code = next((c for c in codes if c not in taken), None)
             if code:
                 mapping[index] = code
                 taken.add(code)
-        return mapping
+        return dict(sorted(mapping.items()))
 
     def find_header(self, rows: list[tuple[int, list]]) -> tuple[int, list] | None:
         """(row number, header cells) of the row that names the most fields, or None."""

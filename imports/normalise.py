@@ -3,6 +3,7 @@
 Excel stores a phone typed as a number as `13800138000.0`, a date as a serial (`42496`) or as text
 (`2016.5.6`, `2016年5月6日`), digits in full width (`１３８`), and yes/no as `是`, `√` or `Y`."""
 import datetime
+import math
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -10,8 +11,12 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-EXCEL_EPOCH = datetime.date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel's leap-year bug included)
-DATE_TEXT = re.compile(r"(\d{4})\s*[-./年\\]\s*(\d{1,2})\s*[-./月\\]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?")
+# Serial 61 is 1900-03-01: Excel counts a 1900-02-29 that never was (serial 60), so from March 1900
+# on the day count starts at 1899-12-30, and before it at 1899-12-31 (serial 1 is 1900-01-01).
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+DATE_TEXT = re.compile(
+    r"(\d{4})\s*[-./年\\]\s*(\d{1,2})\s*[-./月\\]\s*(\d{1,2})\s*[日号]?(?:[ T]*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
 COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 NUMBER_NOISE = re.compile(r"[,，\s]|(?:平方米|平米|㎡|m2|万元|元|人民币|rmb|cny|年|个|人|家|次)$", re.I)
 TRUE_WORDS = frozenset({"是", "有", "y", "yes", "true", "1", "√", "✓", "✔", "对", "已安装", "安装", "t"})
@@ -31,12 +36,19 @@ def text(value) -> str:
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
+YEARS = range(1900, 2101)  # a number in this range in a date column is a year someone typed, not a serial
+
+
 def date(value) -> datetime.date:
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise ValidationError(_("%(value)s is not a date."), code="date", params={"value": value})
+        if value == int(value) and 19000101 <= value <= 99991231:  # 20160506 typed as a number
+            return date(str(int(value)))
         return _serial(value)
     raw = text(value)
     if re.fullmatch(r"\d{4,5}(?:\.\d+)?", raw) and not COMPACT_DATE.fullmatch(raw):
@@ -51,17 +63,41 @@ def date(value) -> datetime.date:
 
 
 def _serial(number: float) -> datetime.date:
+    if number == int(number) and int(number) in YEARS:
+        raise ValidationError(_("%(value)s is a year, not a date; write the whole date, e.g. 2016-05-06."), code="date",
+                              params={"value": int(number)})
     if not 1 <= number < 2958466:  # 9999-12-31
         raise ValidationError(_("%(value)s is not a date."), code="date", params={"value": number})
-    return EXCEL_EPOCH + datetime.timedelta(days=int(number))
+    days = int(number)
+    if days == 60:
+        raise ValidationError(_("%(value)s is not a date."), code="date", params={"value": number})
+    return EXCEL_EPOCH + datetime.timedelta(days=days if days > 60 else days + 1)
 
 
-def decimal(value) -> Decimal:
+TEN_THOUSAND = re.compile(r"^(.*?)\s*万(?:元|人民币)?$")
+YUAN = re.compile(r"^(.*?)\s*(?:元|人民币)$")
+
+
+def decimal(value, unit: str = "") -> Decimal:
+    """`1,234.5`, `120.5㎡`, `５０万元` → Decimal with 2 places. NaN and infinity are not numbers
+    (a NaN would fail every later comparison with an exception, not a message).
+
+    `unit` is the unit the field is kept in, for amounts written with theirs: with `元`, `3万元` is
+    30000.00; with `万元`, `300000元` is 30.00. Without a unit a trailing `万元` or `元` is dropped."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return Decimal(repr(value)).quantize(Decimal("0.01"))
-    raw = NUMBER_NOISE.sub("", text(value))
+        raw, scale = repr(value), 1
+    else:
+        raw, scale = text(value), Decimal(1)
+        if unit == "元" and (match := TEN_THOUSAND.match(raw.replace(",", "").replace("，", ""))):
+            raw, scale = match[1], Decimal(10000)
+        elif unit == "万元" and not TEN_THOUSAND.match(raw) and (match := YUAN.match(raw)):
+            raw, scale = match[1], Decimal("0.0001")
+        raw = NUMBER_NOISE.sub("", raw)
     try:
-        return Decimal(raw).quantize(Decimal("0.01"))
+        number = Decimal(raw)
+        if not number.is_finite():
+            raise InvalidOperation
+        return (number * scale).quantize(Decimal("0.01"))
     except InvalidOperation:
         raise ValidationError(_("“%(value)s” is not a number."), code="number", params={"value": text(value)[:40]})
 

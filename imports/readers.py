@@ -13,6 +13,7 @@ import csv
 import html
 import re
 import zipfile
+import zlib
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 CHUNK = 4 << 20
 
@@ -86,7 +88,7 @@ def open_sheet(path, sheet: str | int = 0) -> Sheet:
 
 # --- .xls and encrypted workbooks (OLE2 containers) --------------------------------------------------
 
-PASSWORD_MESSAGE = (
+PASSWORD_MESSAGE = gettext_noop(
     "This workbook is protected by a password. Open it in Excel or WPS, remove the password "
     "(File → Info → Protect Workbook → Encrypt with Password, clear it), save and upload it again."
 )
@@ -109,14 +111,18 @@ def _open_xls(path: Path, sheet) -> Sheet:
     from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        names = list(workbook.sheet_names)
-        index = names.index(sheet) if isinstance(sheet, str) and sheet in names else (sheet if isinstance(sheet, int) else 0)
-        if not names or index >= len(names):
-            raise ImportFileError(_("The workbook has no worksheet."))
-        ws = workbook.get_sheet_by_index(index)
+        # From the open file, not the path: calamine picks the format by the file name's extension,
+        # and an .xls file saved under an .xlsx name (a renamed file) must still be read.
+        with path.open("rb") as f:
+            workbook = CalamineWorkbook.from_filelike(f)
+            names = list(workbook.sheet_names)
+            index = _sheet_index(names, sheet)
+            if not names or index >= len(names):
+                raise ImportFileError(_("The workbook has no worksheet."))
+            ws = workbook.get_sheet_by_index(index)
         start = ws.start or (0, 0)
-        merged = ws.merged_cell_ranges() or []
+        merged = ws.merged_cell_ranges  # a property in python-calamine 0.9 (a method before)
+        merged = (merged() if callable(merged) else merged) or []
     except PasswordError as exc:
         raise ImportFileError(_(PASSWORD_MESSAGE)) from exc
     except CalamineError as exc:
@@ -136,6 +142,17 @@ def _open_xls(path: Path, sheet) -> Sheet:
             yield number, fill.apply(number, values)
 
     return Sheet("xls", name=names[index], total_rows=(start[0] + ws.height) if ws.height else 0, sheet_names=names, _rows=rows)
+
+
+def _sheet_index(names: list[str], sheet: str | int) -> int:
+    """The sheet asked for by name or position; a name the workbook lacks is refused, never guessed."""
+    if isinstance(sheet, int):
+        return sheet
+    if sheet in names:
+        return names.index(sheet)
+    raise ImportFileError(
+        _("The workbook has no sheet called %(name)s; its sheets are: %(names)s") % {"name": sheet, "names": "、".join(names)}
+    )
 
 
 class _MergeFill:
@@ -175,6 +192,7 @@ P = rb"(?:\w+:)?"  # some writers (the .NET SDK) prefix every tag: <x:row>
 ROW_RE = re.compile(rb"<" + P + rb"row\b([^>]*?)(?:/>|>(.*?)</" + P + rb"row>)", re.S)
 CELL_RE = re.compile(rb"<" + P + rb"c\b([^>]*?)(?:/>|>(.*?)</" + P + rb"c>)", re.S)
 REF_RE = re.compile(rb'\br="([A-Z]{1,3})(\d*)"')
+ROW_START_RE = re.compile(rb"<" + P + rb"row\b")
 ROWNUM_RE = re.compile(rb'\br="(\d+)"')
 TYPE_RE = re.compile(rb'\bt="(\w+)"')
 V_RE = re.compile(rb"<" + P + rb"v>(.*?)</" + P + rb"v>", re.S)
@@ -183,7 +201,9 @@ PHONETIC_RE = re.compile(rb"<" + P + rb"rPh\b.*?</" + P + rb"rPh>", re.S)
 SI_RE = re.compile(rb"<" + P + rb"si\b[^>]*?(?:/>|>(.*?)</" + P + rb"si>)", re.S)
 MERGE_RE = re.compile(rb'<' + P + rb'mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 FAST_CELL_RE = re.compile(
-    rb'<c r="([A-Z]{1,3})(\d+)"([^>]*?)(?:/>|>(?:<f\b[^>]*?(?:/>|>[^<]*</f>))?(?:<v>([^<]*)</v>|<is>(.*?)</is>)?</c>)', re.S
+    # An inline string may not run past the end of its cell or the start of the next cell or row: a
+    # cell left open cannot make each later attempt scan to the end of the chunk.
+    rb'<c r="([A-Z]{1,3})(\d+)"([^>]*?)(?:/>|>(?:<f\b[^>]*?(?:/>|>[^<]*</f>))?(?:<v>([^<]*)</v>|<is>((?:[^<]|<(?!/c>|/row>|c[\s>]|row\b))*?)</is>)?</c>)', re.S
 )
 ESCAPED_CHAR = re.compile(r"_x([0-9A-Fa-f]{4})_")
 REL_RE = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
@@ -223,15 +243,18 @@ def _bomb(limit: int) -> ImportFileError:
 def _stream(archive: zipfile.ZipFile, name: str, limit: int) -> Iterator[bytes]:
     """The member's bytes in chunks, never more than `limit` of them whatever the header claims."""
     seen = 0
-    with archive.open(name) as f:
-        while True:
-            chunk = f.read(CHUNK)
-            if not chunk:
-                return
-            seen += len(chunk)
-            if seen > limit:
-                raise _bomb(limit)
-            yield chunk
+    try:
+        with archive.open(name) as f:
+            while True:
+                chunk = f.read(CHUNK)
+                if not chunk:
+                    return
+                seen += len(chunk)
+                if seen > limit:
+                    raise _bomb(limit)
+                yield chunk
+    except UNPACK_ERRORS as exc:
+        raise _damaged(exc) from exc
 
 
 def _attrs(tag: bytes) -> dict[bytes, bytes]:
@@ -309,13 +332,33 @@ def _add_strings(strings: SharedStrings, part: bytes) -> None:
             strings.offsets.append(len(strings.data))
 
 
+def _damaged(exc: Exception | None = None) -> ImportFileError:
+    if isinstance(exc, RuntimeError) and "encrypted" in str(exc):
+        return ImportFileError(_(PASSWORD_MESSAGE))
+    return ImportFileError(_("The file is damaged: it starts like an .xlsx file but cannot be unpacked."))
+
+
+# What a damaged archive raises while a member is unpacked: a bad CRC (also what a header that
+# understates the size gives, as zipfile stops at the declared size), broken deflate data, a member
+# cut short, a compression method zipfile lacks, a member encrypted with a ZIP password.
+UNPACK_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError, ValueError)
+
+
 def _open_xlsx(path: Path, sheet) -> Sheet:
-    max_bytes, max_merged = limits()
     try:
         archive = zipfile.ZipFile(path)
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ImportFileError(_("The file is damaged: it starts like an .xlsx file but cannot be unpacked.")) from exc
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        raise _damaged() from exc
+    try:
+        return _xlsx_sheet(archive, sheet)
+    except ImportFileError:
+        archive.close()
+        raise
+
+
+def _xlsx_sheet(archive: zipfile.ZipFile, sheet) -> Sheet:
+    max_bytes, max_merged = limits()
+    infos = archive.infolist()
     names = {i.filename for i in infos}
     if "word/document.xml" in names:
         raise ImportFileError(_("This is a Word document, not an Excel workbook."))
@@ -325,11 +368,14 @@ def _open_xlsx(path: Path, sheet) -> Sheet:
         raise ImportFileError(_("This ZIP file is not an Excel workbook (.xlsx)."))
     if sum(i.file_size for i in infos) > max_bytes:
         raise _bomb(max_bytes)
-    sheets = _workbook_sheets(archive)
+    try:
+        sheets = _workbook_sheets(archive)
+    except UNPACK_ERRORS as exc:
+        raise _damaged(exc) from exc
     if not sheets:
         raise ImportFileError(_("The workbook has no worksheet."))
     sheet_names = [name for name, _target in sheets]
-    index = sheet_names.index(sheet) if isinstance(sheet, str) and sheet in sheet_names else (sheet if isinstance(sheet, int) else 0)
+    index = _sheet_index(sheet_names, sheet)
     if index >= len(sheets) or sheets[index][1] not in names:
         raise ImportFileError(_("The workbook has no worksheet."))
     member = sheets[index][1]
@@ -338,7 +384,7 @@ def _open_xlsx(path: Path, sheet) -> Sheet:
     total, rows, merges, tail = 0, 0, [], b""
     for chunk in _stream(archive, member, max_bytes):
         total += len(chunk)
-        rows += chunk.count(b"<row") + chunk.count(b":row ")
+        rows += (tail[-3:] + chunk).count(b"<row") + (tail[-4:] + chunk).count(b":row ")
         if b"mergeCell" in chunk or b"mergeCell" in tail + chunk[:40]:
             merges.extend(MERGE_RE.findall(tail + chunk))
             if len(merges) > max_merged:
@@ -350,23 +396,44 @@ def _open_xlsx(path: Path, sheet) -> Sheet:
     strings = _read_shared_strings(archive, max_bytes)
 
     def read_rows():
-        with archive.open(member) as probe:
-            start = probe.read(1 << 16)
+        try:
+            with archive.open(member) as probe:
+                start = probe.read(1 << 16)
+        except UNPACK_ERRORS as exc:
+            raise _damaged(exc) from exc
         plain = b'<c r="' in start and b"<x:" not in start
         return (_fast_rows if plain else _general_rows)()
 
     def _fast_rows():
         """The layout Excel, WPS and openpyxl write (unprefixed tags, every cell with its reference):
-        one findall per chunk returns every cell as a tuple, so the per-cell work stays in C."""
+        one findall per chunk returns every cell as a tuple, so the per-cell work stays in C. A part
+        with a cell the pattern does not take (attributes in another order, an unusual child) is
+        read by the general parser instead, so no cell is ever skipped."""
         fill = _MergeFill(merge_ranges)
+        state = {"number": 0}
         buffer, current, values = b"", None, []
-        for chunk in _stream(archive, member, max_bytes):
+        stream = _stream(archive, member, max_bytes)
+        done = False
+        while not done:
+            chunk = next(stream, b"")
+            done = not chunk
             buffer += chunk
-            cut = buffer.rfind(b"</row>")
-            if cut < 0:
+            if done:
+                part, buffer = buffer, b""
+            else:
+                cut = buffer.rfind(b"<row")  # everything before the last row that starts is whole rows
+                if cut <= 0:
+                    continue
+                part, buffer = buffer[:cut], buffer[cut:]
+            cells = FAST_CELL_RE.findall(part)
+            if len(cells) != part.count(b"<c ") + part.count(b"<c>"):
+                if current is not None:
+                    yield int(current), fill.apply(int(current), values)
+                    state["number"], current, values = int(current), None, []
+                for number, row_values in _parse_rows(part, strings, state):
+                    yield number, fill.apply(number, row_values)
                 continue
-            part, buffer = buffer[: cut + 6], buffer[cut + 6 :]
-            for col, number, attrs, raw, inline in FAST_CELL_RE.findall(part):
+            for col, number, attrs, raw, inline in cells:
                 if number != current:
                     if current is not None:
                         yield int(current), fill.apply(int(current), values)
@@ -384,6 +451,8 @@ def _open_xlsx(path: Path, sheet) -> Sheet:
                         value = raw == b"1"
                     else:
                         value = _text(raw)
+                        if not value:
+                            continue
                 elif inline:
                     value = _text(b"".join(T_RE.findall(PHONETIC_RE.sub(b"", inline))))
                     if not value:
@@ -394,71 +463,89 @@ def _open_xlsx(path: Path, sheet) -> Sheet:
                 if index >= len(values):
                     values.extend([None] * (index + 1 - len(values)))
                 values[index] = value
-        for col, number, attrs, raw, inline in FAST_CELL_RE.findall(buffer):  # a sheet without </row> is damaged
-            pass
         if current is not None:
             yield int(current), fill.apply(int(current), values)
 
     def _general_rows():
         fill = _MergeFill(merge_ranges)
-        buffer, number = b"", 0
+        state = {"number": 0}
+        buffer = b""
         stream = _stream(archive, member, max_bytes)
         done = False
         while not done:
             chunk = next(stream, b"")
             done = not chunk
             buffer += chunk
-            if not done:
-                cut = max(buffer.rfind(b"</row>"), buffer.rfind(b"row>"))
-                if cut < 0:
-                    continue
-                cut = buffer.index(b">", cut) + 1
-                part, buffer = buffer[:cut], buffer[cut:]
-            else:
-                part, buffer = buffer, b""
-            for row in ROW_RE.finditer(part):
-                found = ROWNUM_RE.search(row[1])
-                number = int(found[1]) if found else number + 1
-                values = []
-                inner = row[2]
-                if inner:
-                    position = 0
-                    for cell in CELL_RE.finditer(inner):
-                        attrs, body = cell[1], cell[2]
-                        ref = REF_RE.search(attrs)
-                        col = column_index(ref[1]) if ref else position
-                        position = col + 1
-                        if not body:
-                            continue
-                        kind = TYPE_RE.search(attrs)
-                        kind = kind[1] if kind else b"n"
-                        if kind == b"inlineStr":
-                            value = _text(b"".join(T_RE.findall(PHONETIC_RE.sub(b"", body))))
-                        else:
-                            v = V_RE.search(body)
-                            if v is None:
-                                continue
-                            raw = v[1]
-                            if kind == b"s":
-                                value = strings[int(raw)]
-                            elif kind == b"n":
-                                value = float(raw) if (b"." in raw or b"E" in raw or b"e" in raw) else int(raw)
-                            elif kind == b"b":
-                                value = raw == b"1"
-                            else:  # "str" (formula result), "e" (#N/A), "d" (ISO date)
-                                value = _text(raw)
-                        if value == "":
-                            continue
-                        if col >= len(values):
-                            values.extend([None] * (col + 1 - len(values)))
-                        values[col] = value
+            consumed = [0]
+            for number, values in _parse_rows(buffer, strings, state, consumed, final=done):
                 yield number, fill.apply(number, values)
+            buffer = buffer[consumed[0]:]  # an unfinished row waits for the next chunk
 
     return Sheet("xlsx", name=sheet_names[index], total_rows=rows, sheet_names=sheet_names, _rows=read_rows)
 
 
+def _parse_rows(part: bytes, strings: "SharedStrings", state: dict, consumed: list | None = None, final: bool = True):
+    """Every whole row element of `part` as (row number, values), whatever the writer's habits:
+    prefixed tags, cells without references, attributes in any order. `state` carries the last row
+    number (for rows without one); `consumed[0]` is set to where the rows not yet read begin.
+
+    Each row is matched only within its own stretch (up to the next row's start), so a row that
+    never closes costs its own length, not the rest of the sheet: a sheet of unclosed rows is
+    reported as damaged in linear time instead of scanning on for minutes. With `final` false the
+    last stretch may be cut by the chunk and waits for the next one."""
+    starts = [m.start() for m in ROW_START_RE.finditer(part)]
+    for i, begin in enumerate(starts):
+        last = i + 1 == len(starts)
+        end = len(part) if last else starts[i + 1]
+        row = ROW_RE.match(part, begin, end)
+        if row is None:
+            if last and not final:
+                break
+            raise _damaged()
+        if consumed is not None:
+            consumed[0] = row.end()
+        found = ROWNUM_RE.search(row[1])
+        number = int(found[1]) if found else state["number"] + 1
+        state["number"] = number
+        values = []
+        inner = row[2]
+        if inner:
+            position = 0
+            for cell in CELL_RE.finditer(inner):
+                attrs, body = cell[1], cell[2]
+                ref = REF_RE.search(attrs)
+                col = column_index(ref[1]) if ref else position
+                position = col + 1
+                if not body:
+                    continue
+                kind = TYPE_RE.search(attrs)
+                kind = kind[1] if kind else b"n"
+                if kind == b"inlineStr":
+                    value = _text(b"".join(T_RE.findall(PHONETIC_RE.sub(b"", body))))
+                else:
+                    v = V_RE.search(body)
+                    if v is None:
+                        continue
+                    raw = v[1]
+                    if kind == b"s":
+                        value = strings[int(raw)]
+                    elif kind == b"n":
+                        value = float(raw) if (b"." in raw or b"E" in raw or b"e" in raw) else int(raw)
+                    elif kind == b"b":
+                        value = raw == b"1"
+                    else:  # "str" (formula result), "e" (#N/A), "d" (ISO date)
+                        value = _text(raw)
+                if value == "":
+                    continue
+                if col >= len(values):
+                    values.extend([None] * (col + 1 - len(values)))
+                values[col] = value
+        yield number, values
+
+
 # --- CSV --------------------------------------------------------------------------------------------
 
+ENCODING_NAMES = {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "gb18030": "GBK/GB18030", "utf-16": "UTF-16"}
 BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
@@ -490,20 +577,32 @@ def _open_csv(path: Path) -> Sheet:
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    lines = text_sample.count("\n")
+    line_count = text_sample.count("\n")
     size = path.stat().st_size
-    estimate = int(lines * size / max(len(sample), 1)) if sample else 0
+    estimate = int(line_count * size / max(len(sample), 1)) if sample else 0
+
+    def lines():
+        """Text lines decoded one at a time, so a line that is not valid text is reported as the row
+        the CSV reader is on (a buffered text file fails up to 8 KB ahead of it)."""
+        if encoding == "utf-16":  # newlines are two bytes: let the text layer split them
+            with path.open(encoding=encoding, newline="", errors="strict") as f:
+                yield from f
+            return
+        decode = codecs.getincrementaldecoder(encoding)("strict").decode
+        with path.open("rb") as f:
+            for raw in f:  # b"\n" is never part of a UTF-8 or GB18030 character
+                yield decode(raw)
+        decode(b"", True)
 
     def rows():
         number = 0
         try:
-            with path.open(encoding=encoding, newline="", errors="strict") as f:
-                for number, values in enumerate(csv.reader(f, delimiter=delimiter), start=1):
-                    yield number, [v if v.strip() else None for v in values]
+            for number, values in enumerate(csv.reader(lines(), delimiter=delimiter), start=1):
+                yield number, [v if v.strip() else None for v in values]
         except UnicodeDecodeError as exc:
             raise ImportFileError(
                 _("Row %(row)s of the CSV file is not valid %(encoding)s text; save the file as “CSV UTF-8” and upload it again.")
-                % {"row": number + 1, "encoding": encoding.upper()}
+                % {"row": number + 1, "encoding": ENCODING_NAMES.get(encoding, encoding.upper())}
             ) from exc
         except csv.Error as exc:
             raise ImportFileError(_("Row %(row)s of the CSV file cannot be read: %(error)s.") % {"row": number + 1, "error": exc}) from exc

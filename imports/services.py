@@ -67,8 +67,17 @@ def create_import(*, actor, upload, resource: str = "customers", name: str = "")
     try:
         _inspect(job, sheet=0)
     except ImportFileError as exc:
-        job.file.delete(save=False)
-        raise ImportRefused(str(exc)) from exc
+        # A cover sheet (a title, notes) before the list: take the first sheet that has a header row;
+        # the admin can still choose another. `_inspect` has set job.sheet_names before it failed.
+        for other in job.sheet_names[1:]:
+            try:
+                _inspect(job, sheet=other)
+                break
+            except ImportFileError:
+                continue
+        else:
+            job.file.delete(save=False)
+            raise ImportRefused(str(exc)) from exc
     except Exception as exc:
         log.exception("import upload %s could not be read", original)
         job.file.delete(save=False)
@@ -82,11 +91,12 @@ def _inspect(job: ImportJob, sheet) -> None:
     table = open_sheet(job.file.path, sheet)
     job.file_format, job.encoding = table.format, table.encoding
     job.sheet_name, job.sheet_names, job.rows_total = table.name, table.sheet_names, table.total_rows or 0
-    first = []
+    first, whole_sheet = [], True
     for number, values in table.rows():
-        if any(v is not None for v in values):
+        if any(v is not None and (not isinstance(v, str) or v.strip()) for v in values):
             first.append((number, values))
             if len(first) >= SEARCH_ROWS:
+                whole_sheet = False
                 break
     if not first:
         raise ImportFileError(_("The sheet is empty: it has no rows with data."))
@@ -99,6 +109,10 @@ def _inspect(job: ImportJob, sheet) -> None:
             % {"n": SEARCH_ROWS, "examples": "客户名称、手机、身份证号"}
         )
     job.header_row, headers = found
+    if whole_sheet and all(number <= job.header_row for number, _values in first):
+        # The whole sheet was read (fewer than SEARCH_ROWS rows with anything in them): say now,
+        # not after the mapping and a preview, that nothing is under the header.
+        raise ImportFileError(_("The sheet has a header row but no data rows under it."))
     job.headers = ["" if h is None else str(h).strip() for h in headers]
     saved = SavedMapping.objects.filter(resource=job.resource, signature=signature(job.headers)).first()
     if saved is not None:

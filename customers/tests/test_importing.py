@@ -1,0 +1,220 @@
+"""customers.importing: the customer resource's cleaning, cross-field rules and updates, through the
+import services with small sheets (openpyxl, in tmp_path)."""
+import pytest
+from django.utils import translation
+
+from crm import roles as r
+from crm.tests.factories import OrgUnitFactory
+from customers.models import Customer, CustomerChange
+from customers.tests.factories import VALID_ID, CustomerFactory
+from imports import services
+from imports.models import ImportRow
+from imports.tests import sheets
+from imports.tests.sheets import preview, rows_by_number
+
+pytestmark = pytest.mark.django_db
+S = ImportRow.Status
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture
+def admin(make_user, unit):
+    return make_user(r.ADMIN, units=[unit], username="imp_admin")
+
+
+@pytest.fixture
+def manager(make_user, unit):
+    return make_user(r.SALES_MANAGER, units=[unit], username="manager")
+
+
+@pytest.fixture
+def zhang(make_user, unit):
+    return make_user(r.SALES_REP, units=[unit], username="zhangwei", first_name="伟", last_name="张")
+
+
+@pytest.fixture
+def run(tmp_path, admin, unit):
+    """Preview a sheet given as rows (header first) in English; {row number: ImportRow}."""
+    counter = iter(range(1000))
+
+    def run(rows, actor=None, mode="draft", owner=None, mapping=None, into=None):
+        path = sheets.plain_xlsx(tmp_path / f"sheet{next(counter)}.xlsx", rows)
+        with translation.override("en"):
+            job = preview(actor or admin, path, into or unit, mode=mode, owner=owner, mapping=mapping)
+        run.job = job
+        return rows_by_number(job)
+
+    return run
+
+
+def messages(row):
+    return [(field, cell) for field, cell, _text in row.messages]
+
+
+# --- routing and cleaning ---------------------------------------------------------------------
+
+def test_a_landline_in_the_only_phone_column_goes_to_the_landline(run):
+    rows = run([["客户名称", "联系电话"], ["华联", "021-12345678"], ["好德", "13800138000/021-7654321"], ["罗森", 13900139000]])
+    assert run.job.mapping == {"0": "name", "1": "mobile"}
+    assert (rows[2].status, rows[2].data.get("mobile"), rows[2].data["landline"]) == (S.NEW, None, "02112345678")
+    assert (rows[3].data["mobile"], rows[3].data["landline"]) == ("13800138000", "0217654321")
+    assert rows[4].data["mobile"] == "13900139000"
+
+
+def test_tier_spellings(run):
+    rows = run([["客户名称", "客户等级", "手机"],
+                ["甲", "a", "13800000001"], ["乙", "Ｃ", "13800000002"], ["丙", "重要客户", "13800000003"],
+                ["丁", "VIP", "13800000004"], ["戊", "钻石客户", "13800000005"], ["己", "普通", "13800000006"],
+                ["庚", "S", "13800000007"]])
+    assert [rows[n].data.get("tier") for n in range(2, 8)] == ["A", "C", "B", "A", "A", "E"]
+    assert messages(rows[8]) == [("tier", "B8")]
+    assert "“S” is not one of the choices" in rows[8].messages[0][2]
+
+
+def test_a_customer_needs_a_name(run):
+    rows = run([["客户名称", "手机"], ["华联", "13800000001"], [None, "13800000002"]])
+    assert rows[2].status == S.NEW
+    assert messages(rows[3]) == [("name", "A3")]
+    assert "needs a name" in rows[3].messages[0][2]
+
+
+def test_id_number_decides_birth_date_and_gender_and_must_agree(run):
+    rows = run([["客户名称", "客户性质", "身份证号", "出生日期", "性别", "手机"],
+                ["甲", "个人", VALID_ID, None, None, "13800000001"],
+                ["乙", "个人", VALID_ID.lower(), "1950-01-01", None, "13800000002"],
+                ["丙", "个人", VALID_ID, "1949.12.31", "男", "13800000003"]])
+    assert (rows[2].data["birth_date"], rows[2].data["gender"], rows[2].data["id_number"]) == ("1949-12-31", "female", VALID_ID)
+    assert messages(rows[3]) == [("birth_date", "D3")]
+    assert "1949-12-31" in rows[3].messages[0][2]
+    assert messages(rows[4]) == [("gender", "E4")]
+
+
+def test_an_id_number_excel_turned_into_a_number(run):
+    rows = run([["客户名称", "客户性质", "身份证号", "手机"], ["甲", "个人", 110105194912310000.0, "13800000001"]])
+    assert messages(rows[2]) == [("id_number", "C2")]
+    assert "15 digits" in rows[2].messages[0][2]
+
+
+def test_an_id_number_is_kept_without_a_nature_column(run):
+    rows = run([["客户名称", "身份证号", "手机"], ["华联", VALID_ID, "13800000001"]])
+    assert rows[2].data.get("id_number") == VALID_ID
+    assert rows[2].data.get("gender") == "female"
+
+
+def test_fields_that_do_not_apply_are_dropped(run):
+    """营业面积 applies to retail stores and dealers only, as on the form."""
+    rows = run([["客户名称", "档案类型", "营业面积（㎡）", "手机"],
+                ["甲", "零售户", "80㎡", "13800000001"], ["乙", "普通客户", "90", "13800000002"]])
+    assert rows[2].data["business_area"] == "80.00"
+    assert "business_area" not in rows[3].data and rows[3].status == S.NEW
+
+
+def test_amounts_written_in_ten_thousands(run):
+    rows = run([["客户名称", "档案类型", "月均销售额", "注册资金", "手机"], ["甲", "经销商", "3万元", "50万元", "13800000001"]])
+    assert rows[2].data["monthly_sales_estimate"] == "30000.00"
+    assert rows[2].data["registered_capital"] == "50.00"
+
+
+def test_a_year_alone_in_a_date_column(run):
+    rows = run([["客户名称", "建档日期", "手机"], ["甲", 2016, "13800000001"]])
+    assert messages(rows[2]) == [("registered_on", "B2")]
+    assert "is a year" in rows[2].messages[0][2]
+
+
+def test_staff_names(run, make_user, unit, zhang):
+    make_user(r.SALES_REP, units=[unit], username="wangfang1", first_name="芳", last_name="王")
+    make_user(r.SALES_REP, units=[unit], username="wangfang2", first_name="芳", last_name="王")
+    rows = run([["客户名称", "客户经理", "手机"],
+                ["甲", "张伟", "13800000001"], ["乙", "ZhangWei", "13800000002"], ["丙", "王芳", "13800000003"],
+                ["丁", "wangfang2", "13800000004"], ["戊", "李四", "13800000005"]])
+    assert rows[2].data["account_manager_id"] == zhang.pk
+    assert rows[3].data["account_manager_id"] == zhang.pk
+    assert messages(rows[4]) == [("account_manager", "B4")] and "username" in rows[4].messages[0][2]
+    assert rows[5].status == S.NEW
+    assert messages(rows[6]) == [("account_manager", "B6")]
+
+
+def test_the_chosen_owner_when_the_sheet_names_none(run, zhang):
+    rows = run([["客户名称", "手机"], ["甲", "13800000001"]], owner=zhang)
+    assert rows[2].data["account_manager_id"] == zhang.pk
+
+
+def test_unit_column(run, make_user, unit):
+    other = OrgUnitFactory(code="BJ01", name="北京分公司")
+    cs = make_user(r.CS_SPECIALIST, units=[unit], username="cs")
+    rows = run([["客户名称", "所属单位", "手机"], ["甲", "bj01", "13800000001"], ["乙", "火星分公司", "13800000002"],
+                ["丙", None, "13800000003"]])
+    assert (rows[2].status, rows[2].unit_id) == (S.NEW, other.pk)
+    assert messages(rows[3]) == [("unit", "B3")]
+    assert rows[4].unit_id == unit.pk  # the job's unit
+    rows = run([["客户名称", "所属单位", "手机"], ["甲", "北京分公司", "13800000001"]], actor=cs)
+    assert messages(rows[2]) == [("unit", "B2")] and "may not import into" in rows[2].messages[0][2]
+
+
+# --- duplicates ---------------------------------------------------------------------------------
+
+def test_duplicates_by_id_number_and_by_name_and_region(run, unit):
+    by_id = CustomerFactory(unit=unit, id_number=VALID_ID, mobile="13911110000")
+    by_name = CustomerFactory(unit=unit, name="华联超市", admin_region="310101", mobile="13911110001")
+    rows = run([["客户名称", "客户性质", "身份证号", "行政区域", "手机"],
+                ["新客户", "个人", VALID_ID, None, None],
+                ["华联 超市", None, None, "310101", None],  # no phone or ID: the name and region decide
+                ["华联超市", None, None, "310104", None],  # same name, another district: new
+                ["华联超市", None, None, "310104", None]])  # …and again within the file
+    assert (rows[2].status, rows[2].target_id, rows[2].dup_key) == (S.DUPLICATE, by_id.pk, "id_number")
+    assert (rows[3].status, rows[3].target_id, rows[3].dup_key) == (S.DUPLICATE, by_name.pk, "name")
+    assert rows[4].status == S.NEW
+    assert (rows[5].status, rows[5].dup_row, rows[5].dup_key) == (S.DUPLICATE_IN_FILE, 4, "name")
+
+
+def test_a_cancelled_customer_is_not_a_duplicate(run, unit):
+    CustomerFactory(unit=unit, mobile="13800000001", customer_status="cancelled")
+    rows = run([["客户名称", "手机"], ["甲", "13800000001"]])
+    assert rows[2].status == S.NEW
+
+
+# --- updates --------------------------------------------------------------------------------------
+
+def test_update_changes_only_the_filled_cells(run, manager, unit):
+    customer = CustomerFactory(unit=unit, customer_code="SH01-000009", tier="C", contact_name="老王", address="旧地址1号")
+    rows = run([["客户代码", "客户名称", "客户等级", "联系人", "地址"], ["SH01-000009", None, "B", None, "新地址2号"]], actor=manager)
+    assert (rows[2].status, rows[2].target_id, rows[2].data) == (S.UPDATE, customer.pk, {"tier": "B", "address": "新地址2号"})
+    services.start_commit(actor=manager, job_id=run.job.pk)
+    customer.refresh_from_db()
+    assert (customer.tier, customer.address, customer.contact_name) == ("B", "新地址2号", "老王")
+    assert set(CustomerChange.objects.filter(customer=customer).values_list("field", flat=True)) == {"tier", "address"}
+
+
+def test_update_of_an_unknown_code_or_a_customer_the_importer_may_not_edit(run, make_user, unit):
+    beijing = OrgUnitFactory(code="BJ01")
+    cs_other_unit = make_user(r.CS_SPECIALIST, units=[beijing], username="cs_bj")
+    CustomerFactory(unit=unit, customer_code="SH01-000010")
+    rows = run([["客户代码", "客户名称", "客户等级"], ["SH01-999999", None, "A"]], actor=make_user(r.SALES_MANAGER, username="m2"))
+    assert messages(rows[2]) == [("customer_code", "A2")] and "No customer has the code" in rows[2].messages[0][2]
+    rows = run([["客户代码", "客户名称", "客户等级"], ["SH01-000010", None, "A"]], actor=cs_other_unit, into=beijing)
+    assert messages(rows[2]) == [("customer_code", "A2")]
+    assert not CustomerChange.objects.exists()
+
+
+def test_an_update_the_customer_changed_since_the_preview_is_refused(run, manager, unit):
+    customer = CustomerFactory(unit=unit, customer_code="SH01-000011", tier="C")
+    run([["客户代码", "客户名称", "客户等级"], ["SH01-000011", None, "A"]], actor=manager)
+    customer.contact_name = "改过了"
+    customer.save()
+    with translation.override("en"), pytest.raises(services.ImportRefused) as caught:
+        services.start_commit(actor=manager, job_id=run.job.pk)
+    assert "run the preview again" in str(caught.value)
+    customer.refresh_from_db()
+    assert customer.tier == "C"
+
+
+def test_new_rows_a_customer_registered_since_the_preview_are_refused(run, unit):
+    run([["客户名称", "手机"], ["甲", "13800000001"], ["乙", "13800000002"]])
+    CustomerFactory(unit=unit, mobile="13800000002")
+    with pytest.raises(services.ImportRefused):
+        services.start_commit(actor=run.job.created_by, job_id=run.job.pk)
+    assert not Customer.objects.filter(import_job=run.job).exists()
