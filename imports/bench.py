@@ -17,6 +17,8 @@ from stdnum.cn import ric
 
 from crm import roles as r
 
+from .headers import column_letter
+
 HEADER = ["客户名称", "客户性质", "联系人", "手机", "身份证号", "行政区域", "经营地址", "客户等级", "建档日期", "零售业态",
           "营业面积", "固定电话", "微信号", "客户来源"]
 CODES = ["name", "customer_nature", "contact_name", "mobile", "id_number", "admin_region", "address", "tier",
@@ -38,12 +40,6 @@ def generated_rows(n: int, offset: int = 0):
         ]
 
 
-def _letter(i: int) -> str:
-    s, i = "", i + 1
-    while i:
-        i, rest = divmod(i - 1, 26)
-        s = chr(65 + rest) + s
-    return s
 
 
 def write_xlsx(path: Path, header: list, rows) -> None:
@@ -58,7 +54,7 @@ def write_xlsx(path: Path, header: list, rows) -> None:
             table.append(text)
         return found
 
-    letters = [_letter(i) for i in range(len(header))]
+    letters = [column_letter(i) for i in range(len(header))]
     ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
         with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:

@@ -13,23 +13,9 @@ from customers.models import Customer
 from customers.tests.factories import CustomerFactory
 from imports.models import ImportJob, ImportRow
 from imports.tests import sheets
+from imports.tests.fixtures import media, admin, zhang  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-@pytest.fixture
-def admin(make_user, unit):
-    return make_user(r.ADMIN, units=[unit], username="imp_admin")
-
-
-@pytest.fixture
-def zhang(make_user, unit):
-    return make_user(r.SALES_REP, units=[unit], username="zhangwei", first_name="伟", last_name="张")
 
 
 def command(*args) -> str:

@@ -11,29 +11,15 @@ from imports import services
 from imports.models import ImportRow
 from imports.tests import sheets
 from imports.tests.sheets import preview, rows_by_number
+from imports.tests.fixtures import media, admin, zhang  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 S = ImportRow.Status
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-@pytest.fixture
-def admin(make_user, unit):
-    return make_user(r.ADMIN, units=[unit], username="imp_admin")
-
-
 @pytest.fixture
 def manager(make_user, unit):
     return make_user(r.SALES_MANAGER, units=[unit], username="manager")
-
-
-@pytest.fixture
-def zhang(make_user, unit):
-    return make_user(r.SALES_REP, units=[unit], username="zhangwei", first_name="伟", last_name="张")
 
 
 @pytest.fixture

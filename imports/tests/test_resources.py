@@ -66,4 +66,4 @@ def test_an_imported_customer_says_where_it_came_from_on_its_timeline(make_user,
     CustomerImportResource().import_data(dataset(["甲商店", "13800000003", "C", ""]), dry_run=False, user=manager, unit=unit)
     customer = Customer.objects.get(mobile="13800000003")
     entry = next(e for e in timeline(customer) if e.detail.startswith("dataset.xlsx"))
-    assert entry.detail == "dataset.xlsx, row 2" and entry.actor == manager
+    assert entry.detail == "dataset.xlsx，第 2 行" and entry.actor == manager  # zh-hans, the default

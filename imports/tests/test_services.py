@@ -15,26 +15,10 @@ from imports.models import ImportJob, ImportRow
 from imports.services import ImportRefused
 from imports.tests import sheets
 from imports.tests.sheets import preview, rows_by_number, upload
+from imports.tests.fixtures import media, admin, zhang  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 S = ImportRow.Status
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return tmp_path / "media"
-
-
-@pytest.fixture
-def admin(make_user, unit):
-    return make_user(r.ADMIN, units=[unit], username="imp_admin")
-
-
-@pytest.fixture
-def zhang(make_user, unit):
-    """The account manager the sheets name as 张伟 or zhangwei."""
-    return make_user(r.SALES_REP, units=[unit], username="zhangwei", first_name="伟", last_name="张")
 
 
 def commit(actor, job):

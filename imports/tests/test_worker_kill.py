@@ -2,9 +2,6 @@
 no row written; the message goes back to the queue and a second worker writes the file once."""
 import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +11,7 @@ from django.db import connection
 from django.test import override_settings
 
 from crm import roles as r
+from crm.tests import worker
 from crm.tests.factories import OrgUnitFactory
 from customers.models import Customer
 from imports import services
@@ -30,29 +28,11 @@ pytestmark = [
 ]
 
 
-def start_worker(log_path: Path, pause: float) -> subprocess.Popen:
-    db = connection.settings_dict
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
-        "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "CELERY_VISIBILITY_TIMEOUT": "3", "CRM_IMPORT_COMMIT_PAUSE": str(pause),
-        "CRM_VAR_DIR": str(settings.VAR_DIR),
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool=solo", "-Q", QUEUE, "--without-gossip",
-         "--without-mingle", "--loglevel=INFO"],
-        cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
-    )
+def start_worker(log_path: Path, pause: float):
+    return worker.start_worker(log_path, QUEUE, CRM_IMPORT_COMMIT_PAUSE=pause, CRM_VAR_DIR=settings.VAR_DIR)
 
 
-def wait_for(condition, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+wait_for = worker.wait_for
 
 
 def commit_in_flight() -> bool:
@@ -92,9 +72,9 @@ def test_a_worker_killed_mid_commit_leaves_nothing_and_the_retry_writes_once(mak
         second = start_worker(tmp_path / "worker2.log", pause=0)
         wait_for(lambda: ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.COMMITTED, 180, "the retry")
     finally:
-        for worker in (first, second):
-            if worker is not None and worker.poll() is None:
-                os.killpg(worker.pid, signal.SIGTERM)
-                worker.wait(30)
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(30)
     assert Customer.objects.filter(import_job=job).count() == ROWS
     assert Customer.objects.values("mobile").distinct().count() == ROWS

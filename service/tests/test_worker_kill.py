@@ -2,18 +2,15 @@
 worker picks the message up again and completes the work: nothing twice, nothing missing."""
 import os
 import signal
-import subprocess
-import sys
-import time
 from datetime import date
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from crm import roles as r
 from crm.models import JobRun
+from crm.tests import worker
 from crm.tests.factories import OrgUnitFactory
 from customers.models import Customer
 from customers.tests.factories import CustomerFactory
@@ -28,28 +25,11 @@ pytestmark = [
 ]
 
 
-def start_worker(log_path: Path) -> subprocess.Popen:
-    db = connection.settings_dict
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
-        "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "CRM_JOB_BATCH": "25", "CRM_JOB_BATCH_PAUSE": "0.3", "CELERY_VISIBILITY_TIMEOUT": "3",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool=solo", "-Q", QUEUE, "--without-gossip",
-         "--without-mingle", "--loglevel=INFO"],
-        cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
-    )
+def start_worker(log_path: Path):
+    return worker.start_worker(log_path, QUEUE, CRM_JOB_BATCH=25, CRM_JOB_BATCH_PAUSE=0.3)
 
 
-def wait_for(condition, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+wait_for = worker.wait_for
 
 
 @pytest.mark.django_db(transaction=True)
@@ -73,10 +53,10 @@ def test_a_worker_killed_mid_scan_is_replaced_and_the_work_completes_once(make_u
         second = start_worker(tmp_path / "worker2.log")
         wait_for(lambda: JobRun.objects.filter(job="verification_scan", status="ok").exists(), 120, "the rerun")
     finally:
-        for worker in (first, second):
-            if worker is not None and worker.poll() is None:
-                os.killpg(worker.pid, signal.SIGTERM)
-                worker.wait(30)
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(30)
     tasks = FollowUpTask.objects.filter(kind="verification")
     assert tasks.count() == due
     assert tasks.values("customer_id").distinct().count() == due
