@@ -23,7 +23,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-CHUNK = 4 << 20
+CHUNK = 1 << 20  # a chunk's cells are listed at once: 1 MB of sheet XML is about 25,000 cells
 
 
 class ImportFileError(Exception):
@@ -287,7 +287,7 @@ class SharedStrings:
 
     def __init__(self):
         self.data = bytearray()
-        self.offsets = array("Q", [0])
+        self.offsets = array("I", [0])  # 4 bytes each: the sheet is capped below 4 GiB unpacked
 
     def add(self, raw: bytes | None):
         if raw:

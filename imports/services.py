@@ -281,11 +281,13 @@ def _preview(job: ImportJob) -> dict:
         cleaned = resource.clean_rows(chunk, ctx)
         later = [row for row in cleaned if resource.needs_database(row)]
         ready = [row for row in cleaned if not resource.needs_database(row)]
-        return sql.encode_rows(_stage_rows(job.pk, ready, letters)), _pack(later)
+        filled = {key for row in cleaned for key, value in row.keys.items() if value}
+        return sql.encode_rows(_stage_rows(job.pk, ready, letters)), _pack(later), filled
 
-    total = 0
+    total, filled_keys = 0, set()
     parallel = (job.rows_total or 0) > 2 * CHUNK_ROWS
-    for chunk, (encoded, later) in cleaned_chunks(chunks(), clean, lambda x: x, lambda x: x, parallel):
+    for chunk, (encoded, later, filled) in cleaned_chunks(chunks(), clean, lambda x: x, lambda x: x, parallel):
+        filled_keys |= filled
         sql.insert_encoded(ImportRow._meta.db_table, STAGE_COLUMNS, encoded)
         if later:
             later = _unpack(later)
@@ -295,7 +297,7 @@ def _preview(job: ImportJob) -> dict:
         _progress(job, chunk[-1][0])
     if total == 0:
         raise ImportFileError(_("The sheet has a header row but no data rows under it."))
-    _find_duplicates(job, resource)
+    _find_duplicates(job, resource, filled_keys)
     counts = staged_counts(job)
     counts["skipped_blank"] = state["blank"]
     job.rows_done = state["last"]
@@ -335,13 +337,24 @@ def _stage_rows(job_pk: int, cleaned, letters) -> list[tuple]:
     return rows
 
 
-def _find_duplicates(job: ImportJob, resource) -> None:
+def _find_duplicates(job: ImportJob, resource, filled: set[str]) -> None:
     """Set-based: new rows that repeat an existing record, then rows that repeat an earlier row."""
     stage = ImportRow._meta.db_table
     model = resource._meta.model._meta.db_table
-    if sql.postgres():
-        sql.execute(f"ANALYZE {stage}")  # fresh statistics, or the planner takes a million rows for none
+    with transaction.atomic():
+        if sql.postgres() and job.rows_total > 10 * CHUNK_ROWS:
+            # The staging rows were just written, so the planner's statistics do not know them and it
+            # would pick a nested loop over a million rows; these passes want hash joins.
+            sql.execute("SET LOCAL enable_nestloop = off")
+        _duplicate_passes(job, resource, filled, stage, model)
+
+
+def _duplicate_passes(job, resource, filled: set[str], stage: str, model: str) -> None:
+    """`filled`: the key columns some row has a value in (the cleaning reported them); a key that
+    no row has needs no pass."""
     for name, pairs in resource.duplicate_keys:
+        if not all(col in filled for col, _m in pairs):
+            continue  # no row has this key: no need to scan the customers for it
         joined = " AND ".join(f"c.{model_col} = {stage}.{stage_col}" for stage_col, model_col in pairs)
         present = " AND ".join(f"{stage}.{stage_col} <> ''" for stage_col, _m in pairs)
         sql.execute(
@@ -351,6 +364,8 @@ def _find_duplicates(job: ImportJob, resource) -> None:
         )
     live = (R.NEW, R.UPDATE, R.UNCHANGED)
     for name, cols in resource.file_keys:
+        if not all(col in filled for col in cols):
+            continue
         partition = ", ".join(cols)
         present = " AND ".join(f"{c} <> ''" for c in cols)
         sql.execute(
