@@ -342,11 +342,16 @@ def _find_duplicates(job: ImportJob, resource, filled: set[str]) -> None:
     stage = ImportRow._meta.db_table
     model = resource._meta.model._meta.db_table
     with transaction.atomic():
-        if sql.postgres() and job.rows_total > 10 * CHUNK_ROWS:
-            # The staging rows were just written, so the planner's statistics do not know them and it
-            # would pick a nested loop over a million rows; these passes want hash joins.
-            sql.execute("SET LOCAL enable_nestloop = off")
+        prefer_hash_joins(job)
         _duplicate_passes(job, resource, filled, stage, model)
+
+
+def prefer_hash_joins(job: ImportJob) -> None:
+    """For the rest of the current transaction. The staging rows were just written, so the planner's
+    statistics do not know them and it would pick a nested loop over a million rows; the set-based
+    passes of a large import want hash joins."""
+    if sql.postgres() and job.rows_total > 10 * CHUNK_ROWS:
+        sql.execute("SET LOCAL enable_nestloop = off")
 
 
 def _duplicate_passes(job, resource, filled: set[str], stage: str, model: str) -> None:
@@ -436,6 +441,7 @@ def commit_import(*, actor, job_id: int, background: bool = False, pause: float 
         if job.cancel_requested:
             raise ImportRefused(_("The import was cancelled."))
         resource = get_resource(job.resource)
+        prefer_hash_joins(job)
         with translation.override(job.language):
             written = resource.commit(job, actor, pause=pause)
         job.status, job.committed_at, job.committed_by = S.COMMITTED, timezone.now(), actor
