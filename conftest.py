@@ -24,6 +24,18 @@ def _audit_triggers_on_sqlite(request):
 
 
 @pytest.fixture(autouse=True)
+def _organisation_language():
+    """The language middleware activates the request's language in the thread that served it (with
+    the test client, the test's own thread); a test that switched to English must not leave the
+    next test speaking it."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Cached figures (the inbox count) must not leak from one test's users into the next."""
     from django.core.cache import cache

@@ -46,8 +46,12 @@ def test_stopping_early_ends_the_helper_process(settings):
     settings.CRM_IMPORT_PARALLEL = True
     if (os.cpu_count() or 1) < 2:
         pytest.skip("one core: cleaning stays in-process")
+    from imports.parallel import CHILDREN
+
     generator = cleaned_chunks(chunks(5), square, lambda x: x, lambda x: x, parallel=True)
     next(generator)
+    (pid,) = CHILDREN
     generator.close()  # as when the import is cancelled: the child sees its pipe close and exits
+    assert pid not in CHILDREN
     with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)
+        os.waitpid(pid, os.WNOHANG)  # already waited for: gone, not a zombie
