@@ -17,11 +17,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from confidentiality.policy import own_unit_ids
-from crm import roles as r
 from crm.actor import acting_as
 from crm.models import OrgUnit, display_name
 from imports import normalise, sql
+from imports import permissions as import_permissions
 from imports.headers import Column
 from imports.resources import BulkResource, CleanRow, register
 from imports.services import ImportRefused
@@ -119,7 +118,7 @@ class CustomerImportResource(BulkResource):
                     seen[spelling] = seen.get(spelling, 0) + 1
                     users[spelling] = user.pk
         ambiguous = {k for k, n in seen.items() if n > 1}
-        allowed_units = permissions_units(actor)
+        allowed_units = set(import_permissions.import_units(actor).values_list("pk", flat=True))
         units = {}
         for unit in OrgUnit.objects.filter(is_active=True):
             for spelling in (unit.code.lower(), unit.name, normalise.text(unit.name)):
@@ -432,12 +431,6 @@ def _json_value(value):
 @lru_cache(maxsize=64)
 def _not_applying(kinds: frozenset) -> frozenset:
     return frozenset(spec.code for spec in CATALOGUE if not spec.applies(kinds))
-
-
-def permissions_units(actor) -> set[int]:
-    if actor.is_superuser or r.has_role(actor, r.ADMIN, r.SALES_MANAGER, r.MARKETING_HEAD):
-        return set(OrgUnit.objects.filter(is_active=True).values_list("pk", flat=True))
-    return own_unit_ids(actor)
 
 
 def _staff(value, ctx):

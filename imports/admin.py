@@ -1,11 +1,13 @@
 from django.contrib import admin
+
+from confidentiality.admin import ReadOnlyAdmin
 from django.utils.translation import gettext_lazy as _
 
 from .models import ImportJob, SavedMapping
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ReadOnlyAdmin):
     """Read-only: an import is made, previewed and written through its own pages (imports:list)."""
 
     list_display = ("original_name", "resource", "status", "counts_summary", "created_by", "created_at")
@@ -21,14 +23,6 @@ class ImportJobAdmin(admin.ModelAdmin):
             return "—"
         return " · ".join(f"{key} {c.get(key, 0)}" for key in ("rows", "new", "updated", "unchanged", "duplicates", "errors"))
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SavedMapping)

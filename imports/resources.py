@@ -5,7 +5,6 @@ is the public interface) with a bulk path underneath: it cleans a whole row at o
 set-based SQL, because the row-by-row pipeline reads and saves one model instance per row (about
 a hundred rows a second for a 100-field customer). Adding a resource: subclass `BulkResource`,
 give it `columns`, `clean_row`, `duplicate_keys` and `commit`, and `register` it."""
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from import_export import resources
@@ -88,6 +87,3 @@ class BulkResource(resources.ModelResource):
         from .services import import_dataset
 
         return import_dataset(self, dataset, dry_run=dry_run, actor=kwargs.get("user"), **kwargs)
-
-    def export_headers(self) -> Iterable[str]:
-        return [column.label for column in self.columns()]

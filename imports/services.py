@@ -193,7 +193,7 @@ def is_stale(job: ImportJob) -> bool:
 
 # --- preview ----------------------------------------------------------------------------------------
 
-def start_preview(*, actor, job_id: int) -> ImportJob:
+def start_preview(*, actor, job_id: int, inline: bool = False) -> ImportJob:
     """Small files are previewed at once; larger ones by a worker, with a progress bar."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=_own_job(actor, job_id).pk)
@@ -203,7 +203,7 @@ def start_preview(*, actor, job_id: int) -> ImportJob:
         job.status, job.cancel_requested, job.rows_done, job.counts, job.error = S.PREVIEWING, False, 0, {}, ""
         job.heartbeat = timezone.now()
         job.save()
-    if job.rows_total <= inline_rows():
+    if inline or job.rows_total <= inline_rows():
         run_preview(job.pk)
     else:
         from .tasks import preview_import
@@ -398,13 +398,13 @@ def staged_counts(job: ImportJob) -> dict:
 
 # --- commit -----------------------------------------------------------------------------------------
 
-def start_commit(*, actor, job_id: int) -> ImportJob:
+def start_commit(*, actor, job_id: int, inline: bool = False) -> ImportJob:
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=_own_job(actor, job_id).pk)
         _check_committable(job)
         if not permissions.can_commit(actor, job):
             raise ImportRefused(_("You cannot import this file."))
-        background = job.counts.get("rows", 0) > inline_rows()
+        background = not inline and job.counts.get("rows", 0) > inline_rows()
         if background:
             job.status, job.heartbeat, job.cancel_requested, job.committed_by = S.COMMITTING, timezone.now(), False, actor
             job.save(update_fields=["status", "heartbeat", "cancel_requested", "committed_by"])
@@ -481,11 +481,6 @@ def fail_commit(job_id: int, message: str) -> None:
     ImportJob.objects.filter(pk=job_id, status=S.COMMITTING).update(status=S.PREVIEWED, error=message)
 
 
-def fail_stale(job: ImportJob) -> None:
-    """A preview whose worker died with no redelivery: say so, so the admin can run it again."""
-    if is_stale(job) and job.status == S.PREVIEWING:
-        _fail(job, _("The preview stopped (the worker was stopped); run it again."))
-
 
 # --- django-import-export's interface ---------------------------------------------------------------
 
@@ -502,12 +497,11 @@ def import_dataset(resource, dataset, *, dry_run: bool, actor=None, unit=None, m
     upload = ContentFile(dataset.export("xlsx"), name="dataset.xlsx")
     job = create_import(actor=actor, upload=upload, resource=resource.key)
     set_mapping(actor=actor, job_id=job.pk, mapping=job.mapping, mode=mode, unit=unit or job.unit)
-    with _settings_override(CRM_IMPORT_INLINE_ROWS=10**9):
-        job = start_preview(actor=actor, job_id=job.pk)
-        if job.status == S.FAILED:
-            raise ImportRefused(job.error)
-        if not dry_run:
-            job = start_commit(actor=actor, job_id=job.pk)
+    job = start_preview(actor=actor, job_id=job.pk, inline=True)
+    if job.status == S.FAILED:
+        raise ImportRefused(job.error)
+    if not dry_run:
+        job = start_commit(actor=actor, job_id=job.pk, inline=True)
     result = Result()
     kinds = {R.NEW: RowResult.IMPORT_TYPE_NEW, R.UPDATE: RowResult.IMPORT_TYPE_UPDATE}
     for row in ImportRow.objects.filter(job=job).order_by("row_no").iterator(chunk_size=2000):
@@ -526,8 +520,3 @@ def import_dataset(resource, dataset, *, dry_run: bool, actor=None, unit=None, m
     result.import_job = job
     return result
 
-
-def _settings_override(**values):
-    from django.test.utils import override_settings
-
-    return override_settings(**values)
