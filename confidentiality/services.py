@@ -154,20 +154,13 @@ def fulfil_data_request(*, actor, request_id: int, http_request=None) -> AccessG
     )
     permission = _view_permission()
     ids = list(scope_customers(request).values_list("pk", flat=True))
-    existing = dict(
-        CustomerUserObjectPermission.objects.filter(
-            user=request.requester, permission=permission, content_object_id__in=ids
-        ).values_list("content_object_id", "pk")
-    )
-    # Another grant may already cover a customer: the newer grant takes the row over.
-    CustomerUserObjectPermission.objects.filter(pk__in=existing.values()).update(grant=grant, expires_at=grant.expires_at)
+    # Rows of the requester's other grants are left alone: each grant keeps its own rows until it expires.
     CustomerUserObjectPermission.objects.bulk_create(
         (
             CustomerUserObjectPermission(
                 user=request.requester, permission=permission, content_object_id=pk, grant=grant, expires_at=grant.expires_at
             )
             for pk in ids
-            if pk not in existing
         ),
         batch_size=2000,
     )

@@ -120,7 +120,7 @@ def _granted_rows(user, grant):
     customers = list(
         policy.visible_customers(user).filter(pk__in=grant.permissions.values("content_object_id")).order_by("customer_code")
     )
-    access = policy.field_access(user, customers)
+    access = policy.field_access(user, customers, grant=grant)
     columns = _granted_columns()
     rows = []
     for customer in customers:
@@ -168,7 +168,7 @@ def request_export(request, pk):
         raise PermissionDenied
     # The same cells as the list's export (labels, names, real dates, masking, formula-safe), limited
     # to the columns a data request is about: the granted customers' identity plus the sensitive fields.
-    resource = CustomerExportResource(user=request.user)
+    resource = CustomerExportResource(user=request.user, grant=grant)
     customers = Customer.objects.filter(pk__in=grant.permissions.values("content_object_id")).order_by("customer_code")
     content = resource.export_xlsx(
         customers, title=data_request.number, watermark=_watermark(request.user, data_request),

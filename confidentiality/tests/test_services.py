@@ -176,3 +176,62 @@ def test_hourly_task_revokes_through_the_service(org):
     CustomerUserObjectPermission.objects.filter(grant=grant).update(expires_at=timezone.now() - timedelta(minutes=1))
     assert revoke_expired_grants.apply().get() == 1
     assert settings.CELERY_BEAT_SCHEDULE["revoke-expired-grants"]["task"] == revoke_expired_grants.name
+
+
+def _granted(org, *, form, fields=("mobile",), days=3):
+    request = services.submit_data_request(
+        requester=org["planner"], purpose="项目推广", scope="customers", data_unit=org["bj"],
+        customers=org["bj_customers"], fields=fields, form=form, days=days,
+    )
+    services.approve_data_request(actor=org["marketing"], request_id=request.pk)
+    services.approve_data_request(actor=org["csmanager"], request_id=request.pk)
+    return services.fulfil_data_request(actor=org["cs_bj"], request_id=request.pk)
+
+
+def _sheet_values(client, grant) -> list:
+    response = client.get(reverse("confidentiality:request_export", args=[grant.request_id]))
+    assert response.status_code == 200
+    return [cell.value for row in load_workbook(BytesIO(response.content)).active.iter_rows(min_row=3) for cell in row]
+
+
+def test_a_newer_grant_leaves_an_older_export_its_rows(client, org):
+    export = _granted(org, form="export")
+    _granted(org, form="print")
+    client.force_login(org["planner"])
+    assert 'data-testid="grant"' in client.get(reverse("confidentiality:request_detail", args=[export.request_id])).content.decode()
+    values = _sheet_values(client, export)
+    assert {"13911110000", "13911110001", "13911110002"} <= set(values)
+    assert CustomerUserObjectPermission.objects.filter(grant=export).count() == 3
+
+
+def test_expiring_one_grant_leaves_the_others_intact(client, org):
+    export = _granted(org, form="export", days=7)
+    printed = _granted(org, form="print", days=3)
+    later = timezone.now() + timedelta(days=3, minutes=1)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        assert services.revoke_expired_grants() == 1
+        assert not CustomerUserObjectPermission.objects.filter(grant=printed).exists()
+        assert CustomerUserObjectPermission.objects.filter(grant=export).count() == 3
+        visible = set(policy.visible_customers(org["planner"]).values_list("pk", flat=True))
+        assert visible >= {c.pk for c in org["bj_customers"]}
+        client.force_login(org["planner"])
+        assert "13911110001" in _sheet_values(client, export)
+
+
+def test_a_request_s_export_unmasks_only_the_fields_it_names(client, org):
+    export = _granted(org, form="export", fields=("mobile",))
+    _granted(org, form="view", fields=("mobile", "id_number"))
+    client.force_login(org["planner"])
+    values = _sheet_values(client, export)
+    assert "13911110001" in values
+    assert "11010519491231002X" not in values and "110***********002X" in values
+    # On screen the two grants add up: the view grant shows the ID number.
+    assert policy.can_see_field(org["planner"], org["bj_customers"][1], "id_number")
+
+
+def test_a_request_s_printout_unmasks_only_the_fields_it_names(client, org):
+    printed = _granted(org, form="print", fields=("mobile",))
+    _granted(org, form="view", fields=("id_number",))
+    client.force_login(org["planner"])
+    page = client.get(reverse("confidentiality:request_print", args=[printed.request_id])).content.decode()
+    assert "13911110001" in page and "11010519491231002X" not in page
