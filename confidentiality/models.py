@@ -120,6 +120,8 @@ class DataRequest(models.Model):
     days = models.PositiveSmallIntegerField(_("period (days)"), default=7)
     copies = models.PositiveSmallIntegerField(_("copies"), default=1)
     cross_unit = models.BooleanField(default=False, editable=False)
+    # Covers secret customers: then the marketing head approves even inside the requester's unit.
+    touches_secret = models.BooleanField(default=False, editable=False)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
     created_at = models.DateTimeField(_("requested at"), default=timezone.now)
 

@@ -235,3 +235,69 @@ def test_a_request_s_printout_unmasks_only_the_fields_it_names(client, org):
     client.force_login(org["planner"])
     page = client.get(reverse("confidentiality:request_print", args=[printed.request_id])).content.decode()
     assert "13911110001" in page and "11010519491231002X" not in page
+
+
+@pytest.fixture
+def sh_secret(org, make_user):
+    return CustomerFactory(unit=org["sh"], created_by=make_user(r.SALES_REP, units=[org["sh"]]), name="绝密大客户",
+                           tier="A", confidentiality_level="secret")
+
+
+def _unit_request(org):
+    return services.submit_data_request(requester=org["planner"], purpose="项目推广", scope="unit", data_unit=org["sh"],
+                                        form="view", days=3)
+
+
+def test_an_own_unit_request_covering_secret_customers_needs_the_marketing_head(org, sh_secret):
+    request = _unit_request(org)
+    assert not request.cross_unit and services.next_step(request) == (r.MARKETING_HEAD, "approve")
+    with pytest.raises(services.DataRequestError):
+        services.fulfil_data_request(actor=org["cs_sh"], request_id=request.pk)
+    services.approve_data_request(actor=org["marketing"], request_id=request.pk)
+    grant = services.fulfil_data_request(actor=org["cs_sh"], request_id=request.pk)
+    assert grant.customer_count == 2 and policy.is_visible(org["planner"], sh_secret)
+
+
+def test_a_unit_that_turns_secret_after_submission_goes_to_the_marketing_head(org):
+    request = _unit_request(org)
+    assert services.next_step(request) == (r.CS_SPECIALIST, "fulfil")
+    org["sh_customer"].__class__.objects.filter(pk=org["sh_customer"].pk).update(confidentiality_level="secret")
+    with pytest.raises(services.DataRequestError, match="营销部长"):
+        services.fulfil_data_request(actor=org["cs_sh"], request_id=request.pk)
+    assert not AccessGrant.objects.exists() and not policy.is_visible(org["planner"], org["sh_customer"])
+    request.refresh_from_db()
+    assert request.status == DataRequest.Status.SUBMITTED and services.next_step(request) == (r.MARKETING_HEAD, "approve")
+
+
+def test_the_fulfiller_sees_counts_per_level_not_the_secret_customers(client, org, sh_secret):
+    request = _unit_request(org)
+    services.approve_data_request(actor=org["marketing"], request_id=request.pk)
+    client.force_login(org["cs_sh"])
+    page = client.get(reverse("confidentiality:request_detail", args=[request.pk])).content.decode()
+    assert "内部 1" in page and "秘密 0" in page and "机密 1" in page
+    assert sh_secret.name not in page and sh_secret.customer_code not in page
+
+
+def _scope_text(client, request) -> str:
+    import re
+
+    page = client.get(reverse("confidentiality:request_detail", args=[request.pk])).content.decode()
+    return re.sub(r"<[^>]+>", "", re.search(r"<dt[^>]*>范围</dt>\s*<dd[^>]*>(.*?)</dd>", page, re.S).group(1)).strip()
+
+
+@pytest.mark.parametrize("term, miss", [("13911110001", "13911119999"), ("11010519491231002X", "110105194912310045"),
+                                        ("北京客户", "无此客户")])
+def test_a_requester_learns_nothing_about_another_unit_from_the_request_page(client, org, term, miss):
+    def filtered(q):
+        return services.submit_data_request(requester=org["planner"], purpose="核对", scope="filter", data_unit=org["bj"],
+                                            filter_query=f"q={q}", form="view", days=3)
+
+    client.force_login(org["planner"])
+    hit, nothing = _scope_text(client, filtered(term)), _scope_text(client, filtered(miss))
+    assert hit == nothing and not any(ch.isdigit() for ch in hit)
+
+
+def test_the_requester_sees_the_count_once_granted(client, org):
+    grant = _granted(org, form="view")
+    client.force_login(org["planner"])
+    assert "3" in _scope_text(client, grant.request)
