@@ -60,7 +60,8 @@ class AuditHead(models.Model):
 
 class CustomerUserObjectPermission(UserObjectPermissionBase):
     """guardian's direct foreign-key table for customers: fast joins at a million rows; each row
-    remembers the grant it came from and when it expires."""
+    remembers the grant it came from and when it expires. One row per grant and customer, so two
+    requests covering the same customer each keep their own rows and expire on their own."""
 
     content_object = models.ForeignKey("customers.Customer", on_delete=models.CASCADE)
     grant = models.ForeignKey("AccessGrant", null=True, blank=True, on_delete=models.CASCADE, related_name="permissions")
@@ -68,6 +69,14 @@ class CustomerUserObjectPermission(UserObjectPermissionBase):
 
     class Meta(UserObjectPermissionBase.Meta):
         abstract = False
+        unique_together = ["user", "permission", "content_object", "grant"]
+        constraints = [
+            # Rows outside any grant stay one per object, as guardian's assign_perm expects.
+            models.UniqueConstraint(
+                fields=["user", "permission", "content_object"], condition=models.Q(grant__isnull=True),
+                name="custperm_one_without_grant",
+            ),
+        ]
         indexes = [models.Index(fields=["user", "permission", "expires_at"], name="custperm_user_exp")]
 
 
@@ -111,6 +120,8 @@ class DataRequest(models.Model):
     days = models.PositiveSmallIntegerField(_("period (days)"), default=7)
     copies = models.PositiveSmallIntegerField(_("copies"), default=1)
     cross_unit = models.BooleanField(default=False, editable=False)
+    # Covers secret customers: then the marketing head approves even inside the requester's unit.
+    touches_secret = models.BooleanField(default=False, editable=False)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
     created_at = models.DateTimeField(_("requested at"), default=timezone.now)
 

@@ -90,7 +90,9 @@ class FieldAccess:
         return code in self.granted.get(customer.pk, set())
 
 
-def field_access(user, customers) -> FieldAccess:
+def field_access(user, customers, *, grant=None) -> FieldAccess:
+    """With `grant`, only that grant's rows and fields count: a request's own export or printout
+    shows what that request names, not what the user's other grants add."""
     from customers.models import Customer
 
     from .models import AccessGrant
@@ -103,7 +105,10 @@ def field_access(user, customers) -> FieldAccess:
     access.owned = {c.pk for c in customers if c.account_manager_id == user.pk} | set(
         Customer.co_owners.through.objects.filter(user=user, customer_id__in=ids).values_list("customer_id", flat=True)
     )
-    rows = _grant_rows(user).filter(content_object_id__in=ids).values_list("content_object_id", "grant_id")
+    rows = _grant_rows(user).filter(content_object_id__in=ids)
+    if grant is not None:
+        rows = rows.filter(grant=grant)
+    rows = rows.values_list("content_object_id", "grant_id")
     grant_fields = {
         g.pk: set(g.fields)
         for g in AccessGrant.objects.filter(pk__in={gid for _, gid in rows if gid}, revoked_at__isnull=True)

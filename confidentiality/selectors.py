@@ -1,11 +1,11 @@
 """Read side of confidentiality: approvers' queues, a requester's requests, the audit log search."""
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from crm import roles as r
 
-from .models import AuditEntry, AuditEntryCustomer, DataRequest, Printout
-from .policy import own_unit_ids
-from .services import may_act
+from .models import AccessGrant, AuditEntry, AuditEntryCustomer, DataRequest, Printout
+from .policy import CONFIDENTIAL, INTERNAL, SECRET, SEES_ALL_LEVELS, own_unit_ids
+from .services import may_act, scope_customers
 
 S = DataRequest.Status
 
@@ -55,6 +55,29 @@ def may_see_request(user, request: DataRequest) -> bool:
         or (r.has_role(user, r.CS_SPECIALIST) and request.data_unit_id in own_unit_ids(user))
         or request.events.filter(actor=user).exists()
     )
+
+
+def may_count_scope(user, request: DataRequest) -> bool:
+    """Only those who decide on a request count what it covers in the data's unit: shown to anyone
+    else, the count of `q=<mobile>` or `q=<ID number>` would tell whether such a customer exists there."""
+    if user.is_superuser or r.has_role(user, *SEES_ALL_LEVELS):
+        return True
+    if user.pk == request.requester_id:
+        return False
+    return may_act(user, request) or request.events.filter(actor=user).exclude(status=S.SUBMITTED).exists()
+
+
+def scope_by_level(request: DataRequest) -> dict[str, int]:
+    """What a request covers per confidentiality level: what its approvers and fulfiller decide on,
+    without showing them records (secret ones included) they may not see."""
+    rows = scope_customers(request).order_by().values("confidentiality_level").annotate(n=Count("pk"))
+    counts = {row["confidentiality_level"]: row["n"] for row in rows}
+    return {level: counts.get(level, 0) for level in (INTERNAL, CONFIDENTIAL, SECRET)}
+
+
+def granted_count(request: DataRequest) -> int | None:
+    """How many customers the request's grant gave (the requester has seen them all), once fulfilled."""
+    return AccessGrant.objects.filter(request=request).values_list("customer_count", flat=True).first()
 
 
 AUDIT_READERS = (r.MARKETING_HEAD, r.CS_MANAGER, r.SALES_MANAGER, r.GENERAL_MANAGER)

@@ -11,7 +11,7 @@ from customers.models import Customer
 
 from . import audit
 from .models import AccessGrant, CustomerUserObjectPermission, DataRequest, DataRequestEvent, Printout
-from .policy import SENSITIVE_FIELDS, own_unit_ids
+from .policy import SECRET, SENSITIVE_FIELDS, own_unit_ids
 
 S = DataRequest.Status
 MAX_DAYS = 30
@@ -23,9 +23,10 @@ class DataRequestError(Exception):
 
 
 def next_step(request: DataRequest) -> tuple[str, str] | None:
-    """(role, verb) that acts next: marketing head approves cross-unit requests and every export,
-    the CS manager confirms cross-unit ones, the CS specialist of the data's unit fulfils."""
-    needs_marketing = request.cross_unit or request.form == DataRequest.Form.EXPORT
+    """(role, verb) that acts next: marketing head approves cross-unit requests, every export and
+    anything covering secret customers, the CS manager confirms cross-unit ones, the CS specialist
+    of the data's unit fulfils."""
+    needs_marketing = request.cross_unit or request.form == DataRequest.Form.EXPORT or request.touches_secret
     if request.status == S.SUBMITTED:
         return (r.MARKETING_HEAD, "approve") if needs_marketing else (r.CS_SPECIALIST, "fulfil")
     if request.status == S.MARKETING_APPROVED:
@@ -62,6 +63,10 @@ def scope_customers(request: DataRequest):
     return qs
 
 
+def covers_secret(request: DataRequest) -> bool:
+    return scope_customers(request).filter(confidentiality_level=SECRET).exists()
+
+
 @transaction.atomic
 def submit_data_request(
     *, requester, purpose: str, scope: str, data_unit, customers=(), filter_query: str = "", fields=(), form: str, days: int,
@@ -92,6 +97,9 @@ def submit_data_request(
     )
     if customers:
         request.customers.set(customers)
+    if covers_secret(request):
+        request.touches_secret = True
+        request.save(update_fields=["touches_secret"])
     DataRequestEvent.objects.create(request=request, status=S.SUBMITTED, actor=requester)
     return request
 
@@ -142,32 +150,35 @@ def _view_permission() -> Permission:
     return Permission.objects.get(codename="view_customer", content_type__app_label="customers")
 
 
-@transaction.atomic
 def fulfil_data_request(*, actor, request_id: int, http_request=None) -> AccessGrant:
-    """Creates the grant and one guardian object permission per customer, all expiring together."""
-    request = _locked(request_id)
-    _check(actor, request, "fulfil")
+    """Creates the grant and one guardian object permission per customer, all expiring together.
+    A unit or filter may gain secret customers after submission: if such a request skipped the
+    marketing head, it is routed to the marketing head (and stays so) instead of being granted."""
+    with transaction.atomic():
+        request = _locked(request_id)
+        _check(actor, request, "fulfil")
+        covered = list(scope_customers(request).order_by().values_list("pk", "confidentiality_level"))
+        if not (request.status == S.SUBMITTED and any(level == SECRET for _pk, level in covered)):
+            return _grant(actor, request, [pk for pk, _level in covered], http_request)
+        request.touches_secret = True
+        request.save(update_fields=["touches_secret"])
+    raise DataRequestError(_("This request covers secret customers: the marketing head must approve it first."))
+
+
+def _grant(actor, request: DataRequest, ids: list[int], http_request) -> AccessGrant:
     now = timezone.now()
     grant = AccessGrant.objects.create(
         request=request, user=request.requester, fields=request.fields, form=request.form, granted_by=actor,
         granted_at=now, expires_at=now + timedelta(days=request.days),
     )
     permission = _view_permission()
-    ids = list(scope_customers(request).values_list("pk", flat=True))
-    existing = dict(
-        CustomerUserObjectPermission.objects.filter(
-            user=request.requester, permission=permission, content_object_id__in=ids
-        ).values_list("content_object_id", "pk")
-    )
-    # Another grant may already cover a customer: the newer grant takes the row over.
-    CustomerUserObjectPermission.objects.filter(pk__in=existing.values()).update(grant=grant, expires_at=grant.expires_at)
+    # Rows of the requester's other grants are left alone: each grant keeps its own rows until it expires.
     CustomerUserObjectPermission.objects.bulk_create(
         (
             CustomerUserObjectPermission(
                 user=request.requester, permission=permission, content_object_id=pk, grant=grant, expires_at=grant.expires_at
             )
             for pk in ids
-            if pk not in existing
         ),
         batch_size=2000,
     )

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from crm.models import display_name
 from customers.catalogue import CATALOGUE
+from customers.choice_labels import choice_label
 from customers.models import Customer
 from customers.resources import CustomerExportResource
 
@@ -70,6 +71,9 @@ def request_new(request):
 def request_detail(request, pk):
     data_request = _own_request_or_404(request.user, pk)
     grant = services.active_grant(request.user, data_request)
+    levels = None
+    if selectors.may_count_scope(request.user, data_request):
+        levels = [(choice_label("confidentiality_level", level), n) for level, n in selectors.scope_by_level(data_request).items()]
     return render(
         request,
         "confidentiality/request_detail.html",
@@ -79,7 +83,8 @@ def request_detail(request, pk):
             "may_act": services.may_act(request.user, data_request),
             "next_step": services.next_step(data_request),
             "grant": grant,
-            "customer_count": services.scope_customers(data_request).count(),
+            "scope_levels": levels,
+            "granted_count": selectors.granted_count(data_request),
         },
     )
 
@@ -120,7 +125,7 @@ def _granted_rows(user, grant):
     customers = list(
         policy.visible_customers(user).filter(pk__in=grant.permissions.values("content_object_id")).order_by("customer_code")
     )
-    access = policy.field_access(user, customers)
+    access = policy.field_access(user, customers, grant=grant)
     columns = _granted_columns()
     rows = []
     for customer in customers:
@@ -168,7 +173,7 @@ def request_export(request, pk):
         raise PermissionDenied
     # The same cells as the list's export (labels, names, real dates, masking, formula-safe), limited
     # to the columns a data request is about: the granted customers' identity plus the sensitive fields.
-    resource = CustomerExportResource(user=request.user)
+    resource = CustomerExportResource(user=request.user, grant=grant)
     customers = Customer.objects.filter(pk__in=grant.permissions.values("content_object_id")).order_by("customer_code")
     content = resource.export_xlsx(
         customers, title=data_request.number, watermark=_watermark(request.user, data_request),

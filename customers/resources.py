@@ -94,9 +94,10 @@ class CustomerExportResource(ModelResource):
         fields = export_order = (*EXPORT_CODES, "unit_name", "unit_code", "registration_status")
         chunk_size = BATCH_SIZE
 
-    def __init__(self, user=None, **kwargs):
+    def __init__(self, user=None, grant=None, **kwargs):
         super().__init__(**kwargs)
         self.user = user
+        self.grant = grant  # a data request's export: only that grant's fields come out unmasked
         self.exported_ids: list[int] = []
         self._access = policy.field_access(None, [])
         self._users: dict[int, str] = {}
@@ -128,7 +129,7 @@ class CustomerExportResource(ModelResource):
             yield from batch
 
     def _prepare(self, batch: list[Customer]) -> None:
-        self._access = policy.field_access(self.user, batch)
+        self._access = policy.field_access(self.user, batch, grant=self.grant)
         user_ids = {getattr(c, f"{code}_id") for c in batch for code in USER_CODES} - {None}
         self._users = {u.pk: display_name(u) for u in get_user_model().objects.filter(pk__in=user_ids)}
         self._batch_ids = {c.pk for c in batch}

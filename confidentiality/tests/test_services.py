@@ -176,3 +176,128 @@ def test_hourly_task_revokes_through_the_service(org):
     CustomerUserObjectPermission.objects.filter(grant=grant).update(expires_at=timezone.now() - timedelta(minutes=1))
     assert revoke_expired_grants.apply().get() == 1
     assert settings.CELERY_BEAT_SCHEDULE["revoke-expired-grants"]["task"] == revoke_expired_grants.name
+
+
+def _granted(org, *, form, fields=("mobile",), days=3):
+    request = services.submit_data_request(
+        requester=org["planner"], purpose="项目推广", scope="customers", data_unit=org["bj"],
+        customers=org["bj_customers"], fields=fields, form=form, days=days,
+    )
+    services.approve_data_request(actor=org["marketing"], request_id=request.pk)
+    services.approve_data_request(actor=org["csmanager"], request_id=request.pk)
+    return services.fulfil_data_request(actor=org["cs_bj"], request_id=request.pk)
+
+
+def _sheet_values(client, grant) -> list:
+    response = client.get(reverse("confidentiality:request_export", args=[grant.request_id]))
+    assert response.status_code == 200
+    return [cell.value for row in load_workbook(BytesIO(response.content)).active.iter_rows(min_row=3) for cell in row]
+
+
+def test_a_newer_grant_leaves_an_older_export_its_rows(client, org):
+    export = _granted(org, form="export")
+    _granted(org, form="print")
+    client.force_login(org["planner"])
+    assert 'data-testid="grant"' in client.get(reverse("confidentiality:request_detail", args=[export.request_id])).content.decode()
+    values = _sheet_values(client, export)
+    assert {"13911110000", "13911110001", "13911110002"} <= set(values)
+    assert CustomerUserObjectPermission.objects.filter(grant=export).count() == 3
+
+
+def test_expiring_one_grant_leaves_the_others_intact(client, org):
+    export = _granted(org, form="export", days=7)
+    printed = _granted(org, form="print", days=3)
+    later = timezone.now() + timedelta(days=3, minutes=1)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        assert services.revoke_expired_grants() == 1
+        assert not CustomerUserObjectPermission.objects.filter(grant=printed).exists()
+        assert CustomerUserObjectPermission.objects.filter(grant=export).count() == 3
+        visible = set(policy.visible_customers(org["planner"]).values_list("pk", flat=True))
+        assert visible >= {c.pk for c in org["bj_customers"]}
+        client.force_login(org["planner"])
+        assert "13911110001" in _sheet_values(client, export)
+
+
+def test_a_request_s_export_unmasks_only_the_fields_it_names(client, org):
+    export = _granted(org, form="export", fields=("mobile",))
+    _granted(org, form="view", fields=("mobile", "id_number"))
+    client.force_login(org["planner"])
+    values = _sheet_values(client, export)
+    assert "13911110001" in values
+    assert "11010519491231002X" not in values and "110***********002X" in values
+    # On screen the two grants add up: the view grant shows the ID number.
+    assert policy.can_see_field(org["planner"], org["bj_customers"][1], "id_number")
+
+
+def test_a_request_s_printout_unmasks_only_the_fields_it_names(client, org):
+    printed = _granted(org, form="print", fields=("mobile",))
+    _granted(org, form="view", fields=("id_number",))
+    client.force_login(org["planner"])
+    page = client.get(reverse("confidentiality:request_print", args=[printed.request_id])).content.decode()
+    assert "13911110001" in page and "11010519491231002X" not in page
+
+
+@pytest.fixture
+def sh_secret(org, make_user):
+    return CustomerFactory(unit=org["sh"], created_by=make_user(r.SALES_REP, units=[org["sh"]]), name="绝密大客户",
+                           tier="A", confidentiality_level="secret")
+
+
+def _unit_request(org):
+    return services.submit_data_request(requester=org["planner"], purpose="项目推广", scope="unit", data_unit=org["sh"],
+                                        form="view", days=3)
+
+
+def test_an_own_unit_request_covering_secret_customers_needs_the_marketing_head(org, sh_secret):
+    request = _unit_request(org)
+    assert not request.cross_unit and services.next_step(request) == (r.MARKETING_HEAD, "approve")
+    with pytest.raises(services.DataRequestError):
+        services.fulfil_data_request(actor=org["cs_sh"], request_id=request.pk)
+    services.approve_data_request(actor=org["marketing"], request_id=request.pk)
+    grant = services.fulfil_data_request(actor=org["cs_sh"], request_id=request.pk)
+    assert grant.customer_count == 2 and policy.is_visible(org["planner"], sh_secret)
+
+
+def test_a_unit_that_turns_secret_after_submission_goes_to_the_marketing_head(org):
+    request = _unit_request(org)
+    assert services.next_step(request) == (r.CS_SPECIALIST, "fulfil")
+    org["sh_customer"].__class__.objects.filter(pk=org["sh_customer"].pk).update(confidentiality_level="secret")
+    with pytest.raises(services.DataRequestError, match="营销部长"):
+        services.fulfil_data_request(actor=org["cs_sh"], request_id=request.pk)
+    assert not AccessGrant.objects.exists() and not policy.is_visible(org["planner"], org["sh_customer"])
+    request.refresh_from_db()
+    assert request.status == DataRequest.Status.SUBMITTED and services.next_step(request) == (r.MARKETING_HEAD, "approve")
+
+
+def test_the_fulfiller_sees_counts_per_level_not_the_secret_customers(client, org, sh_secret):
+    request = _unit_request(org)
+    services.approve_data_request(actor=org["marketing"], request_id=request.pk)
+    client.force_login(org["cs_sh"])
+    page = client.get(reverse("confidentiality:request_detail", args=[request.pk])).content.decode()
+    assert "内部 1" in page and "秘密 0" in page and "机密 1" in page
+    assert sh_secret.name not in page and sh_secret.customer_code not in page
+
+
+def _scope_text(client, request) -> str:
+    import re
+
+    page = client.get(reverse("confidentiality:request_detail", args=[request.pk])).content.decode()
+    return re.sub(r"<[^>]+>", "", re.search(r"<dt[^>]*>范围</dt>\s*<dd[^>]*>(.*?)</dd>", page, re.S).group(1)).strip()
+
+
+@pytest.mark.parametrize("term, miss", [("13911110001", "13911119999"), ("11010519491231002X", "110105194912310045"),
+                                        ("北京客户", "无此客户")])
+def test_a_requester_learns_nothing_about_another_unit_from_the_request_page(client, org, term, miss):
+    def filtered(q):
+        return services.submit_data_request(requester=org["planner"], purpose="核对", scope="filter", data_unit=org["bj"],
+                                            filter_query=f"q={q}", form="view", days=3)
+
+    client.force_login(org["planner"])
+    hit, nothing = _scope_text(client, filtered(term)), _scope_text(client, filtered(miss))
+    assert hit == nothing and not any(ch.isdigit() for ch in hit)
+
+
+def test_the_requester_sees_the_count_once_granted(client, org):
+    grant = _granted(org, form="view")
+    client.force_login(org["planner"])
+    assert "3" in _scope_text(client, grant.request)
