@@ -168,7 +168,7 @@ def customer_detail(request, pk):
         "suggested_tier": services.suggest_tier(customer),
         "revisits": revisit_status(customer) if customer.registration_status == Customer.Registration.APPROVED else [],
         "care_opted_out": hasattr(customer, "care_opt_out"),
-        "changes": selectors.change_history(customer),
+        "changes": selectors.change_history(customer, user=request.user),
         "co_owners": customer.co_owners.all(),
         "verifications": customer.verifications.select_related("verifier")[:10],
         "next_verification": services.next_verification_due(customer),
@@ -216,7 +216,9 @@ def unmask_field(request, pk):
     customer = _visible_or_404(request.user, pk)
     code = request.POST.get("field", "")
     reason = request.POST.get("reason", "").strip()
-    if code not in policy.SENSITIVE_FIELDS or not policy.may_unmask(request.user, customer):
+    spec = CATALOGUE.by_code.get(code)
+    # A scan is not text: revealing it would only give away the file's name.
+    if code not in policy.MASKED_FIELDS or spec.type == "photo" or not policy.may_unmask(request.user, customer):
         raise PermissionDenied
     if not reason:
         return HttpResponse(_("Give a reason to unmask."), status=400)
