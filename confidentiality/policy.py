@@ -12,7 +12,9 @@ from crm import roles as r
 from crm.models import OrgUnit
 
 # DOMAIN §6: the fields masked unless the viewer owns the record or holds a grant that covers them.
-SENSITIVE_FIELDS = ("id_number", "mobile", "landline", "bank_account", "home_address", "photo_licence")
+SENSITIVE_FIELDS = (
+    "id_number", "mobile", "landline", "bank_account", "home_address", "photo_licence", "photo_legal_person",
+)
 # Values read off a sensitive field give it back: next to `110***********1238` a birth date leaves a
 # handful of candidates for the hidden digits. They are shown exactly when their source is.
 # Not here: gender (the 17th digit is among the four shown anyway) and the customer's administrative

@@ -23,6 +23,7 @@ from .catalogue import CATALOGUE
 from .forms import CustomerForm, HandoverForm, ReasonForm, StatusForm, TierForm, VerificationForm
 from .models import Customer, SavedFilter
 from .regions import region_label, search_regions
+from .validators import sniff_upload
 
 PAGE_SIZE = 50
 LIST_COLUMNS = (
@@ -239,7 +240,15 @@ def customer_file(request, pk, field):
         raise Http404
     if field in policy.SENSITIVE_FIELDS or customer.confidentiality_level != policy.INTERNAL:
         audit.record("read", actor=request.user, customers=[customer], request=request, subject=field)
-    return FileResponse(file.open("rb"), filename=file.name.rsplit("/", 1)[-1])
+    handle = file.open("rb")
+    # Served as what it is, never as what its name says: anything but a verified image or PDF is a download.
+    kind = sniff_upload(handle)
+    response = FileResponse(handle, filename=file.name.rsplit("/", 1)[-1], as_attachment=kind is None,
+                            content_type=kind or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    if kind != "application/pdf":  # the browser's PDF viewer does not run in a sandbox
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 ACTIONS = {
