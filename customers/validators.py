@@ -164,6 +164,7 @@ def sniff_upload(file) -> str | None:
             image.verify()
         file.seek(0)
         with Image.open(file) as image:
+            image.draft("RGB", (512, 512))  # a JPEG decodes at 1/8 scale: proof enough, and cheap
             image.load()  # verify() reads the structure only; this decodes the pixels
         return UPLOAD_IMAGE_TYPES.get(kind)
     except Exception:  # Pillow raises a dozen kinds of error for what is not an image it can decode
