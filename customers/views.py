@@ -68,9 +68,7 @@ def customer_list(request):
     rows = rows[:PAGE_SIZE]
     access = policy.field_access(request.user, rows)
     context = {
-        "customers": [
-            (c, c.mobile if access.can_see(c, "mobile") else policy.mask("mobile", c.mobile)) for c in rows
-        ],
+        "customers": [(c, policy.shown(access, c, "mobile", c.mobile)) for c in rows],
         "page": page,
         "has_next": has_next,
         "count": count,
