@@ -56,6 +56,20 @@ def test_the_change_history_masks_what_the_viewer_may_not_see(client, world, mak
     assert "************7890 → ************3210" in history
 
 
+def test_the_history_masks_values_read_off_the_id_number_too(world, make_user):
+    customer = world["customer"]
+    with acting_as(world["owner"]):
+        customer.birth_date, customer.home_address = date(1950, 1, 1), "上海市徐汇区漕溪北路88弄5号"
+        customer.save()
+    cs = make_user(r.CS_SPECIALIST, units=[world["unit"]])
+    history = {e.label: e for e in selectors.change_history(customer, user=cs)}
+    assert (history["出生日期"].old, history["出生日期"].new) == (policy.age_band(date(1949, 12, 31)),
+                                                             policy.age_band(date(1950, 1, 1)))
+    assert history["家庭地址"].new == "上海市徐汇区****"
+    owner_view = {e.label: e for e in selectors.change_history(customer, user=world["owner"])}
+    assert owner_view["出生日期"].new == "1950-01-01"
+
+
 def test_the_owner_sees_the_history_in_full(client, world):
     client.force_login(world["owner"])
     history = _section(client.get(reverse("customers:detail", args=[world["customer"].pk])).content.decode(), "history")
