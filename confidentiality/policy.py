@@ -15,8 +15,8 @@ from crm.models import OrgUnit
 SENSITIVE_FIELDS = (
     "id_number", "mobile", "landline", "bank_account", "home_address", "photo_licence", "photo_legal_person",
 )
-# Values read off a sensitive field give it back: next to `110***********1238` a birth date leaves a
-# handful of candidates for the hidden digits. They are shown exactly when their source is.
+# Values read off a sensitive field give it back: next to `110***********1238` the birth date and the
+# region leave one or two candidates for the hidden digits. They are shown exactly when their source is.
 # Not here: gender (the 17th digit is among the four shown anyway) and the customer's administrative
 # region, which is where it is served, typed by staff, not read off the ID.
 DERIVED_FROM = {"birth_date": "id_number"}
@@ -170,6 +170,5 @@ def mask(code: str, value) -> str:
 
 
 def shown(access: FieldAccess, customer, code: str, value):
-    """The one presenter of a field's value: as stored where the policy lets the viewer see it, masked by the
-    field's own rule where not. Pages, history, exports and prints all go through here."""
+    """A field's value as this viewer may see it: as stored where the policy allows, else masked by the field's rule."""
     return value if access.can_see(customer, code) else mask(code, value)
