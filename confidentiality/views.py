@@ -117,7 +117,7 @@ def request_action(request, pk, action):
 
 def _granted_columns() -> list[str]:
     """Sensitive columns are always there, masked unless the grant covers them."""
-    return [*BASE_COLUMNS, *[c for c in policy.SENSITIVE_FIELDS if c != "photo_licence"]]
+    return [*BASE_COLUMNS, *[c for c in policy.SENSITIVE_FIELDS if CATALOGUE[c].type != "photo"]]
 
 
 def _granted_rows(user, grant):

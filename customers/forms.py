@@ -84,7 +84,7 @@ class CustomerForm(forms.ModelForm):
         self.masked_fields = []
         if self.instance.pk and user is not None:
             access = policy.field_access(user, [self.instance])
-            for code in policy.SENSITIVE_FIELDS:
+            for code in policy.MASKED_FIELDS:
                 if code in self.fields and not access.can_see(self.instance, code):
                     # Never render what the viewer may not see; a field not in the form is never saved.
                     del self.fields[code]

@@ -152,7 +152,7 @@ class CustomerExportResource(ModelResource):
         if isinstance(field, CatalogueField):
             code = field.spec.code
             raw = field.get_value(instance)
-            if code in policy.SENSITIVE_FIELDS and not self._access.can_see(instance, code):
+            if code in policy.MASKED_FIELDS and not self._access.can_see(instance, code):
                 value = policy.mask(code, raw)
             else:
                 value = field.widget.render(raw, users=self._users)

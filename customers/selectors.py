@@ -9,7 +9,9 @@ from confidentiality.policy import (  # the one place that decides visibility
     SEES_ALL_BUT_SECRET,
     SEES_ALL_LEVELS,
     SEES_OWN_UNIT_BUT_SECRET,
+    field_access,
     is_visible,
+    mask,
     own_unit_ids,
     visible_customers,
 )
@@ -183,8 +185,9 @@ class HistoryEntry:
     actor: object
 
 
-def change_history(customer: Customer, limit: int = 50) -> list[HistoryEntry]:
-    """Field changes in words: catalogue labels, choice labels and staff names instead of codes and ids."""
+def change_history(customer: Customer, limit: int = 50, *, user=None) -> list[HistoryEntry]:
+    """Field changes in words: catalogue labels, choice labels and staff names instead of codes and ids;
+    old and new values masked as the field itself is for `user` (no user: masked)."""
     from django.contrib.auth import get_user_model
 
     from crm.models import display_name
@@ -198,7 +201,11 @@ def change_history(customer: Customer, limit: int = 50) -> list[HistoryEntry]:
     }
     users = {u.pk: display_name(u) for u in get_user_model().objects.filter(pk__in=user_ids)}
 
+    access = field_access(user, [customer])
+
     def show(field, value: str) -> str:
+        if not access.can_see(customer, field.name):
+            return mask(field.name, value)
         if field.is_relation and value.isdigit():
             return users.get(int(value), value) if field.related_model is get_user_model() else value
         if field.choices:

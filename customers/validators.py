@@ -146,9 +146,44 @@ def validate_taxpayer_id(value: str) -> None:
         raise ValidationError(_("A taxpayer ID has 15, 17, 18 or 20 characters."), code="taxpayer_id")
 
 
+UPLOAD_IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+def sniff_upload(file) -> str | None:
+    """The content type a file really has if it is one we take: a JPEG/PNG/WebP that Pillow decodes,
+    or a PDF by its header; None for anything else, whatever its name says."""
+    from PIL import Image
+
+    try:
+        file.seek(0)
+        if file.read(5) == b"%PDF-":
+            return "application/pdf"
+        file.seek(0)
+        with Image.open(file) as image:
+            kind = image.format
+            image.verify()
+        file.seek(0)
+        with Image.open(file) as image:
+            image.draft("RGB", (512, 512))  # a JPEG decodes at 1/8 scale: proof enough, and cheap
+            image.load()  # verify() reads the structure only; this decodes the pixels
+        return UPLOAD_IMAGE_TYPES.get(kind)
+    except Exception:  # Pillow raises a dozen kinds of error for what is not an image it can decode
+        return None
+    finally:
+        file.seek(0)
+
+
 def validate_upload(file) -> None:
     if file and getattr(file, "size", 0) > 5 * 1024 * 1024:
         raise ValidationError(_("The file is larger than 5 MB."), code="file_size")
+    if not file or getattr(file, "_committed", False):
+        return  # a file stored earlier is checked again when it is served
+    kind = sniff_upload(file)
+    if file.name.lower().endswith(".pdf"):
+        if kind != "application/pdf":
+            raise ValidationError(_("This file is not a PDF."), code="file_content")
+    elif kind is None or not kind.startswith("image/"):
+        raise ValidationError(_("This file is not a JPEG, PNG or WebP image."), code="file_content")
 
 
 # Extra validators named by the catalogue's `rule` column, keyed by field code.

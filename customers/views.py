@@ -23,6 +23,7 @@ from .catalogue import CATALOGUE
 from .forms import CustomerForm, HandoverForm, ReasonForm, StatusForm, TierForm, VerificationForm
 from .models import Customer, SavedFilter
 from .regions import region_label, search_regions
+from .validators import sniff_upload
 
 PAGE_SIZE = 50
 LIST_COLUMNS = (
@@ -67,9 +68,7 @@ def customer_list(request):
     rows = rows[:PAGE_SIZE]
     access = policy.field_access(request.user, rows)
     context = {
-        "customers": [
-            (c, c.mobile if access.can_see(c, "mobile") else policy.mask("mobile", c.mobile)) for c in rows
-        ],
+        "customers": [(c, policy.shown(access, c, "mobile", c.mobile)) for c in rows],
         "page": page,
         "has_next": has_next,
         "count": count,
@@ -168,7 +167,7 @@ def customer_detail(request, pk):
         "suggested_tier": services.suggest_tier(customer),
         "revisits": revisit_status(customer) if customer.registration_status == Customer.Registration.APPROVED else [],
         "care_opted_out": hasattr(customer, "care_opt_out"),
-        "changes": selectors.change_history(customer),
+        "changes": selectors.change_history(customer, user=request.user),
         "co_owners": customer.co_owners.all(),
         "verifications": customer.verifications.select_related("verifier")[:10],
         "next_verification": services.next_verification_due(customer),
@@ -216,7 +215,9 @@ def unmask_field(request, pk):
     customer = _visible_or_404(request.user, pk)
     code = request.POST.get("field", "")
     reason = request.POST.get("reason", "").strip()
-    if code not in policy.SENSITIVE_FIELDS or not policy.may_unmask(request.user, customer):
+    spec = CATALOGUE.by_code.get(code)
+    # A scan is not text: revealing it would only give away the file's name.
+    if code not in policy.MASKED_FIELDS or spec.type == "photo" or not policy.may_unmask(request.user, customer):
         raise PermissionDenied
     if not reason:
         return HttpResponse(_("Give a reason to unmask."), status=400)
@@ -237,7 +238,15 @@ def customer_file(request, pk, field):
         raise Http404
     if field in policy.SENSITIVE_FIELDS or customer.confidentiality_level != policy.INTERNAL:
         audit.record("read", actor=request.user, customers=[customer], request=request, subject=field)
-    return FileResponse(file.open("rb"), filename=file.name.rsplit("/", 1)[-1])
+    handle = file.open("rb")
+    # Served as what it is, never as what its name says: anything but a verified image or PDF is a download.
+    kind = sniff_upload(handle)
+    response = FileResponse(handle, filename=file.name.rsplit("/", 1)[-1], as_attachment=kind is None,
+                            content_type=kind or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    if kind != "application/pdf":  # the browser's PDF viewer does not run in a sandbox
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 ACTIONS = {
