@@ -9,6 +9,7 @@ from confidentiality.policy import visible_customers
 from imports.permissions import can_import
 
 from . import permissions, services
+from .catalogue import WORKFLOW_FIELDS
 from .models import Customer, CustomerChange, CustomerEvent, HandoverNotice, Verification
 from .resources import CustomerExportResource
 
@@ -91,16 +92,12 @@ class CustomerDataAdmin(admin.ModelAdmin):
         return [*super().get_readonly_fields(request, obj), *(f"shown_{name}" for name in self._hidden(request, obj))]
 
     def get_fields(self, request, obj=None):
-        # Each masked field where the field was, not at the end of the form.
+        # Masked and read-only fields where the model has them, not at the end of the form.
         hidden = self._hidden(request, obj)
-        fields = [f for f in super().get_fields(request, obj) if f not in {f"shown_{name}" for name in hidden}]
-        if self.fields:
-            fields = [f for f in fields if f not in hidden]
-        order = [f.name for f in self.model._meta.fields]
-        for name in hidden:
-            after = [f for f in order[: order.index(name)] if f in fields]
-            fields.insert(fields.index(after[-1]) + 1 if after else 0, f"shown_{name}")
-        return fields
+        fields = [f for f in super().get_fields(request, obj) if f not in hidden]
+        model_fields = sorted([*self.model._meta.fields, *self.model._meta.many_to_many], key=lambda f: f.creation_counter)
+        order = {f.name: i for i, f in enumerate(model_fields)}
+        return sorted(fields, key=lambda f: order.get(f.removeprefix("shown_"), len(order)))
 
     def get_changelist_instance(self, request):
         cl = super().get_changelist_instance(request)
@@ -139,6 +136,9 @@ class CustomerAdmin(ExportMixin, CustomerDataAdmin):
     export_formats = [XLSX]
     customer_path = ""
     sensitive = {code: code for code in policy.SENSITIVE_FIELDS}
+    # Who owns and who may see a customer change through their workflows (registration, handover,
+    # tier review), which record and notify; here anyone could make itself the owner and read unmasked.
+    readonly_fields = (*sorted(WORKFLOW_FIELDS), "co_owners", "unit", "confidentiality_level")
     list_display = ("customer_code", "name", "mobile", "tier", "registration_status", "customer_status", "unit", "account_manager")
     list_filter = ("registration_status", "tier", "customer_status")
     search_fields = ("customer_code", "name")

@@ -119,3 +119,35 @@ def test_the_audit_log_in_the_admin_is_for_audit_readers_only(client, world, mak
     assert response.status_code == 403
     response, _html = page(client, world["manager"], reverse("admin:confidentiality_auditentry_changelist"))
     assert response.status_code == 200
+
+
+def form_data(form, **changes):
+    """The admin form as the browser would send it back, with `changes` applied."""
+    data = {}
+    for name in form.fields:
+        if name.startswith("photo"):
+            continue  # files are not sent back
+        value = form[name].value()
+        if isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        elif value is None:
+            continue
+        else:
+            data[name] = value
+    data.update(changes)
+    return data
+
+
+def test_the_admin_form_cannot_make_a_viewer_the_owner_nor_wipe_what_it_masks(client, world):
+    manager, customer = world["manager"], world["customer"]
+    url = reverse("admin:customers_customer_change", args=[customer.pk])
+    client.force_login(manager)
+    form = client.get(url).context["adminform"].form
+    response = client.post(url, form_data(form, contact_name="王经理", account_manager=manager.pk,
+                                          co_owners=[manager.pk], confidentiality_level="internal"))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    customer.refresh_from_db()
+    assert customer.contact_name == "王经理"
+    assert customer.account_manager == world["rep"] and not customer.co_owners.exists()
+    assert (customer.mobile, customer.id_number) == (MOBILE, VALID_ID)
