@@ -149,3 +149,12 @@ def test_the_admin_role_cannot_change_a_superusers_account_or_password(client, s
     assert response.status_code == 403
     root.refresh_from_db()
     assert root.check_password("test-pass-2026") and root.last_name == "张"
+
+
+def test_role_reach_follows_the_visibility_policy():
+    from confidentiality import policy
+
+    by_reach = {n: {code for code, reach in r.ROLE_REACH.items() if reach == n} for n in (1, 2, 3)}
+    assert by_reach[3] == set(policy.SEES_ALL_LEVELS)
+    assert by_reach[2] == set(policy.SEES_ALL_BUT_SECRET)
+    assert by_reach[1] == {*policy.SEES_OWN_UNIT_BUT_SECRET, r.SALES_REP}  # a rep sees its unit's pool
