@@ -1,6 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import XLSX
 
@@ -98,6 +101,13 @@ class CustomerDataAdmin(admin.ModelAdmin):
         model_fields = sorted([*self.model._meta.fields, *self.model._meta.many_to_many], key=lambda f: f.creation_counter)
         order = {f.name: i for i, f in enumerate(model_fields)}
         return sorted(fields, key=lambda f: order.get(f.removeprefix("shown_"), len(order)))
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            return super().changelist_view(request, extra_context)
+        except DisallowedModelAdminLookup:
+            messages.error(request, _("Masked fields cannot be searched or filtered on."))
+            return redirect(request.path)
 
     def get_changelist_instance(self, request):
         cl = super().get_changelist_instance(request)
