@@ -65,8 +65,12 @@ class CustomerDataAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
-        visible = visible_customers(request.user).values("pk")
-        return qs.filter(**{f"{self.customer_path}__in" if self.customer_path else "pk__in": visible})
+        visible = visible_customers(request.user)
+        if not visible.query.where:
+            return qs  # sees every customer: no subquery over millions of rows
+        if not self.customer_path:
+            return qs & visible
+        return qs.filter(**{f"{self.customer_path}__in": visible.values("pk")})
 
     def get_list_select_related(self, request):
         extra = super().get_list_select_related(request)
@@ -148,7 +152,7 @@ class CustomerAdmin(ExportMixin, CustomerDataAdmin):
     sensitive = {code: code for code in policy.SENSITIVE_FIELDS}
     # Who owns and who may see a customer change through their workflows (registration, handover,
     # tier review), which record and notify; here anyone could make itself the owner and read unmasked.
-    readonly_fields = (*sorted(WORKFLOW_FIELDS), "co_owners", "unit", "confidentiality_level")
+    policy_fields = (*sorted(WORKFLOW_FIELDS), "co_owners", "unit", "confidentiality_level")
     list_display = ("customer_code", "name", "mobile", "tier", "registration_status", "customer_status", "unit", "account_manager")
     list_filter = ("registration_status", "tier", "customer_status")
     search_fields = ("customer_code", "name")
@@ -159,6 +163,9 @@ class CustomerAdmin(ExportMixin, CustomerDataAdmin):
 
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {**(extra_context or {}), "can_import": can_import(request.user)})
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *(self.policy_fields if obj is not None else ())]
 
     def has_export_permission(self, request):
         return permissions.can_export_directly(request.user)
