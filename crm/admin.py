@@ -5,7 +5,8 @@ from django.contrib.auth.models import Group, User
 from django.utils.translation import gettext_lazy as _
 
 from .models import CalendarDay, JobRun, OrgUnit, StaffProfile
-from .roles import role_label
+from .permissions import holds_permissions, may_grant_group, may_manage_user, permission_names
+from .roles import ROLES, role_label
 
 admin.site.site_header = _("Customer Management administration")
 admin.site.site_title = _("Customer Management")
@@ -25,6 +26,63 @@ class StaffProfileInline(admin.StackedInline):
     can_delete = False
     filter_horizontal = ("units",)
     verbose_name_plural = _("staff profile")
+
+
+def _added(form, field: str, instance) -> list:
+    """What the form adds to a many-to-many field, compared with what the saved instance holds."""
+    before = set(getattr(instance, field).values_list("pk", flat=True)) if instance.pk else set()
+    return [item for item in form.cleaned_data.get(field) or () if item.pk not in before]
+
+
+def _refuse_permissions_not_held(form, field: str, granter, instance) -> None:
+    added = _added(form, field, instance)
+    if added and not holds_permissions(granter, added):
+        missing = sorted(permission_names(added) - granter.get_all_permissions())
+        form.add_error(field, _("You cannot grant permissions you do not hold yourself: %(perms)s.") % {"perms": ", ".join(missing)})
+
+
+def guarded_user_form(form_class, granter):
+    """The user form refuses, for anyone but a superuser, whatever would give more than the granter has."""
+
+    class GuardedUserForm(form_class):
+        def clean(self):
+            cleaned = super().clean()
+            if granter.is_superuser:
+                return cleaned
+            user = self.instance
+            if "is_superuser" in cleaned and cleaned["is_superuser"] != user.is_superuser:
+                self.add_error("is_superuser", _("Only a superuser can grant superuser status."))
+            if cleaned.get("is_staff") and not user.is_staff:
+                self.add_error("is_staff", _("Only a superuser can give access to the admin site."))
+            if "groups" in cleaned:
+                refused = [g for g in _added(self, "groups", user) if not may_grant_group(granter, g)]
+                if refused:
+                    self.add_error("groups", _("You cannot grant a role that sees more than your own: %(roles)s.") % {
+                        "roles": "、".join(role_label(g.name) for g in refused)})
+            if "user_permissions" in cleaned:
+                _refuse_permissions_not_held(self, "user_permissions", granter, user)
+            return cleaned
+
+    return GuardedUserForm
+
+
+def guarded_group_form(form_class, granter):
+    """Renaming a role group, or naming a group as a role, would hand out the role; so would adding permissions."""
+
+    class GuardedGroupForm(form_class):
+        def clean(self):
+            cleaned = super().clean()
+            if granter.is_superuser:
+                return cleaned
+            group = self.instance
+            name = cleaned.get("name")
+            if name is not None and name != group.name and (name in ROLES or group.name in ROLES):
+                self.add_error("name", _("Only a superuser can rename a role or give a group a role's name."))
+            if "permissions" in cleaned:
+                _refuse_permissions_not_held(self, "permissions", granter, group)
+            return cleaned
+
+    return GuardedGroupForm
 
 
 admin.site.unregister(User)
@@ -52,6 +110,16 @@ class StaffUserAdmin(BaseUserAdmin):
         # The profile is created with the user (signal); edit it once the user exists.
         return super().get_inline_instances(request, obj) if obj else []
 
+    def get_form(self, request, obj=None, **kwargs):
+        return guarded_user_form(super().get_form(request, obj, **kwargs), request.user)
+
+    def has_change_permission(self, request, obj=None):
+        # Also guards the password form, which asks this with the user whose password it sets.
+        return super().has_change_permission(request, obj) and (obj is None or may_manage_user(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or may_manage_user(request.user, obj))
+
 
 admin.site.unregister(Group)
 
@@ -63,6 +131,9 @@ class RoleGroupAdmin(BaseGroupAdmin):
     @admin.display(description=_("role"))
     def label(self, obj):
         return role_label(obj.name)
+
+    def get_form(self, request, obj=None, **kwargs):
+        return guarded_group_form(super().get_form(request, obj, **kwargs), request.user)
 
 
 @admin.register(CalendarDay)

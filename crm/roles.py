@@ -55,6 +55,16 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+# How far each role reaches into customer data by default (DOMAIN §6): the marketing head every
+# record, the managers every unit but secret records, the unit roles their unit (reps its pool).
+# A role may be granted only by a superuser, one who holds it, or one whose roles reach further.
+ROLE_REACH: dict[str, int] = {
+    MARKETING_HEAD: 3,
+    SALES_MANAGER: 2, CS_MANAGER: 2, GENERAL_MANAGER: 2,
+    SALES_SUPERVISOR: 1, CS_SPECIALIST: 1, PLANNER: 1, SALES_REP: 1,
+}
+
+
 def role_label(code: str) -> str:
     role = ROLES.get(code)
     return str(role.label) if role else code

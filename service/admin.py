@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from customers.admin import CustomerDataAdmin
+
 from .models import CareMessage, CareTemplate, Complaint, PoolRule, RevisitRule, Visit
 
 
@@ -18,6 +20,10 @@ class CareTemplateAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "active")
 
 
-admin.site.register(Visit, list_display=("customer", "visited_on", "channel", "created_by"), raw_id_fields=("customer",))
-admin.site.register(Complaint, list_display=("number", "customer", "category", "status", "solution_due"), raw_id_fields=("customer",))
-admin.site.register(CareMessage, list_display=("customer", "occasion", "channel", "sent_at"), raw_id_fields=("customer",))
+admin.site.register(Visit, CustomerDataAdmin, list_display=("customer", "visited_on", "channel", "created_by"),
+                    raw_id_fields=("customer",))
+admin.site.register(Complaint, CustomerDataAdmin, list_display=("number", "customer", "category", "status", "solution_due"),
+                    raw_id_fields=("customer",))
+# A text message went to the customer's mobile: the address is masked like the mobile itself.
+admin.site.register(CareMessage, CustomerDataAdmin, list_display=("customer", "occasion", "channel", "sent_at"),
+                    raw_id_fields=("customer",), sensitive={"to": lambda message: "mobile" if message.channel == "sms" else None})
