@@ -1,11 +1,13 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from .models import CalendarDay, JobRun, OrgUnit, StaffProfile
-from .permissions import holds_permissions, may_grant_group, may_manage_user, permission_names
+from .permissions import holds_permissions, may_grant_group, may_manage_user, may_set_password, permission_names
 from .roles import ROLES, role_label
 
 admin.site.site_header = _("Customer Management administration")
@@ -120,6 +122,12 @@ class StaffUserAdmin(BaseUserAdmin):
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and (obj is None or may_manage_user(request.user, obj))
 
+    def user_change_password(self, request, id, form_url=""):
+        user = self.get_object(request, unquote(id))
+        if user is not None and not may_set_password(request.user, user):
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
+
 
 admin.site.unregister(Group)
 
@@ -155,3 +163,27 @@ class JobRunAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+def _superuser_only_changes(model_admin_class):
+    """The beat schedule runs grant expiry and the audit anchor: switching a job off is a superuser's
+    decision, not the admin role's."""
+
+    class Guarded(model_admin_class):
+        def has_add_permission(self, request, *args):
+            return request.user.is_superuser
+
+        def has_change_permission(self, request, obj=None):
+            return request.user.is_superuser
+
+        def has_delete_permission(self, request, obj=None):
+            return request.user.is_superuser
+
+    return Guarded
+
+
+for _model in list(admin.site._registry):
+    if _model._meta.app_label == "django_celery_beat":
+        _admin_class = type(admin.site._registry[_model])
+        admin.site.unregister(_model)
+        admin.site.register(_model, _superuser_only_changes(_admin_class))

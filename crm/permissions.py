@@ -29,3 +29,11 @@ def may_grant_group(granter, group: Group) -> bool:
 def may_manage_user(editor, user) -> bool:
     """A superuser's account and password are a superuser's business only."""
     return editor.is_superuser or not user.is_superuser
+
+
+def may_set_password(editor, user) -> bool:
+    """Setting someone's password is signing in as them: only for accounts whose every role the editor
+    could have granted (the admin role resets a rep's password only if it could make a rep)."""
+    if not may_manage_user(editor, user):
+        return False
+    return editor.is_superuser or all(may_grant_group(editor, group) for group in user.groups.all())

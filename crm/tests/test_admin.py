@@ -151,6 +151,30 @@ def test_the_admin_role_cannot_change_a_superusers_account_or_password(client, s
     assert root.check_password("test-pass-2026") and root.last_name == "张"
 
 
+def test_the_admin_role_cannot_set_the_password_of_a_wider_role(client, sysadmin, make_user):
+    """Resetting the marketing head's password would be signing in as the marketing head."""
+    head = make_user(r.MARKETING_HEAD)
+    client.force_login(sysadmin)
+    password_url = reverse("admin:auth_user_password_change", args=[head.pk])
+    assert client.get(password_url).status_code == 403
+    response = client.post(password_url, {"password1": "Kw7-harbour-92", "password2": "Kw7-harbour-92", "usable_password": "true"})
+    assert response.status_code == 403
+    head.refresh_from_db()
+    assert not head.check_password("Kw7-harbour-92")
+
+
+def test_the_admin_role_sets_the_password_of_a_fellow_admin(client, sysadmin, make_user):
+    other = make_user(r.ADMIN)
+    client.force_login(sysadmin)
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[other.pk]),
+        {"password1": "Kw7-harbour-92", "password2": "Kw7-harbour-92", "usable_password": "true"},
+    )
+    assert response.status_code == 302
+    other.refresh_from_db()
+    assert other.check_password("Kw7-harbour-92")
+
+
 def test_role_reach_follows_the_visibility_policy():
     from confidentiality import policy
 
@@ -158,3 +182,21 @@ def test_role_reach_follows_the_visibility_policy():
     assert by_reach[3] == set(policy.SEES_ALL_LEVELS)
     assert by_reach[2] == set(policy.SEES_ALL_BUT_SECRET)
     assert by_reach[1] == {*policy.SEES_OWN_UNIT_BUT_SECRET, r.SALES_REP}  # a rep sees its unit's pool
+
+
+def test_only_a_superuser_switches_scheduled_jobs(client, sysadmin, make_user):
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    sysadmin.user_permissions.add(*Permission.objects.filter(content_type__app_label="django_celery_beat"))
+    every = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.HOURS)
+    task = PeriodicTask.objects.create(name="grant expiry", task="confidentiality.tasks.expire_grants", interval=every)
+    client.force_login(sysadmin)
+    url = reverse("admin:django_celery_beat_periodictask_change", args=[task.pk])
+    assert client.get(url).status_code == 200  # may look
+    response = client.post(url, {"name": "grant expiry", "task": task.task, "enabled": "", "interval": every.pk})
+    assert response.status_code == 403
+    task.refresh_from_db()
+    assert task.enabled
+    root = make_user(is_superuser=True, is_staff=True)
+    client.force_login(root)
+    assert client.get(url).status_code == 200
