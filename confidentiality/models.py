@@ -36,6 +36,9 @@ class AuditEntry(models.Model):
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # None: chained before the log was keyed (plain SHA-256); 2: HMAC-SHA256 with AUDIT_CHAIN_KEY.
+    # Nullable so that adding it keeps SQLite's triggers (no table rebuild).
+    scheme = models.SmallIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("audit entry")
