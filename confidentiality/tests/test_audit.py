@@ -290,3 +290,28 @@ def test_the_hand_over_refuses_an_application_role_that_could_become_the_owner()
         call_command("audit_ownership", owner="", app_role="crm")
     with pytest.raises(CommandError, match="not a role name"):
         call_command("audit_ownership", owner='x"; DROP TABLE y; --', app_role="crm")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="roles are PostgreSQL's")
+def test_the_flush_switch_does_not_work_for_the_application_even_as_the_tables_owner():
+    """The test suite's way past the TRUNCATE trigger needs a superuser: an application role that owns
+    the tables (no hand-over yet) and sets the switch is still refused."""
+    import uuid
+
+    app = f"crm_app_{uuid.uuid4().hex[:8]}"
+    record("read", customers=[1], reason="first")
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {app} NOLOGIN")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for table in AUDIT_TABLES:
+            cursor.execute(f"ALTER TABLE {table} OWNER TO {app}")
+        cursor.execute(f"SET ROLE {app}")
+    try:
+        with pytest.raises(DatabaseError, match="append-only"):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET LOCAL crm.audit_maintenance = 'on'")
+                cursor.execute(f"TRUNCATE {', '.join(AUDIT_TABLES)}")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+    assert AuditEntry.objects.count() == 1
