@@ -1,4 +1,5 @@
 """Settings shared by every environment; everything that differs comes from the environment."""
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -227,8 +228,6 @@ else:
 # key derived from SECRET_KEY stands in (local.py warns about it).
 AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "")
 if not AUDIT_CHAIN_KEY:
-    import hashlib  # noqa: E402
-
     AUDIT_CHAIN_KEY = hashlib.sha256(f"crm.audit-chain:{SECRET_KEY}".encode()).hexdigest()
 AUDIT_ANCHOR_DIR = Path(os.environ.get("AUDIT_ANCHOR_DIR", VAR_DIR / "audit-anchors"))
 AUDIT_ANCHOR_EMAILS = env_list("AUDIT_ANCHOR_EMAILS")
