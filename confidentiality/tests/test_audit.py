@@ -315,3 +315,12 @@ def test_the_flush_switch_does_not_work_for_the_application_even_as_the_tables_o
         with connection.cursor() as cursor:
             cursor.execute("RESET ROLE")
     assert AuditEntry.objects.count() == 1
+
+
+def test_verify_audit_chain_can_anchor_after_a_clean_check():
+    from confidentiality.anchors import latest
+
+    entry = record("read", reason="first")
+    call_command("verify_audit_chain", anchor=True)
+    anchor, problem = latest()
+    assert problem == "" and anchor["count"] == 1 and anchor["last_hash"] == entry.hash
