@@ -1,5 +1,6 @@
 """Fixtures shared by every app's tests: role users and a headless Chromium driven by Playwright."""
 import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,39 @@ def _audit_triggers_on_sqlite(request):
         name in request.fixturenames for name in ("transactional_db", "live_server")
     )
     yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _audit_flush_on_postgresql():
+    """Django's flush between transactional tests TRUNCATEs every table; the audit tables refuse that
+    unless a superuser session set `crm.audit_maintenance` for the transaction. Only this fixture sets
+    it, only around the flush; the application never does."""
+    from django.db import transaction
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        with transaction.atomic(using=self.connection.alias):
+            with self.connection.cursor() as cursor:
+                cursor.execute("SET LOCAL crm.audit_maintenance = 'on'")
+            original(self, sql_list)
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    DatabaseOperations.execute_sql_flush = original
+
+
+@pytest.fixture(autouse=True)
+def _audit_anchor_dir(tmp_path_factory):
+    """Each test's database starts empty, so each gets its own (not yet created) anchor directory.
+    Set on the settings themselves: an override would hide SETTINGS_MODULE from tests that need it."""
+    from django.conf import settings
+
+    previous = settings.AUDIT_ANCHOR_DIR
+    settings.AUDIT_ANCHOR_DIR = tmp_path_factory.getbasetemp() / "audit-anchors" / uuid.uuid4().hex
+    yield
+    settings.AUDIT_ANCHOR_DIR = previous
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,8 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 
 class AuditEntry(models.Model):
-    """One audited act. Rows are never changed or deleted (database triggers refuse it) and each
-    carries the hash of the previous row, so a gap or an edit shows in `verify_audit_chain`."""
+    """One audited act. Rows are never changed, deleted or truncated (database triggers refuse it) and
+    each carries the keyed hash of the previous row, so a gap or an edit shows in `verify_audit_chain`."""
 
     class Action(models.TextChoices):
         LOGIN_FAILED = "login_failed", _("Sign-in failed")
@@ -36,6 +36,9 @@ class AuditEntry(models.Model):
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # None: chained before the log was keyed (plain SHA-256); 2: HMAC-SHA256 with AUDIT_CHAIN_KEY.
+    # Nullable so that adding it keeps SQLite's triggers (no table rebuild).
+    scheme = models.SmallIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("audit entry")
@@ -52,7 +55,8 @@ class AuditEntryCustomer(models.Model):
 
 
 class AuditHead(models.Model):
-    """The last hash of the chain: one row, locked by every append so the chain never forks."""
+    """The last hash of the chain: one row, locked by every append so the chain never forks; triggers
+    let it move only one entry forward, and the daily anchor keeps a copy outside the database."""
 
     last_hash = models.CharField(max_length=64)
     count = models.BigIntegerField(default=0)

@@ -1,10 +1,12 @@
 """Read side of confidentiality: approvers' queues, a requester's requests, the audit log search."""
+from dataclasses import dataclass
+
 from django.db.models import Count, Q
 
 from crm import roles as r
 
 from .models import AccessGrant, AuditEntry, AuditEntryCustomer, DataRequest, Printout
-from .policy import CONFIDENTIAL, INTERNAL, SECRET, SEES_ALL_LEVELS, own_unit_ids
+from .policy import CONFIDENTIAL, INTERNAL, SECRET, SEES_ALL_LEVELS, own_unit_ids, visible_customers
 from .services import may_act, scope_customers
 
 S = DataRequest.Status
@@ -44,6 +46,56 @@ def search_audit(*, actor=None, customer_id=None, action="", since=None, until=N
     if until:
         qs = qs.filter(at__date__lte=until)
     return qs.order_by("-id")
+
+
+AUDIT_CUSTOMERS_SHOWN = 20
+# Actions whose subject, when written by customers/, is the customer itself (its name in older rows).
+_SUBJECT_IS_THE_CUSTOMER = {AuditEntry.Action.READ, AuditEntry.Action.REJECT, AuditEntry.Action.UNMASK}
+
+
+@dataclass
+class AuditRow:
+    entry: AuditEntry
+    customers: list[str]
+    more: int
+    subject: str
+
+
+def audit_rows(user, entries, *, shown: int = AUDIT_CUSTOMERS_SHOWN) -> list[AuditRow]:
+    """The log as this reader may read it: a customer it may not see appears by code only, and a
+    subject that could name such a customer (names were stored there) is replaced by the code."""
+    from customers.models import Customer
+
+    entries = list(entries)
+    # Entries beyond `shown` customers are exports, grants and imports: their subject is a number or a file name.
+    ids = sorted({pk for entry in entries for pk in entry.customer_ids[:shown]})
+    known, visible = {}, set()
+    for start in range(0, len(ids), 500):  # SQLite's limit on query parameters
+        chunk = ids[start:start + 500]
+        known.update({pk: (code, name) for pk, code, name in
+                      Customer.objects.filter(pk__in=chunk).values_list("pk", "customer_code", "name")})
+        visible.update(visible_customers(user).filter(pk__in=chunk).values_list("pk", flat=True))
+
+    def code(pk: int) -> str:
+        return (known.get(pk) or ("", ""))[0] or f"#{pk}"
+
+    rows = []
+    for entry in entries:
+        labels = [f"{known[pk][1]} ({code(pk)})" if pk in visible and pk in known else code(pk)
+                  for pk in entry.customer_ids[:shown]]
+        hidden = [pk for pk in entry.customer_ids[:shown] if pk not in visible]
+        subject = entry.subject
+        if hidden and subject:
+            codes = {code(pk) for pk in hidden}
+            if entry.action in _SUBJECT_IS_THE_CUSTOMER and subject not in codes:
+                subject = "、".join(sorted(codes))
+            else:
+                for pk in hidden:
+                    name = (known.get(pk) or ("", ""))[1]
+                    if name:
+                        subject = subject.replace(name, code(pk))
+        rows.append(AuditRow(entry=entry, customers=labels, more=max(len(entry.customer_ids) - shown, 0), subject=subject))
+    return rows
 
 
 def may_see_request(user, request: DataRequest) -> bool:

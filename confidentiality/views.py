@@ -206,6 +206,11 @@ def printout_check_in(request, pk):
     return redirect("confidentiality:queue")
 
 
+def _customers_cell(row: selectors.AuditRow) -> str:
+    more = _("and %(count)s more") % {"count": row.more} if row.more else ""
+    return "、".join([*row.customers, *([more] if more else [])])
+
+
 @login_required
 def audit_log(request):
     if not selectors.may_read_audit(request.user):
@@ -223,9 +228,9 @@ def audit_log(request):
     )
     if request.GET.get("format") == "xlsx":
         rows = [
-            [timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.actor_name, e.get_action_display(),
-             ", ".join(map(str, e.customer_ids)), e.subject, e.ip or "", e.reason]
-            for e in entries[:50000]
+            [timezone.localtime(row.entry.at).strftime("%Y-%m-%d %H:%M:%S"), row.entry.actor_name,
+             row.entry.get_action_display(), _customers_cell(row), row.subject, row.entry.ip or "", row.entry.reason]
+            for row in selectors.audit_rows(request.user, entries[:50000])
         ]
         audit.record("audit_export", actor=request.user, request=request, detail={"query": request.GET.urlencode(), "rows": len(rows)})
         content = watermarked_workbook(
@@ -235,7 +240,7 @@ def audit_log(request):
         )
         return xlsx_response(content, "audit.xlsx")
     return render(request, "confidentiality/audit_log.html", {
-        "entries": entries[:200], "actions": AuditEntry.Action.choices, "params": request.GET,
+        "rows": selectors.audit_rows(request.user, entries[:200]), "actions": AuditEntry.Action.choices, "params": request.GET,
     })
 
 

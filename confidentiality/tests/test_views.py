@@ -44,3 +44,47 @@ def test_audit_export_is_itself_logged(client, make_user):
 def test_reps_cannot_read_the_audit_log(client, make_user):
     client.force_login(make_user(r.SALES_REP))
     assert client.get(reverse("confidentiality:audit")).status_code == 403
+
+
+def _audit_table(client, **params) -> str:
+    return client.get(reverse("confidentiality:audit"), params).content.decode().split('data-testid="audit-table"')[1]
+
+
+def test_the_audit_log_names_only_customers_the_reader_may_see(client, make_user, unit):
+    """A manager who gets 404 on a secret customer must not read its name in the log (page or export)."""
+    secret = CustomerFactory(unit=unit, name="绝密甲公司", customer_code="SH-000777", confidentiality_level="secret")
+    internal = CustomerFactory(unit=unit, name="普通乙公司", customer_code="SH-000778")
+    record("read", customers=[secret], subject=secret.name)
+    record("reject", customers=[secret], subject=f"{secret.name}（补充材料）")
+    record("read", customers=[internal], subject=internal.name)
+    manager = make_user(r.SALES_MANAGER)
+    client.force_login(manager)
+    assert client.get(reverse("customers:detail", args=[secret.pk])).status_code == 404
+
+    table = _audit_table(client)
+    assert "绝密甲公司" not in table
+    assert "SH-000777" in table
+    assert "普通乙公司" in table
+    assert _audit_table(client, customer="SH-000777").count("SH-000777") >= 2
+
+    sheet = load_workbook(BytesIO(client.get(reverse("confidentiality:audit"), {"format": "xlsx"}).content)).active
+    cells = [str(cell.value) for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert not any("绝密甲公司" in cell for cell in cells)
+    assert any("SH-000777" in cell for cell in cells)
+    assert any("普通乙公司" in cell for cell in cells)
+
+
+def test_the_marketing_head_reads_secret_customers_names_in_the_log(client, make_user, unit):
+    secret = CustomerFactory(unit=unit, name="绝密甲公司", customer_code="SH-000777", confidentiality_level="secret")
+    record("read", customers=[secret], subject=secret.name)
+    client.force_login(make_user(r.MARKETING_HEAD))
+    assert "绝密甲公司" in _audit_table(client)
+
+
+def test_an_entry_with_many_customers_lists_the_first_and_counts_the_rest(client, make_user, unit):
+    customers = CustomerFactory.create_batch(22, unit=unit)
+    record("export", customers=customers, subject="customers.xlsx")
+    client.force_login(make_user(r.MARKETING_HEAD))
+    table = _audit_table(client)
+    assert customers[0].name in table and customers[21].name not in table
+    assert "等另外 2 个" in table

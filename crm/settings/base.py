@@ -1,4 +1,5 @@
 """Settings shared by every environment; everything that differs comes from the environment."""
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -197,6 +198,7 @@ CELERY_BEAT_SCHEDULE = {
     "new-account-scan": {"task": "service.tasks.new_account_scan", "schedule": crontab(hour=3, minute=0)},
     "monthly-lending-report": {"task": "confidentiality.tasks.monthly_lending_report",
                                "schedule": crontab(day_of_month=5, hour=8, minute=0)},
+    "audit-anchor": {"task": "confidentiality.tasks.anchor_audit_chain", "schedule": crontab(hour=0, minute=30)},
 }
 CRM_EMAIL_NOTIFICATIONS = env_bool("CRM_EMAIL_NOTIFICATIONS", False)
 if REDIS_URL:
@@ -220,6 +222,19 @@ else:
         "control_folder": str(_control_dir),
     }
     CELERY_RESULT_BACKEND = f"file://{_results_dir}"
+
+# The audit log's hash chain is keyed with a secret the database does not hold; its head is anchored
+# daily outside the database (docs/audit-log.md). Production requires AUDIT_CHAIN_KEY; elsewhere a
+# key derived from SECRET_KEY stands in (local.py warns about it).
+AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "")
+if not AUDIT_CHAIN_KEY:
+    AUDIT_CHAIN_KEY = hashlib.sha256(f"crm.audit-chain:{SECRET_KEY}".encode()).hexdigest()
+AUDIT_ANCHOR_DIR = Path(os.environ.get("AUDIT_ANCHOR_DIR", VAR_DIR / "audit-anchors"))
+AUDIT_ANCHOR_EMAILS = env_list("AUDIT_ANCHOR_EMAILS")
+# Production: the role that owns the audit tables, and the application's role granted only INSERT/SELECT
+# on them (migration 0007 and `manage.py audit_ownership`); unset, the ownership step is skipped.
+AUDIT_OWNER_ROLE = os.environ.get("AUDIT_OWNER_ROLE", "")
+AUDIT_APP_ROLE = os.environ.get("AUDIT_APP_ROLE", "")
 
 # Imports (issue 6): files above this many rows are previewed and written by a worker.
 CRM_IMPORT_INLINE_ROWS = int(os.environ.get("CRM_IMPORT_INLINE_ROWS", 5000))

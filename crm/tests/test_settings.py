@@ -26,6 +26,7 @@ def test_production_settings_pass_the_deploy_check_without_warnings():
         "check", "--deploy", "--fail-level", "WARNING",
         DJANGO_SETTINGS_MODULE="crm.settings.production",
         SECRET_KEY=get_random_secret_key() + get_random_secret_key(),
+        AUDIT_CHAIN_KEY=get_random_secret_key(),
         ALLOWED_HOSTS="crm.example.com",
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -37,6 +38,13 @@ def test_production_settings_refuse_a_missing_secret_key():
     result = run_manage("check", DJANGO_SETTINGS_MODULE="crm.settings.production", SECRET_KEY="", ALLOWED_HOSTS="x")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_settings_refuse_a_missing_audit_chain_key():
+    result = run_manage("check", DJANGO_SETTINGS_MODULE="crm.settings.production",
+                        SECRET_KEY=get_random_secret_key() + get_random_secret_key(), AUDIT_CHAIN_KEY="", ALLOWED_HOSTS="x")
+    assert result.returncode != 0
+    assert "AUDIT_CHAIN_KEY must be set" in result.stderr
 
 
 def test_sqlite_default_uses_wal_and_immediate_transactions(monkeypatch):
