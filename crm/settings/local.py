@@ -5,7 +5,4 @@ os.environ.setdefault("DEBUG", "1")
 
 from .base import *  # noqa: E402,F401,F403
 
-if not os.environ.get("AUDIT_CHAIN_KEY"):
-    import warnings
-
-    warnings.warn("AUDIT_CHAIN_KEY is not set: the audit chain is keyed with a key derived from SECRET_KEY.", stacklevel=1)
+# Without AUDIT_CHAIN_KEY the chain is keyed from SECRET_KEY (base.py): fine for a laptop, refused in production.
