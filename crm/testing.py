@@ -10,7 +10,12 @@ from .workflow import Workflow
 
 
 def workflow_cases(workflow: Workflow) -> list:
-    """pytest params (source, target, allowed) for every pair of states, ids like "open->closed"."""
+    """pytest params (source, target, allowed) for every pair of states, ids like "open->closed".
+
+        @pytest.mark.parametrize("source,target,allowed", workflow_cases(REGISTRATION))
+        def test_every_move(source, target, allowed, make_customer, manager):
+            check_move(REGISTRATION, make_customer, source, target, allowed, actor=manager)
+    """
     return [pytest.param(s, t, True, id=f"{s}->{t}") for s, t in workflow.moves()] + [
         pytest.param(s, t, False, id=f"{s}-x->{t}") for s, t in workflow.forbidden_moves()
     ]

@@ -113,7 +113,10 @@ class Workflow:
         audit: Callable[[Move], Any] | None = None,
         **event_data: Any,
     ) -> models.Model:
-        """Moves the locked row; `side_effect(obj)` may set more fields and returns their names to save."""
+        """Moves the locked row and returns it (a passed instance is not updated: use the return value).
+
+        `side_effect(obj)` runs after the state is set and returns the names of the other fields it set.
+        """
         pk = obj_or_pk.pk if isinstance(obj_or_pk, models.Model) else obj_or_pk
         with transaction.atomic(), acting_as(actor):
             obj = self.model._default_manager.select_for_update().get(pk=pk)
