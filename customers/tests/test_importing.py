@@ -204,3 +204,12 @@ def test_new_rows_a_customer_registered_since_the_preview_are_refused(run, unit)
     with pytest.raises(services.ImportRefused):
         services.start_commit(actor=run.job.created_by, job_id=run.job.pk)
     assert not Customer.objects.filter(import_job=run.job).exists()
+
+
+def test_an_import_update_writes_each_field_history_row_once(run, manager, unit):
+    """Issue 11, item 1b: bulk_update runs through the queryset's update(), and each kept its own history."""
+    customer = CustomerFactory(unit=unit, customer_code="SH01-000012", tier="C", address="旧地址1号")
+    run([["客户代码", "客户名称", "客户等级", "地址"], ["SH01-000012", None, "B", "新地址2号"]], actor=manager)
+    services.start_commit(actor=manager, job_id=run.job.pk)
+    rows = list(CustomerChange.objects.filter(customer=customer).values_list("field", "old_value", "new_value"))
+    assert sorted(rows) == [("address", "旧地址1号", "新地址2号"), ("tier", "C", "B")]
