@@ -171,10 +171,14 @@ class RowWords:
             return [Reason("", key, _("Same %(key)s as row %(row)s") % {"key": key, "row": row.dup_row})]
         if row.status == S.UPDATE:
             fields = "、".join(self.label(code) for code in row.data)
-            return [Reason("", fields, _("Changes: %(fields)s") % {"fields": fields})]
+            return [Reason("", fields, _("Changes: %(fields)s") % {"fields": fields}), *self.notes(row)]
         if row.status == S.UNCHANGED:
-            return [Reason("", "", _("Nothing to change."))]
+            return [Reason("", "", _("Nothing to change.")), *self.notes(row)]
         return [Reason("", "", "")]
+
+    def notes(self, row: ImportRow) -> list[Reason]:
+        """Cells of an accepted row that were left out (a field the importer may not see)."""
+        return [Reason(cell or "", self.label(code) if code else "", str(message)) for code, cell, message in (row.messages or [])]
 
 
 def preview_page(job: ImportJob, viewer, status: str = "", page: int = 1) -> dict:

@@ -305,7 +305,7 @@ def _preview(job: ImportJob) -> dict:
 
 
 def _pack(rows) -> list[tuple]:
-    return [(r.row_no, r.data, r.errors, r.keys, r.unit_id, r.status, r.target_id) for r in rows]
+    return [(r.row_no, r.data, r.errors, r.keys, r.unit_id, r.status, r.target_id, r.notes) for r in rows]
 
 
 def _unpack(rows) -> list[CleanRow]:
@@ -324,9 +324,9 @@ def _stage_rows(job_pk: int, cleaned, letters) -> list[tuple]:
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     for row in cleaned:
         messages = "[]"
-        if row.errors:
+        if row.errors or row.notes:
             messages = dumps([[code, f"{letters.get(code, '')}{row.row_no}" if code in letters else "", str(message)]
-                              for code, message in row.errors])
+                              for code, message in (row.errors or row.notes)])
         status = R.ERROR if row.errors else row.status
         k = row.keys
         rows.append((
