@@ -114,12 +114,23 @@ def _inspect(job: ImportJob, sheet) -> None:
         # not after the mapping and a preview, that nothing is under the header.
         raise ImportFileError(_("The sheet has a header row but no data rows under it."))
     job.headers = ["" if h is None else str(h).strip() for h in headers]
+    job.samples = _samples(first, job.header_row)
     saved = SavedMapping.objects.filter(resource=job.resource, signature=signature(job.headers)).first()
     if saved is not None:
         proposal = {i: saved.mapping[h] for i, h in enumerate(job.headers) if saved.mapping.get(h)}
     else:
         proposal = matcher.propose(job.headers)
     job.mapping = {str(i): code for i, code in proposal.items()}
+
+
+def _samples(rows, header_row: int, limit: int = 3) -> dict[str, list[str]]:
+    """Column index (as text) → the first few non-empty values under the header, from the rows read."""
+    samples: dict[str, list[str]] = {}
+    for _number, values in [(n, v) for n, v in rows if n > header_row][:limit]:
+        for index, value in enumerate(values):
+            if value is not None and str(value).strip():
+                samples.setdefault(str(index), []).append(str(value).strip()[:40])
+    return samples
 
 
 def choose_sheet(*, actor, job_id: int, sheet: str) -> ImportJob:
