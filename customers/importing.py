@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from confidentiality import policy
 from crm.actor import acting_as
 from crm.models import OrgUnit, display_name
 from imports import normalise, sql
@@ -60,6 +61,8 @@ CHOICE_ALIASES = {
     "profile_type": {"none": "普通|普通客户|一般", "retail": "零售|零售户|零售店|零售客户", "dealer": "经销商|经销|代理商|批发"},
 }
 PROFILE_LABELS = {"none": ("普通客户", "Ordinary customer"), "retail": ("零售户", "Retail store"), "dealer": ("经销商", "Dealer")}
+# Lowest first: an import may raise a customer's level, never lower it (that needs the marketing head).
+LEVEL_ORDER = ("internal", "confidential", "secret")
 
 
 def _aliases() -> dict[str, tuple[str, ...]]:
@@ -169,7 +172,8 @@ class CustomerImportResource(BulkResource):
                     errors.append((code, found))
                 else:
                     values[code + "_id"] = found
-        self._cross_checks(values, errors)
+        # An update derives nothing yet: the ID number may be a field the importer may not see (_match_codes).
+        self._cross_checks(values, errors, derive=not values.get("customer_code"))
         code = values.pop("customer_code", "")
         if not code and not values.get("name") and "name" not in dict(errors):
             errors.append(("name", _("A customer needs a name.")))
@@ -226,7 +230,7 @@ class CustomerImportResource(BulkResource):
         return row
 
     @staticmethod
-    def _cross_checks(values: dict, errors: list) -> None:
+    def _cross_checks(values: dict, errors: list, derive: bool = True) -> None:
         """The form's rules: the ID number decides birth date and gender, and must agree with them."""
         id_number = values.get("id_number")
         if not id_number:
@@ -234,32 +238,54 @@ class CustomerImportResource(BulkResource):
         birth = f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}"  # validated: a real date
         if values.get("birth_date") and values["birth_date"] != birth:
             errors.append(("birth_date", _("The date of birth does not agree with the ID number (%(date)s).") % {"date": birth}))
-        values.setdefault("birth_date", birth)
         gender = id_number_gender(id_number)
         if values.get("gender") and values["gender"] != gender:
             errors.append(("gender", _("The gender does not agree with the ID number.")))
-        values.setdefault("gender", gender)
+        if derive:
+            values.setdefault("birth_date", birth)
+            values.setdefault("gender", gender)
 
     def _match_codes(self, rows: list[CleanRow], ctx) -> None:
         """Rows with a customer code update that customer: only if the importer may edit it, and
-        only the cells the file fills (a blank cell never erases a value)."""
+        only the cells the file fills (a blank cell never erases a value). A field the importer may
+        not see is skipped before any comparison, with the same note whatever the customer holds:
+        neither the result nor the commit may tell a right guess from a wrong one."""
         if not rows:
             return
         actor = ctx["actor"]
         found = {c.customer_code: c for c in Customer.objects.filter(customer_code__in={r.keys["k_code"] for r in rows})
                  .select_related("unit", "account_manager")}
+        editable = {}
         for row in rows:
             customer = found.get(row.keys["k_code"])
             if customer is None:
                 row.errors.append(("customer_code", _("No customer has the code %(code)s; leave the code empty for new customers.")
                                    % {"code": row.keys["k_code"]}))
                 continue
-            if not permissions.can_edit(actor, customer):
+            if customer.pk not in editable and not permissions.can_edit(actor, customer):
                 row.errors.append(("customer_code", _("You may not change customer %(code)s (account manager: %(owner)s).")
                                    % {"code": customer.customer_code, "owner": display_name(customer.account_manager) or "—"}))
                 continue
+            editable[customer.pk] = customer
+        access = policy.field_access(actor, editable.values())
+        for row in rows:
+            customer = found.get(row.keys["k_code"])
+            if row.errors or customer is None:
+                continue
             for code in [c for c in row.data if c not in ctx["fields"] and not c.endswith("_id")]:
                 row.data.pop(code)  # unit and profile columns never move an existing customer
+            for code in [c for c in row.data if not access.can_see(customer, c)]:
+                row.data.pop(code)
+                row.notes.append((code, _("Skipped: you may not see this field.")))
+            if "id_number" in row.data:
+                self._cross_checks(row.data, row.errors)  # only now: the birth date and gender it implies
+            level = row.data.get("confidentiality_level")
+            if level and _level_rank(level) < _level_rank(customer.confidentiality_level):
+                row.errors.append(("confidentiality_level", _(
+                    "An import cannot lower the confidentiality level (now “%(level)s”): lowering it needs the "
+                    "marketing head's approval. Leave this cell empty, or ask for the change on the customer's page.")
+                    % {"level": choice_label("confidentiality_level", customer.confidentiality_level)}))
+                continue
             changed = [c for c, v in row.data.items() if _json_value(getattr(customer, ctx["fields"][c].attname if c in ctx["fields"] else c)) != v]
             row.target_id = customer.pk
             row.data = {c: row.data[c] for c in changed}
@@ -415,6 +441,10 @@ def _cast(expression: str, field) -> str:
         return f"({expression})::bigint" if field.is_relation else f"({expression})::integer"
     return {"DateField": f"({expression})::date", "DecimalField": f"({expression})::numeric",
             "BooleanField": f"({expression})::boolean"}.get(kind, expression)
+
+
+def _level_rank(level: str) -> int:
+    return LEVEL_ORDER.index(level) if level in LEVEL_ORDER else -1
 
 
 def _json_value(value):

@@ -1,4 +1,5 @@
 """The customer archive (DOMAIN §2). Catalogue fields come from catalogue.py; the rest is workflow."""
+from contextvars import ContextVar
 from decimal import Decimal
 from itertools import chain
 
@@ -46,11 +47,15 @@ def name_key(name: str) -> str:
     return "".join(ch for ch in normalise_text(name or "").lower() if ch.isalnum())
 
 
+# Django's bulk_update() writes through update(): inside it, bulk_update keeps the history alone.
+_IN_BULK_UPDATE = ContextVar("customer_bulk_update", default=False)
+
+
 class CustomerQuerySet(models.QuerySet):
     def update(self, **kwargs):
         """Queryset updates keep per-field history too (read before, write, read after, one insert)."""
         tracked = [name for name in kwargs if name in Customer.tracked_fields()]
-        if not tracked:
+        if not tracked or _IN_BULK_UPDATE.get():
             return super().update(**kwargs)
         attnames = [Customer._meta.get_field(name).attname for name in tracked]
         with transaction.atomic(using=self.db):
@@ -75,7 +80,11 @@ class CustomerQuerySet(models.QuerySet):
                 row["pk"]: row
                 for row in Customer.objects.using(self.db).filter(pk__in=[o.pk for o in objs]).values("pk", *attnames)
             }
-            count = super().bulk_update(objs, fields, batch_size=batch_size)
+            token = _IN_BULK_UPDATE.set(True)
+            try:
+                count = super().bulk_update(objs, fields, batch_size=batch_size)
+            finally:
+                _IN_BULK_UPDATE.reset(token)
             CustomerChange.objects.using(self.db).bulk_create(
                 chain.from_iterable(
                     CustomerChange.rows_for(

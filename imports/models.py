@@ -31,6 +31,9 @@ class ImportJob(models.Model):
     header_row = models.PositiveIntegerField(_("header row"), null=True, blank=True)
     headers = models.JSONField(default=list, blank=True)  # the header texts, by column
     mapping = models.JSONField(default=dict, blank=True)  # column index (as text) → field code
+    # column index (as text) → the first few values under the header, kept at upload: the mapping page
+    # never reads the file again.
+    samples = models.JSONField(default=dict, blank=True)
     mode = models.CharField(_("import as"), max_length=10, choices=Mode.choices, default=Mode.DRAFT)
     unit = models.ForeignKey("crm.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                              verbose_name=_("unit"))

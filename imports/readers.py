@@ -7,6 +7,11 @@ openpyxl's read-only mode reads about 6,000 rows/s and python-calamine holds the
 (1.3 GB for 1,000,000 rows), and the import must do both 10,000 rows/s and 1,000,000 rows in 400 MB.
 The scanner decompresses the sheet once to check its real size (zip bombs) and to collect merged
 cells, then streams it again; shared strings are kept as one UTF-8 buffer with offsets.
+
+Zip bombs: what a workbook may unpack to is in proportion to its own size (`unpack_limit`), never
+beyond a ceiling in proportion to the upload limit, and the sheet and its shared strings in
+proportion to the rows it holds. The sizes the archive declares are checked before anything is
+unpacked; while unpacking, the real bytes are counted (headers can lie).
 """
 import codecs
 import csv
@@ -44,11 +49,33 @@ class Sheet:
         return self._rows()
 
 
+# Real workbooks unpack to 5-20 times their size (the million-row benchmark file 7, a sheet of one
+# repeated row 17); a zip bomb to a thousand. Below UNPACK_FLOOR a file is small whatever its ratio.
+UNPACK_RATIO = 100
+UNPACK_FLOOR = 16 << 20
+# A customer row of ~110 columns is a few KB of XML even with long texts inline.
+ROW_BYTES = 64 << 10
+
+
 def limits() -> tuple[int, int]:
+    """The most any workbook may unpack to (16 times the upload limit, at most 3 GiB: shared-string
+    offsets are 4 bytes), and the most merged cells a sheet may have."""
+    upload = getattr(settings, "CRM_IMPORT_MAX_UPLOAD_MB", 200) << 20
     return (
-        getattr(settings, "CRM_IMPORT_MAX_UNCOMPRESSED", 3 << 30),
+        getattr(settings, "CRM_IMPORT_MAX_UNCOMPRESSED", None) or min(16 * upload, 3 << 30),
         getattr(settings, "CRM_IMPORT_MAX_MERGED_CELLS", 200_000),
     )
+
+
+def unpack_limit(packed: int) -> int:
+    """The most a workbook of `packed` bytes may unpack to."""
+    ratio = getattr(settings, "CRM_IMPORT_MAX_UNPACK_RATIO", UNPACK_RATIO)
+    return min(limits()[0], max(UNPACK_FLOOR, ratio * packed))
+
+
+def rows_limit(rows: int) -> int:
+    """The most a sheet (or its shared strings) of `rows` rows may unpack to."""
+    return UNPACK_FLOOR + rows * getattr(settings, "CRM_IMPORT_MAX_ROW_BYTES", ROW_BYTES)
 
 
 SIGNATURES = (
@@ -350,14 +377,15 @@ def _open_xlsx(path: Path, sheet) -> Sheet:
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise _damaged() from exc
     try:
-        return _xlsx_sheet(archive, sheet)
+        return _xlsx_sheet(archive, sheet, packed=path.stat().st_size)
     except ImportFileError:
         archive.close()
         raise
 
 
-def _xlsx_sheet(archive: zipfile.ZipFile, sheet) -> Sheet:
-    max_bytes, max_merged = limits()
+def _xlsx_sheet(archive: zipfile.ZipFile, sheet, packed: int) -> Sheet:
+    max_merged = limits()[1]
+    max_bytes = unpack_limit(packed)
     infos = archive.infolist()
     names = {i.filename for i in infos}
     if "word/document.xml" in names:
@@ -385,6 +413,11 @@ def _xlsx_sheet(archive: zipfile.ZipFile, sheet) -> Sheet:
     for chunk in _stream(archive, member, max_bytes):
         total += len(chunk)
         rows += (tail[-3:] + chunk).count(b"<row") + (tail[-4:] + chunk).count(b":row ")
+        if total > rows_limit(rows):
+            raise ImportFileError(
+                _("The sheet holds more than %(mb)s MB for only %(rows)s rows: it is not an ordinary spreadsheet "
+                  "(a “zip bomb”?) and was not read.") % {"mb": total >> 20, "rows": rows}
+            )
         if b"mergeCell" in chunk or b"mergeCell" in tail + chunk[:40]:
             merges.extend(MERGE_RE.findall(tail + chunk))
             if len(merges) > max_merged:
@@ -393,7 +426,7 @@ def _xlsx_sheet(archive: zipfile.ZipFile, sheet) -> Sheet:
     merge_ranges = {
         ((int(r1), column_index(c1)), (int(r2), column_index(c2))) for c1, r1, c2, r2 in merges
     }
-    strings = _read_shared_strings(archive, max_bytes)
+    strings = _read_shared_strings(archive, min(max_bytes, rows_limit(rows)))
 
     def read_rows():
         try:

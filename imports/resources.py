@@ -39,6 +39,7 @@ class CleanRow:
     unit_id: int | None = None
     status: str = "new"
     target_id: int | None = None
+    notes: list = field(default_factory=list)  # [(field code, message)]: cells left out, not errors
 
 
 class BulkResource(resources.ModelResource):

@@ -12,10 +12,8 @@ from crm.models import display_name
 from . import permissions
 from .headers import column_letter
 from .models import ImportJob, ImportRow
-from .readers import ImportFileError, open_sheet
 from .resources import get_resource
 
-SAMPLE_ROWS = 3
 PAGE_SIZE = 50
 # The duplicate key (ImportRow.dup_key) → the field whose label names it.
 KEY_FIELDS = {"code": "customer_code", "mobile": "mobile", "id_number": "id_number",
@@ -48,28 +46,9 @@ def account_managers(user):
     )
 
 
-def sample_values(job: ImportJob, limit: int = SAMPLE_ROWS) -> dict[int, list[str]]:
-    """Column index → the first few non-empty values under the header row; {} if the file cannot be read."""
-    samples: dict[int, list[str]] = {}
-    if not job.file or job.header_row is None:
-        return samples
-    try:
-        rows = open_sheet(job.file.path, job.sheet_name or 0).rows()
-        seen = 0
-        for number, values in rows:
-            if number <= job.header_row:
-                continue
-            if not any(v is not None and str(v).strip() for v in values):
-                continue
-            for index, value in enumerate(values):
-                if value is not None and str(value).strip():
-                    samples.setdefault(index, []).append(str(value).strip()[:40])
-            seen += 1
-            if seen >= limit:
-                break
-    except (ImportFileError, OSError, ValueError):
-        return {}
-    return samples
+def sample_values(job: ImportJob) -> dict[int, list[str]]:
+    """Column index → the first few values under the header row, as kept on the job at upload."""
+    return {int(index): values for index, values in (job.samples or {}).items()}
 
 
 @dataclass(frozen=True)
@@ -171,10 +150,14 @@ class RowWords:
             return [Reason("", key, _("Same %(key)s as row %(row)s") % {"key": key, "row": row.dup_row})]
         if row.status == S.UPDATE:
             fields = "、".join(self.label(code) for code in row.data)
-            return [Reason("", fields, _("Changes: %(fields)s") % {"fields": fields})]
+            return [Reason("", fields, _("Changes: %(fields)s") % {"fields": fields}), *self.notes(row)]
         if row.status == S.UNCHANGED:
-            return [Reason("", "", _("Nothing to change."))]
+            return [Reason("", "", _("Nothing to change.")), *self.notes(row)]
         return [Reason("", "", "")]
+
+    def notes(self, row: ImportRow) -> list[Reason]:
+        """Cells of an accepted row that were left out (a field the importer may not see)."""
+        return [Reason(cell or "", self.label(code) if code else "", str(message)) for code, cell, message in (row.messages or [])]
 
 
 def preview_page(job: ImportJob, viewer, status: str = "", page: int = 1) -> dict:

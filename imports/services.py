@@ -114,12 +114,23 @@ def _inspect(job: ImportJob, sheet) -> None:
         # not after the mapping and a preview, that nothing is under the header.
         raise ImportFileError(_("The sheet has a header row but no data rows under it."))
     job.headers = ["" if h is None else str(h).strip() for h in headers]
+    job.samples = _samples(first, job.header_row)
     saved = SavedMapping.objects.filter(resource=job.resource, signature=signature(job.headers)).first()
     if saved is not None:
         proposal = {i: saved.mapping[h] for i, h in enumerate(job.headers) if saved.mapping.get(h)}
     else:
         proposal = matcher.propose(job.headers)
     job.mapping = {str(i): code for i, code in proposal.items()}
+
+
+def _samples(rows, header_row: int, limit: int = 3) -> dict[str, list[str]]:
+    """Column index (as text) → the first few non-empty values under the header, from the rows read."""
+    samples: dict[str, list[str]] = {}
+    for _number, values in [(n, v) for n, v in rows if n > header_row][:limit]:
+        for index, value in enumerate(values):
+            if value is not None and str(value).strip():
+                samples.setdefault(str(index), []).append(str(value).strip()[:40])
+    return samples
 
 
 def choose_sheet(*, actor, job_id: int, sheet: str) -> ImportJob:
@@ -305,7 +316,7 @@ def _preview(job: ImportJob) -> dict:
 
 
 def _pack(rows) -> list[tuple]:
-    return [(r.row_no, r.data, r.errors, r.keys, r.unit_id, r.status, r.target_id) for r in rows]
+    return [(r.row_no, r.data, r.errors, r.keys, r.unit_id, r.status, r.target_id, r.notes) for r in rows]
 
 
 def _unpack(rows) -> list[CleanRow]:
@@ -324,9 +335,9 @@ def _stage_rows(job_pk: int, cleaned, letters) -> list[tuple]:
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     for row in cleaned:
         messages = "[]"
-        if row.errors:
+        if row.errors or row.notes:
             messages = dumps([[code, f"{letters.get(code, '')}{row.row_no}" if code in letters else "", str(message)]
-                              for code, message in row.errors])
+                              for code, message in (row.errors or row.notes)])
         status = R.ERROR if row.errors else row.status
         k = row.keys
         rows.append((

@@ -83,9 +83,7 @@ def _detail_context(request, job: ImportJob, posted: dict | None = None) -> dict
         "job": job,
         "stale": stale,
         "editable": editable,
-        # Sample cells cost a read of the file's start (a full unzip pass for .xlsx): not on every page of a preview.
-        "mapping_rows": selectors.mapping_rows(job, posted.get("mapping"),
-                                               with_samples=editable and (job.status != S.PREVIEWED or bool(posted))),
+        "mapping_rows": selectors.mapping_rows(job, posted.get("mapping")),  # samples kept on the job: no read
         "columns": resource.columns(),
         "modes": [(value, label) for value, label in ImportJob.Mode.choices if value != ImportJob.Mode.ACTIVE or can_active],
         "mode": posted.get("mode", job.mode),

@@ -204,3 +204,116 @@ def test_new_rows_a_customer_registered_since_the_preview_are_refused(run, unit)
     with pytest.raises(services.ImportRefused):
         services.start_commit(actor=run.job.created_by, job_id=run.job.pk)
     assert not Customer.objects.filter(import_job=run.job).exists()
+
+
+def test_an_import_update_writes_each_field_history_row_once(run, manager, unit):
+    """Issue 11, item 1b: bulk_update runs through the queryset's update(), and each kept its own history."""
+    customer = CustomerFactory(unit=unit, customer_code="SH01-000012", tier="C", address="旧地址1号")
+    run([["客户代码", "客户名称", "客户等级", "地址"], ["SH01-000012", None, "B", "新地址2号"]], actor=manager)
+    services.start_commit(actor=manager, job_id=run.job.pk)
+    rows = list(CustomerChange.objects.filter(customer=customer).values_list("field", "old_value", "new_value"))
+    assert sorted(rows) == [("address", "旧地址1号", "新地址2号"), ("tier", "C", "B")]
+
+
+# --- issue 11, item 6: fields the importer may not see --------------------------------------------
+
+def other_valid_id(birth: str = "19800101", serial: str = "001") -> str:
+    from stdnum.cn import ric
+
+    body = f"110105{birth}{serial}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def notes(row):
+    """(field, cell without its row number, text): what the row says, whichever row it is."""
+    return [(field, cell.rstrip("0123456789"), text) for field, cell, text in row.messages]
+
+
+def test_a_guess_at_a_masked_mobile_is_neither_confirmed_nor_written(run, manager, unit):
+    """A manager sees these customers with the mobile masked: a right and a wrong guess read the
+    same (unchanged, the mobile skipped), and the commit never writes the mobile."""
+    right = CustomerFactory(unit=unit, customer_code="SH01-000020", mobile="13911112222", tier="C")
+    wrong = CustomerFactory(unit=unit, customer_code="SH01-000021", mobile="13933334444", tier="C")
+    mixed = CustomerFactory(unit=unit, customer_code="SH01-000022", mobile="13955556666", tier="C")
+    rows = run([["客户代码", "客户名称", "手机", "客户等级"],
+                ["SH01-000020", None, "13911112222", "C"],  # the right guess
+                ["SH01-000021", None, "13900000000", "C"],  # a wrong guess
+                ["SH01-000022", None, "13900000001", "B"]], actor=manager)  # a guess and a real change
+    assert (rows[2].status, rows[2].data) == (rows[3].status, rows[3].data) == (S.UNCHANGED, {})
+    assert notes(rows[2]) == notes(rows[3]) == [("mobile", "C", "Skipped: you may not see this field.")]
+    assert (rows[4].status, rows[4].data, notes(rows[4])) == (S.UPDATE, {"tier": "B"}, notes(rows[2]))
+    assert run.job.counts["unchanged"] == 2 and run.job.counts["updated"] == 1
+
+    services.start_commit(actor=manager, job_id=run.job.pk)
+    for customer, mobile in ((right, "13911112222"), (wrong, "13933334444"), (mixed, "13955556666")):
+        customer.refresh_from_db()
+        assert customer.mobile == mobile
+    assert mixed.tier == "B"
+    assert not CustomerChange.objects.filter(field="mobile").exists()
+
+
+def test_the_skipped_field_is_said_in_chinese_on_the_page_and_in_the_report(tmp_path, manager, unit):
+    from imports.selectors import described_rows, preview_page
+
+    CustomerFactory(unit=unit, customer_code="SH01-000023", mobile="13911112222")
+    path = sheets.plain_xlsx(tmp_path / "guess.xlsx", [["客户代码", "客户名称", "手机"], ["SH01-000023", None, "13911112222"]])
+    with translation.override("zh-hans"):
+        job = preview(manager, path, unit)
+        (_row, _name, on_page), = preview_page(job, manager)["rows"]
+        (_row, _name, in_report), = described_rows(job, manager)
+    skipped = ("C2", "手机号", "已跳过：您无权查看此字段。")
+    assert [(r.cell, r.field, r.text) for r in on_page][-1] == [(r.cell, r.field, r.text) for r in in_report][-1] == skipped
+
+
+def test_an_owner_may_update_the_mobile_it_sees(run, manager, unit):
+    customer = CustomerFactory(unit=unit, customer_code="SH01-000024", mobile="13911112222",
+                               created_by=manager, account_manager=manager)
+    rows = run([["客户代码", "客户名称", "手机"], ["SH01-000024", None, "13900000000"]], actor=manager)
+    assert (rows[2].status, rows[2].data, rows[2].messages) == (S.UPDATE, {"mobile": "13900000000"}, [])
+    services.start_commit(actor=manager, job_id=run.job.pk)
+    customer.refresh_from_db()
+    assert customer.mobile == "13900000000"
+
+
+def test_a_masked_id_number_neither_changes_nor_betrays_the_birth_date_and_gender(run, manager, unit):
+    """The birth date and gender an ID number implies are not taken from an ID number that is skipped."""
+    customer = CustomerFactory(unit=unit, customer_code="SH01-000025", id_number=VALID_ID, birth_date="1949-12-31",
+                               gender="female")
+    rows = run([["客户代码", "客户名称", "身份证号"], ["SH01-000025", None, other_valid_id()],
+                ["SH01-000025", None, VALID_ID]], actor=manager)
+    assert (rows[2].status, rows[2].data, notes(rows[2])) == (S.UNCHANGED, {}, [("id_number", "C", "Skipped: you may not see this field.")])
+    services.start_commit(actor=manager, job_id=run.job.pk)
+    customer.refresh_from_db()
+    assert (customer.id_number, str(customer.birth_date), customer.gender) == (VALID_ID, "1949-12-31", "female")
+
+
+def test_a_visible_id_number_still_brings_its_birth_date_and_gender(run, manager, unit):
+    customer = CustomerFactory(unit=unit, customer_code="SH01-000026", id_number=VALID_ID, birth_date="1949-12-31",
+                               gender="female", created_by=manager, account_manager=manager)
+    new_id = other_valid_id()
+    rows = run([["客户代码", "客户名称", "身份证号"], ["SH01-000026", None, new_id]], actor=manager)
+    assert rows[2].status == S.UPDATE
+    assert rows[2].data == {"id_number": new_id, "birth_date": "1980-01-01", "gender": "male"}
+    assert customer.pk == rows[2].target_id
+
+
+def test_a_customer_the_importer_may_not_see_reads_the_same_whatever_its_mobile(run, manager, unit):
+    """The update path is no oracle either: a secret customer (the manager may not see it) refuses the
+    row with the same words for a right and a wrong guess."""
+    CustomerFactory(unit=unit, customer_code="SH01-000027", mobile="13911112222", confidentiality_level="secret", tier="A")
+    rows = run([["客户代码", "客户名称", "手机"], ["SH01-000027", None, "13911112222"]], actor=manager)
+    again = run([["客户代码", "客户名称", "手机"], ["SH01-000027", None, "13900000000"]], actor=manager)
+    assert rows[2].status == again[2].status == S.ERROR
+    assert rows[2].messages == again[2].messages and [m[0] for m in rows[2].messages] == ["customer_code"]
+
+
+def test_an_import_may_raise_the_confidentiality_level_but_not_lower_it(run, manager, unit):
+    confidential = CustomerFactory(unit=unit, customer_code="SH01-000028", tier="B", confidentiality_level="confidential")
+    CustomerFactory(unit=unit, customer_code="SH01-000029", tier="C", confidentiality_level="internal")
+    rows = run([["客户代码", "客户名称", "密级"], ["SH01-000028", None, "内部"], ["SH01-000029", None, "秘密"]], actor=manager)
+    assert messages(rows[2]) == [("confidentiality_level", "C2")]
+    assert "cannot lower the confidentiality level" in rows[2].messages[0][2]
+    assert (rows[3].status, rows[3].data) == (S.UPDATE, {"confidentiality_level": "confidential"})
+    services.start_commit(actor=manager, job_id=run.job.pk)
+    confidential.refresh_from_db()
+    assert confidential.confidentiality_level == "confidential"

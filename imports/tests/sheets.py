@@ -7,6 +7,7 @@ numbers as Excel shows them), so the tests and the builders can be read side by 
 import datetime
 import io
 import zipfile
+import zlib
 from pathlib import Path
 
 # A valid resident ID (female, born 1949-12-31) and the same number with a wrong check digit.
@@ -324,6 +325,52 @@ def zip_bomb_xlsx(path, member_bytes: int = 50 << 20) -> Path:
                 f.write(block)
                 written += len(block)
             f.write(SHEET_CLOSE.format(merges="").encode())
+    return path
+
+
+class _DeflateOnce:
+    """zlib's compressor for `cell_bomb_xlsx`: the repeated block is deflated once and the same bytes
+    written for each copy (a full flush makes every copy stand alone in the stream), so hundreds of
+    MB are packed in a moment; anything else is deflated as usual."""
+
+    def __init__(self, block: bytes):
+        self.block, self.zlib = block, zlib.compressobj(9, zlib.DEFLATED, -15)
+        once = zlib.compressobj(9, zlib.DEFLATED, -15)
+        self.packed = once.compress(block) + once.flush(zlib.Z_FULL_FLUSH)
+
+    def compress(self, data: bytes) -> bytes:
+        if data is self.block:
+            return self.packed
+        return self.zlib.compress(data) + self.zlib.flush(zlib.Z_FULL_FLUSH)
+
+    def flush(self) -> bytes:
+        return self.zlib.flush()
+
+
+def cell_bomb_xlsx(path, member_bytes: int = 400 << 20, rows: int | None = None) -> Path:
+    """A valid .xlsx whose sheet is a header (客户名称, 手机) over `member_bytes` of repeated cells, in
+    under 1 MB with honest sizes in every header: the same customer row again and again (each with a
+    thousand empty cells), or with `rows=1` one customer row of that many empty cells."""
+    from unittest import mock
+
+    path = Path(path)
+    customer = '<c t="inlineStr"><is><t>华联超市</t></is></c><c><v>13800138000</v></c>'
+    # Empty cells repeat every 4 bytes, which is what deflate packs best.
+    row = "<c/>" * (1 << 18) if rows == 1 else f"<row>{customer}{'<c/>' * 1000}</row>"
+    block = row.encode() * ((1 << 20) // len(row.encode()))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", CONTENT_TYPES)
+        z.writestr("_rels/.rels", ROOT_RELS)
+        z.writestr("xl/workbook.xml", WORKBOOK.format(name="Sheet1"))
+        z.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        with mock.patch.object(zipfile, "_get_compressor", lambda *args: _DeflateOnce(block)):
+            member = z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True)
+        with member as f:
+            f.write((SHEET_OPEN + '<row><c t="inlineStr"><is><t>客户名称</t></is></c>'
+                     '<c t="inlineStr"><is><t>手机</t></is></c></row>' + (f"<row>{customer}" if rows == 1 else "")).encode())
+            for _copy in range(max(1, member_bytes // len(block))):
+                f.write(block)
+            f.write((("</row>" if rows == 1 else "") + SHEET_CLOSE.format(merges="")).encode())
     return path
 
 

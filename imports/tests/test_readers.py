@@ -353,3 +353,12 @@ def test_a_sheet_name_the_workbook_lacks_is_refused_not_guessed(tmp_path):
     assert open_sheet(path, "客户").name == "客户"
     with pytest.raises(ImportFileError, match="客户名单"):
         open_sheet(path, "客户名单")
+
+
+def test_a_sheet_far_larger_than_its_rows_is_refused_while_it_is_counted(tmp_path, settings):
+    """Issue 11: one row of 100 million empty cells (400 MB) in a file whose packing looks ordinary
+    (the ratio rule is relaxed here): refused once the sheet passes its rows' share, not unpacked whole."""
+    settings.CRM_IMPORT_MAX_UNPACK_RATIO = 100_000
+    path = sheets.cell_bomb_xlsx(tmp_path / "one-row.xlsx", 400 << 20, rows=1)
+    message = refusal(path)
+    assert "zip bomb" in message and "rows" in message

@@ -331,3 +331,25 @@ def test_active_mode_is_for_admins_only(tmp_path, make_user, unit):
     job.refresh_from_db()
     assert job.mode == ImportJob.Mode.DRAFT and job.status == ImportJob.Status.UPLOADED
     assert not Customer.objects.exists()
+
+
+def test_a_zip_bomb_of_repeated_cells_is_refused_at_once_in_chinese(tmp_path, admin, media, monkeypatch):
+    """Issue 11: 400 MB of cells packed in well under 1 MB, honest headers, no setting lowered. The
+    sizes the archive declares are out of proportion to the file: refused before the sheet is unpacked,
+    with a clear Chinese message, and nothing kept."""
+    from imports import readers
+
+    path = sheets.cell_bomb_xlsx(tmp_path / "bomb.xlsx", 400 << 20)
+    assert path.stat().st_size < 1 << 20
+    unpacked = []
+    stream = readers._stream
+    monkeypatch.setattr(readers, "_stream", lambda archive, name, limit: unpacked.append(name) or stream(archive, name, limit))
+    jobs = ImportJob.objects.count()
+    started = time.monotonic()
+    with translation.override("zh-hans"), pytest.raises(ImportRefused) as caught:
+        services.create_import(actor=admin, upload=upload(path))
+    assert time.monotonic() - started < 5
+    assert "压缩炸弹" in str(caught.value) and "未读取" in str(caught.value)
+    assert unpacked == []
+    assert ImportJob.objects.count() == jobs
+    assert not [p for p in media.rglob("*") if p.is_file()]

@@ -400,3 +400,25 @@ def test_the_pages_work_in_english(client, admin, unit):
     cell, message = ImportRow.objects.get(job=job, row_no=5).messages[0][1:]
     html = client.get(reverse("imports:detail", args=[job.pk])).content.decode()
     assert cell == "B5" and f"Mobile phone B5</span>: {message}" in html and not any("\u4e00" <= ch <= "\u9fff" for ch in message)
+
+
+def test_the_mapping_page_shows_the_samples_without_reading_the_file_again(client, admin, unit, monkeypatch):
+    """Issue 11: the sample cells are kept on the job when the file is read at upload; the page never
+    unpacks the file again (a big .xlsx cost a full unzip per page view)."""
+    from imports import readers, selectors
+
+    job = upload(signed_in(client, admin))
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the file was read again")
+
+    monkeypatch.setattr(readers, "open_sheet", no_reading)
+    monkeypatch.setattr(selectors, "open_sheet", no_reading, raising=False)
+    response = client.get(reverse("imports:detail", args=[job.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "张三商店 · 李四 · 王五" in html and "138 0000 1111" in html
+    response = client.post(reverse("imports:preview", args=[job.pk]), {**preview_form(job, unit), "unit": ""})
+    assert response.status_code == 200 and "张三商店 · 李四 · 王五" in response.content.decode()  # a refused mapping
+    job.refresh_from_db()
+    assert job.samples["0"] == ["张三商店", "李四", "王五"] and job.samples["1"][0] == "138 0000 1111"
