@@ -137,6 +137,7 @@ def customers_with_field_visible(user, code: str) -> QuerySet:
 
     from .models import AccessGrant
 
+    code = DERIVED_FROM.get(code, code)
     if code not in SENSITIVE_FIELDS:
         return Customer.objects.values("pk")
     if not getattr(user, "is_authenticated", False):
