@@ -129,6 +129,38 @@ def field_access(user, customers, *, grant=None) -> FieldAccess:
     return access
 
 
+def customers_with_field_visible(user, code: str) -> QuerySet:
+    """Ids of the customers whose `code` field the user sees unmasked, by the same rule as `FieldAccess.can_see`
+    (owner, co-owner, or a live grant listing the field), as one subquery: a search or filter on a sensitive
+    field must not match a value the user sees masked, or a guess could be confirmed."""
+    from customers.models import Customer
+
+    from .models import AccessGrant
+
+    code = DERIVED_FROM.get(code, code)
+    if code not in SENSITIVE_FIELDS:
+        return Customer.objects.values("pk")
+    if not getattr(user, "is_authenticated", False):
+        return Customer.objects.none().values("pk")
+    rows = _grant_rows(user)
+    # A user holds a handful of grants; their field lists are read here rather than with a JSON lookup SQLite lacks.
+    grant_ids = [
+        pk
+        for pk, fields in AccessGrant.objects.filter(
+            pk__in=rows.exclude(grant_id=None).values("grant_id"), revoked_at__isnull=True
+        ).values_list("pk", "fields")
+        if code in (fields or ())
+    ]
+    return (
+        Customer.objects.filter(account_manager=user)
+        .values("pk")
+        .union(
+            Customer.co_owners.through.objects.filter(user=user).values("customer_id"),
+            rows.filter(grant_id__in=grant_ids).values("content_object_id"),
+        )
+    )
+
+
 def can_see_field(user, customer, code: str) -> bool:
     return field_access(user, [customer]).can_see(customer, code)
 

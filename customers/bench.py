@@ -124,6 +124,10 @@ def bench_customers(n: int = 1_000_000, runs: int = 40) -> list[tuple[str, str, 
         ),
         "page 500 (manager)": (manager_client, [f"{base}?page={500 + i % 3}" for i in range(runs)]),
         "mobile search": (manager_client, [f"{base}?q=13{i:09d}" for i in some_ids]),
+        # The manager sees these mobiles masked, so its search finds nothing; the rep searches its own customers'.
+        "mobile search (rep, own customer)": (
+            rep_client, [f"{base}?q=13{7 * (3 + REPS * (i % max(1, n // (7 * REPS)))) + i % 7:09d}" for i in some_ids],
+        ),
         "ID last-4 search": (manager_client, [f"{base}?q={i % 10000:04d}" for i in some_ids]),
         "name substring search": (
             manager_client,

@@ -9,6 +9,7 @@ from confidentiality.policy import (  # the one place that decides visibility
     SEES_ALL_BUT_SECRET,
     SEES_ALL_LEVELS,
     SEES_OWN_UNIT_BUT_SECRET,
+    customers_with_field_visible,
     field_access,
     is_visible,
     mask,
@@ -83,20 +84,30 @@ SORTS = {
 }
 
 
-def search_customers(qs: QuerySet[Customer], term: str) -> QuerySet[Customer]:
-    """Mobile, customer code, last 4 ID digits, or a name substring, chosen by the shape of the term."""
+def _unmasked_match(qs: QuerySet[Customer], user, code: str, value: str) -> QuerySet[Customer]:
+    """Matches a sensitive field only where the user sees it unmasked, so a masked match reads as no match;
+    without a user (no one to ask the policy about) nothing matches."""
+    if user is None:
+        return qs.none()
+    return qs.filter(**{code: value}, pk__in=customers_with_field_visible(user, code))
+
+
+def search_customers(qs: QuerySet[Customer], term: str, *, user=None) -> QuerySet[Customer]:
+    """Mobile, customer code, last 4 ID digits, or a name substring, chosen by the shape of the term.
+    The last 4 ID digits show in the mask, so anyone may search them; a full mobile or ID number is matched
+    only against customers whose field `user` sees unmasked."""
     term = (term or "").strip()
     if not term:
         return qs
     compact = re.sub(r"[\s\-]", "", term)
     if re.fullmatch(r"1[3-9]\d{9}", compact):
-        return qs.filter(mobile=compact)
+        return _unmasked_match(qs, user, "mobile", compact)
     if re.fullmatch(r"\d{3}[\dXx]", compact):
         return qs.filter(id_last4=compact.upper())
     if re.fullmatch(r"[A-Za-z0-9]+-\d{6}", term.replace(" ", "")):
         return qs.filter(customer_code=term.replace(" ", "").upper())
     if re.fullmatch(r"\d{17}[\dXx]", compact):
-        return qs.filter(id_number=compact.upper())
+        return _unmasked_match(qs, user, "id_number", compact.upper())
     return qs.filter(name__contains=term)
 
 
@@ -106,11 +117,12 @@ def filter_customers(user, params) -> QuerySet[Customer]:
     state = params.get("state", "approved")
     if state in Customer.Registration.values:
         qs = qs.filter(registration_status=state)
-    return apply_filters(qs, params)
+    return apply_filters(qs, params, user=user)
 
 
-def apply_filters(qs: QuerySet[Customer], params) -> QuerySet[Customer]:
-    """The list's filters, search and sort; also what a data request's saved filter means."""
+def apply_filters(qs: QuerySet[Customer], params, *, user=None) -> QuerySet[Customer]:
+    """The list's filters, search and sort; also what a data request's saved filter means. `user` is whose
+    unmasked fields a search on a sensitive field may match (see `search_customers`)."""
     from django.utils import timezone
 
     from .services import VERIFY_EVERY
@@ -128,7 +140,7 @@ def apply_filters(qs: QuerySet[Customer], params) -> QuerySet[Customer]:
         qs = qs.filter(Q(last_verified_on__lt=cutoff) | Q(last_verified_on__isnull=True))
     if params.get("completeness_below", "").isdigit():
         qs = qs.filter(profile_completeness__lt=int(params["completeness_below"]))
-    qs = search_customers(qs, params.get("q", ""))
+    qs = search_customers(qs, params.get("q", ""), user=user)
     return qs.order_by(*SORTS.get(params.get("sort"), SORTS["updated"]))
 
 

@@ -95,7 +95,7 @@ def test_sensitive_fields_are_masked_everywhere_for_a_viewer_without_a_grant(cli
     ]
     for page in pages:
         assert "13812345678" not in page and VALID_ID not in page
-    assert "138****5678" in pages[0] and "138****5678" in pages[1]
+    assert "138****5678" in pages[0] and "138****5678" not in pages[1]  # a masked number is not confirmed
     assert "110***********002X" in pages[2]
 
 
@@ -164,3 +164,65 @@ def test_uploaded_files_go_out_only_through_the_policy(client, world, make_user,
     client.force_login(make_user(r.SALES_REP, units=[world["other"]]))
     assert client.get(url("photo_storefront")).status_code == 404  # invisible customer
     assert client.get(f"/media/{customer.photo_storefront.name}").status_code == 404
+
+
+def test_a_masked_number_searched_in_full_reads_exactly_like_an_unknown_one(client, world, make_user):
+    """The list's answer to a right guess and to a wrong one must be the same page, bar the echoed term."""
+    import re
+
+    client.force_login(make_user(r.CS_SPECIALIST, units=[world["unit"]]))
+
+    def page(term):
+        html = client.get(reverse("customers:list"), {"q": term}).content.decode().replace(term, "TERM")
+        return re.sub(r'(csrfmiddlewaretoken" value="|X-CSRFToken": ")[^"]+', "", html)  # new mask per response
+
+    assert page("13812345678") == page("13812340000")
+    assert page(VALID_ID) == page("110105194912310011")
+
+
+def test_customers_with_field_visible_agrees_with_field_access(world, make_user):
+    """The search's subquery and the page's masking are one rule: they must never disagree."""
+    from confidentiality.models import AccessGrant, DataRequest
+
+    planner = make_user(r.PLANNER, units=[world["unit"]])
+    co_owner = make_user(r.SALES_REP, units=[world["other"]])
+    world["elsewhere"].co_owners.add(co_owner)
+    live = timezone.now() + timedelta(days=1)
+    for customer, fields, revoked in ((world["plain"], ["mobile", "home_address"], None),
+                                      (world["secret"], ["id_number"], timezone.now())):
+        request = DataRequest.objects.create(requester=planner, purpose="回访", scope="customers",
+                                             data_unit=world["unit"], fields=fields)
+        grant = AccessGrant.objects.create(request=request, user=planner, fields=fields, form="view",
+                                           granted_by=planner, expires_at=live, revoked_at=revoked)
+        CustomerUserObjectPermission.objects.create(
+            user=planner, content_object=customer, grant=grant, expires_at=live,
+            permission=Permission.objects.get(codename="view_customer", content_type__app_label="customers"),
+        )
+    customers = [world[k] for k in ("plain", "secret", "elsewhere")]
+    users = [world["owner"], planner, co_owner, make_user(r.MARKETING_HEAD), make_user(is_superuser=True), make_user()]
+    for user in users:
+        access = policy.field_access(user, customers)
+        for code in (*policy.MASKED_FIELDS, "name"):
+            ids = set(policy.customers_with_field_visible(user, code).values_list("pk", flat=True))
+            assert {c.pk for c in customers if c.pk in ids} == {c.pk for c in customers if access.can_see(c, code)}, (
+                user, code)
+    assert set(policy.customers_with_field_visible(planner, "mobile").values_list("pk", flat=True)) == {world["plain"].pk}
+
+
+def test_a_data_request_filter_does_not_confirm_a_masked_number(world, make_user):
+    """A planner of another unit asks for `q=<mobile>`: what the request covers (the approvers' count, the grant)
+    must not answer the guess."""
+    from confidentiality import services
+
+    planner = make_user(r.PLANNER, units=[world["other"]])
+
+    def covered(filter_query):
+        request = services.submit_data_request(
+            requester=planner, purpose="项目推广", scope="filter", data_unit=world["unit"], filter_query=filter_query,
+            form="view", days=3,
+        )
+        return list(services.scope_customers(request).values_list("pk", flat=True))
+
+    assert covered("q=13812345678") == [] and covered(f"q={VALID_ID}") == []
+    assert covered(f"q={world['plain'].name}") == [world["plain"].pk]  # a name is no secret: the filter still works
+    assert covered("q=13812345678&tier=C") == []

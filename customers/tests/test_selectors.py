@@ -103,3 +103,99 @@ def test_tier_is_not_editable_in_the_form_after_approval(world):
 
     assert CustomerForm(instance=world["c"]["own"]).fields["tier"].disabled
     assert not CustomerForm().fields["tier"].disabled
+
+
+MASKED_MOBILE = "13712341111"
+
+
+@pytest.fixture
+def masked(world):
+    """The SH team's customer, owned by the rep: its unit's staff and the managers see it, its mobile and ID masked."""
+    return CustomerFactory(unit=world["team"], created_by=world["rep"], mobile=MASKED_MOBILE, id_number=VALID_ID)
+
+
+def _grant_fields(user, customer, fields):
+    from datetime import timedelta
+
+    from django.contrib.auth.models import Permission
+    from django.utils import timezone
+
+    from confidentiality.models import AccessGrant, CustomerUserObjectPermission, DataRequest
+
+    request = DataRequest.objects.create(requester=user, purpose="回访", scope="customers", data_unit=customer.unit,
+                                         fields=fields)
+    grant = AccessGrant.objects.create(request=request, user=user, fields=fields, form="view", granted_by=user,
+                                       expires_at=timezone.now() + timedelta(days=1))
+    CustomerUserObjectPermission.objects.create(
+        user=user, content_object=customer, grant=grant, expires_at=grant.expires_at,
+        permission=Permission.objects.get(codename="view_customer", content_type__app_label="customers"),
+    )
+    return grant
+
+
+def found(user, term) -> list[int]:
+    return list(selectors.filter_customers(user, QueryDict(f"q={term}")).values_list("pk", flat=True))
+
+
+SEARCHERS = [
+    (r.PLANNER, "sh"), (r.SALES_SUPERVISOR, "sh"), (r.CS_SPECIALIST, "team"), (r.SALES_MANAGER, None),
+    (r.CS_MANAGER, None), (r.GENERAL_MANAGER, None), (r.MARKETING_HEAD, None),
+]
+
+
+@pytest.mark.parametrize("term", [MASKED_MOBILE, "137 1234-1111", VALID_ID, VALID_ID.lower()])
+@pytest.mark.parametrize("role, unit", SEARCHERS)
+def test_search_never_confirms_a_masked_mobile_or_id(world, make_user, masked, role, unit, term):
+    """They see the customer with `137****1111`: a full number they guessed must find it no more than a wrong one."""
+    from confidentiality import policy
+
+    user = make_user(role, units=[world[unit]] if unit else [])
+    assert masked.pk in found(user, masked.name)  # the row itself is visible to them...
+    assert not policy.can_see_field(user, masked, "mobile")  # ...with its mobile and ID masked
+    assert found(user, term) == []
+
+
+@pytest.mark.parametrize("term", [MASKED_MOBILE, VALID_ID])
+def test_owner_co_owner_and_superuser_searches_follow_field_access(world, make_user, masked, term):
+    from confidentiality import policy
+
+    co_owner = make_user(r.SALES_REP, units=[world["bj"]])
+    masked.co_owners.add(co_owner)
+    superuser = make_user(is_superuser=True)
+    assert found(world["rep"], term) == [masked.pk]
+    assert found(co_owner, term) == [masked.pk]
+    # The superuser sees every row but, like the marketing head, the fields masked unless granted: no match.
+    assert found(superuser, term) == [] and not policy.can_see_field(superuser, masked, "mobile")
+
+
+@pytest.mark.parametrize("role, unit", SEARCHERS)
+def test_a_grant_finds_only_the_fields_it_lists(world, make_user, masked, role, unit):
+    user = make_user(role, units=[world[unit]] if unit else [])
+    _grant_fields(user, masked, ["mobile"])
+    assert found(user, MASKED_MOBILE) == [masked.pk]
+    assert found(user, VALID_ID) == []
+
+
+@pytest.mark.parametrize("end", ["expired", "revoked"])
+def test_a_grant_no_longer_in_force_finds_nothing(world, make_user, masked, end):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    past = timezone.now() - timedelta(seconds=1)
+    planner = make_user(r.PLANNER, units=[world["sh"]])
+    grant = _grant_fields(planner, masked, ["mobile", "id_number"])
+    if end == "expired":  # the row's own expiry counts before the hourly job revokes the grant
+        grant.permissions.update(expires_at=past)
+    else:
+        type(grant).objects.filter(pk=grant.pk).update(revoked_at=past)
+    assert found(planner, MASKED_MOBILE) == [] and found(planner, VALID_ID) == []
+
+
+def test_the_last_four_id_digits_show_in_the_mask_and_stay_searchable(world, make_user, masked):
+    assert found(make_user(r.PLANNER, units=[world["sh"]]), "002X") == [masked.pk]
+
+
+def test_apply_filters_without_a_user_matches_no_sensitive_value(masked):
+    assert not selectors.apply_filters(Customer.objects.all(), QueryDict(f"q={MASKED_MOBILE}")).exists()
+    assert selectors.apply_filters(Customer.objects.all(), QueryDict(f"q={masked.name}")).exists()
