@@ -53,9 +53,20 @@ class ComplaintForm(forms.ModelForm):
 class InquiryForm(forms.ModelForm):
     """The daily call/walk-in entry: each value checked against the model before anything is stored."""
 
+    # The page's checkbox sends "1"; older links send "0" for no (a checkbox field would read "0" as yes).
+    trial = forms.TypedChoiceField(label=_("trial"), choices=[("1", "1"), ("0", "0")], coerce=lambda v: v == "1",
+                                   required=False, empty_value=False)
+
     class Meta:
         model = Inquiry
         fields = ["how", "name", "companions", "product", "source", "summary", "trial"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["companions"].required = False  # left empty: nobody came along
+
+    def clean_companions(self):
+        return self.cleaned_data.get("companions") or 0
 
 
 class RollupQuery(QueryForm):
