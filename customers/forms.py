@@ -156,7 +156,9 @@ class CommentForm(forms.Form):
 
 
 class SubmitForm(CommentForm):
-    acknowledge = forms.BooleanField(label=_("I checked the possible duplicates"), required=False)
+    # Only the page's "1" acknowledges (a checkbox field would also read "0" as yes).
+    acknowledge = forms.TypedChoiceField(label=_("I checked the possible duplicates"), choices=[("1", "1"), ("0", "0")],
+                                         coerce=lambda v: v == "1", required=False, empty_value=False)
 
 
 class ReasonForm(forms.Form):

@@ -22,8 +22,8 @@ from service.services import revisit_status
 from . import permissions, selectors, services
 from .catalogue import CATALOGUE
 from .forms import (
-    CommentForm, CustomerFilterForm, CustomerForm, HandoverForm, ReasonForm, SavedFilterForm, StatusForm, SubmitForm, TierForm,
-    VerificationForm,
+    CommentForm, CustomerFilterForm, CustomerForm, HandoverForm, ReasonForm, SavedFilterForm, StatusForm, SubmitForm,
+    TierForm, VerificationForm,
 )
 from .models import Customer, SavedFilter
 from .regions import region_label, search_regions

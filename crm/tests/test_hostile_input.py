@@ -270,3 +270,11 @@ def test_hostile_form_posts_never_give_a_500(world, who, name, target):
     for data in _attempts(keys, [base], _discovered(client, page, "post")):
         _check(client, "post", url, data, failures)
     assert not failures, sorted(failures)[:20]
+
+
+def test_a_nul_byte_in_a_query_or_a_form_is_a_400_in_chinese(client, make_user):
+    client.force_login(make_user(r.MARKETING_HEAD))
+    response = client.get(reverse("customers:list"), {"q": "a\x00b"})
+    assert response.status_code == 400 and "空字符" in response.content.decode()
+    assert client.post(reverse("service:inquiries"), {"name": "a\x00b", "summary": "x"}).status_code == 400
+    assert client.get(reverse("customers:list"), {"q": "ab"}).status_code == 200
