@@ -24,6 +24,8 @@ def request_loan(*, borrower, customer, kind: str, purpose: str) -> ArchiveLoan:
         raise ArchiveError(_("You cannot borrow the file of a customer you may not see."))
     if not (purpose or "").strip():
         raise ArchiveError(_("State the purpose."))
+    if kind not in K.values:
+        raise ArchiveError(_("Choose reading on site, a loan or a copy."))
     return ArchiveLoan.objects.create(customer=customer, borrower=borrower, kind=kind, purpose=purpose.strip())
 
 

@@ -3,10 +3,11 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.inputs import QueryForm
 from crm.models import OrgUnit
 from customers.catalogue import CATALOGUE
 
-from .models import DataRequest
+from .models import AuditEntry, DataRequest
 from .policy import SENSITIVE_FIELDS
 
 
@@ -46,3 +47,22 @@ class DataRequestForm(forms.Form):
         if cleaned.get("scope") == DataRequest.Scope.FILTER and not cleaned.get("filter_query"):
             self.add_error("filter_query", _("Give the filter."))
         return cleaned
+
+
+class AuditQuery(QueryForm):
+    """The audit log's search: a date that is no date (2026-02-30, garbage) is ignored with a message."""
+
+    person = forms.CharField(label=_("Username"), required=False, max_length=150)
+    customer = forms.CharField(label=_("Customer code"), required=False, max_length=40)
+    action = forms.ChoiceField(label=_("Action"), required=False, choices=[("", ""), *AuditEntry.Action.choices])
+    since = forms.DateField(label=_("From"), required=False)
+    until = forms.DateField(label=_("Until"), required=False)
+    format = forms.ChoiceField(label=_("Format"), required=False, choices=[("", ""), ("xlsx", "xlsx")])
+
+
+class CopiesForm(forms.Form):
+    copies = forms.IntegerField(label=_("Copies (printing)"), min_value=1, max_value=20, required=False)
+
+
+class CheckInForm(forms.Form):
+    returned_copies = forms.IntegerField(label=_("Copies returned"), min_value=0, max_value=1000)

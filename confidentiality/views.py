@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from crm.inputs import form_errors, positive_int
 from crm.models import display_name
 from customers.catalogue import CATALOGUE
 from customers.choice_labels import choice_label
@@ -17,7 +18,7 @@ from customers.resources import CustomerExportResource
 
 from . import audit, policy, selectors, services
 from .exports import watermarked_workbook, xlsx_response
-from .forms import DataRequestForm
+from .forms import AuditQuery, CheckInForm, CopiesForm, DataRequestForm
 from .models import ArchiveLoan, AuditEntry, DataRequest, Printout
 
 BASE_COLUMNS = ("customer_code", "name", "tier", "contact_name", "address")
@@ -154,8 +155,11 @@ def request_print(request, pk):
     headers, rows, _customers = _granted_rows(request.user, grant)
     printout = None
     if request.method == "POST":
+        form = CopiesForm(request.POST)
         try:
-            printout = services.register_printout(actor=request.user, grant=grant, copies=request.POST.get("copies", 1),
+            if not form.is_valid():
+                raise services.DataRequestError(form_errors(form))
+            printout = services.register_printout(actor=request.user, grant=grant, copies=form.cleaned_data["copies"] or 1,
                                                   http_request=request)
         except services.DataRequestError as exc:
             messages.error(request, str(exc))
@@ -197,9 +201,12 @@ def queue(request):
 @require_POST
 def printout_check_in(request, pk):
     printout = get_object_or_404(Printout, pk=pk)
+    form = CheckInForm(request.POST)
     try:
+        if not form.is_valid():
+            raise services.DataRequestError(form_errors(form))
         services.check_in_printout(actor=request.user, printout_id=printout.pk,
-                                   returned_copies=int(request.POST.get("returned_copies") or 0))
+                                   returned_copies=form.cleaned_data["returned_copies"])
         messages.success(request, _("Printout checked in."))
     except services.DataRequestError as exc:
         messages.error(request, str(exc))
@@ -216,17 +223,20 @@ def audit_log(request):
     if not selectors.may_read_audit(request.user):
         raise PermissionDenied
     User = get_user_model()
-    actor = User.objects.filter(username=request.GET.get("person", "")).first() if request.GET.get("person") else None
-    customer = request.GET.get("customer", "").strip()
+    query = AuditQuery(request.GET)
+    query.warn(request)
+    params = query.values
+    actor = User.objects.filter(username=params["person"]).first() if params.get("person") else None
+    customer = params.get("customer", "").strip()
     customer_id = None
     if customer:
         found = Customer.objects.filter(customer_code=customer.upper()).values_list("pk", flat=True).first()
-        customer_id = found or (int(customer) if customer.isdigit() else -1)
+        customer_id = found or positive_int(customer) or -1
     entries = selectors.search_audit(
-        actor=actor, customer_id=customer_id, action=request.GET.get("action", ""),
-        since=request.GET.get("since") or None, until=request.GET.get("until") or None,
+        actor=actor, customer_id=customer_id, action=params.get("action", ""),
+        since=params.get("since"), until=params.get("until"),
     )
-    if request.GET.get("format") == "xlsx":
+    if params.get("format") == "xlsx":
         rows = [
             [timezone.localtime(row.entry.at).strftime("%Y-%m-%d %H:%M:%S"), row.entry.actor_name,
              row.entry.get_action_display(), _customers_cell(row), row.subject, row.entry.ip or "", row.entry.reason]

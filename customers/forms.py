@@ -7,11 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric
 
 from confidentiality import policy
+from crm.inputs import MAX_ID, QueryForm, StaffChoiceField
 from crm.models import OrgUnit, display_name
 from crm.roles import SALES_REP
 
 from .catalogue import CATALOGUE, GROUPS, REQUIRED
 from .models import TIER_CONFIDENTIALITY, Customer
+from .selectors import SORTS
 from .services import STATUS_TRANSITIONS
 from .validators import id_number_gender, normalise_number, validate_id_number
 
@@ -40,6 +42,7 @@ class CustomerForm(forms.ModelForm):
     class Meta:
         model = Customer
         fields = ["unit", "profile_type", "co_owners", "contact_report", *EDITABLE]
+        field_classes = {"co_owners": StaffChoiceField}
         widgets = {
             spec.code: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
             for spec in CATALOGUE
@@ -143,6 +146,21 @@ class CustomerForm(forms.ModelForm):
         return cleaned
 
 
+class SavedFilterForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60, required=False)
+    query = forms.CharField(label=_("Filter"), max_length=1000, required=False)
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
+
+
+class SubmitForm(CommentForm):
+    # Only the page's "1" acknowledges (a checkbox field would also read "0" as yes).
+    acknowledge = forms.TypedChoiceField(label=_("I checked the possible duplicates"), choices=[("1", "1"), ("0", "0")],
+                                         coerce=lambda v: v == "1", required=False, empty_value=False)
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
 
@@ -183,7 +201,7 @@ class VerificationForm(forms.Form):
 
 class HandoverForm(forms.Form):
     from_user = forms.ModelChoiceField(label=_("Departing rep"), queryset=get_user_model().objects.none())
-    to_users = forms.ModelMultipleChoiceField(
+    to_users = StaffChoiceField(
         label=_("Hand over to"), queryset=get_user_model().objects.none(), widget=forms.SelectMultiple(attrs={"size": 6})
     )
     customers = forms.CharField(
@@ -210,3 +228,24 @@ class HandoverForm(forms.Form):
         import re
 
         return [c.upper() for c in re.split(r"[\s,，、]+", self.cleaned_data.get("customers") or "") if c]
+
+
+class CustomerFilterForm(QueryForm):
+    """The list's query string (also a data request's saved filter): a value that fits no filter is ignored."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    state = forms.ChoiceField(label=_("Registration status"), required=False,
+                              choices=[("", ""), *Customer.Registration.choices, ("all", "all")])
+    tier = forms.ChoiceField(label=_("Tier"), required=False, choices=[("", ""), *Customer._meta.get_field("tier").choices])
+    customer_status = forms.ChoiceField(label=_("Status"), required=False,
+                                        choices=[("", ""), *Customer._meta.get_field("customer_status").choices])
+    customer_source = forms.ChoiceField(label=_("Source"), required=False,
+                                        choices=[("", ""), *Customer._meta.get_field("customer_source").choices])
+    retail_format = forms.ChoiceField(label=_("Retail format"), required=False,
+                                      choices=[("", ""), *Customer._meta.get_field("retail_format").choices])
+    admin_region = forms.RegexField(label=_("Region"), required=False, regex=r"^\d{2,12}$")
+    unit = forms.IntegerField(label=_("Unit"), required=False, min_value=1, max_value=MAX_ID)
+    owner = forms.IntegerField(label=_("Account manager"), required=False, min_value=1, max_value=MAX_ID)
+    verification_overdue = forms.ChoiceField(label=_("Verification overdue"), required=False, choices=[("", ""), ("1", "1")])
+    completeness_below = forms.IntegerField(label=_("Completeness below"), required=False, min_value=0, max_value=100)
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=[("", ""), *[(k, k) for k in SORTS]])

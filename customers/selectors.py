@@ -125,21 +125,23 @@ def apply_filters(qs: QuerySet[Customer], params, *, user=None) -> QuerySet[Cust
     unmasked fields a search on a sensitive field may match (see `search_customers`)."""
     from django.utils import timezone
 
+    from .forms import CustomerFilterForm
     from .services import VERIFY_EVERY
 
+    params = CustomerFilterForm(params).values  # typed by anyone: what fits no filter is ignored
     for field in ("tier", "customer_status", "customer_source", "retail_format", "admin_region"):
         value = params.get(field)
         if value:
             qs = qs.filter(**{field: value})
-    if params.get("unit", "").isdigit():
-        qs = qs.filter(unit_id__in=OrgUnit.objects.descendant_ids([int(params["unit"])]))
-    if params.get("owner", "").isdigit():
-        qs = qs.filter(account_manager_id=int(params["owner"]))
+    if params.get("unit"):
+        qs = qs.filter(unit_id__in=OrgUnit.objects.descendant_ids([params["unit"]]))
+    if params.get("owner"):
+        qs = qs.filter(account_manager_id=params["owner"])
     if params.get("verification_overdue") == "1":
         cutoff = timezone.localdate() - VERIFY_EVERY
         qs = qs.filter(Q(last_verified_on__lt=cutoff) | Q(last_verified_on__isnull=True))
-    if params.get("completeness_below", "").isdigit():
-        qs = qs.filter(profile_completeness__lt=int(params["completeness_below"]))
+    if params.get("completeness_below") is not None:
+        qs = qs.filter(profile_completeness__lt=params["completeness_below"])
     qs = search_customers(qs, params.get("q", ""), user=user)
     return qs.order_by(*SORTS.get(params.get("sort"), SORTS["updated"]))
 

@@ -225,6 +225,8 @@ def change_tier(*, actor, customer_id: int, tier: str, reason: str) -> Customer:
 def verify_customer(
     *, actor, customer_id: int, channel: str, result: str, static_reviewed: bool = False, note: str = ""
 ) -> Verification:
+    if channel not in Verification.Channel.values or result not in Verification.Result.values:
+        raise CustomerError(_("Choose the channel and the result from the lists."))
     customer = _locked(customer_id)
     if not permissions.can_verify(actor, customer):
         raise CustomerError(_("You cannot verify this customer."))

@@ -15,12 +15,16 @@ from django.views.decorators.http import require_POST
 
 from confidentiality import audit, policy
 from confidentiality.exports import xlsx_response
+from crm.inputs import form_errors, page_number
 from crm.models import OrgUnit
 from service.services import revisit_status
 
 from . import permissions, selectors, services
 from .catalogue import CATALOGUE
-from .forms import CustomerForm, HandoverForm, ReasonForm, StatusForm, TierForm, VerificationForm
+from .forms import (
+    CommentForm, CustomerFilterForm, CustomerForm, HandoverForm, ReasonForm, SavedFilterForm, StatusForm, SubmitForm,
+    TierForm, VerificationForm,
+)
 from .models import Customer, SavedFilter
 from .regions import region_label, search_regions
 from .validators import sniff_upload
@@ -58,10 +62,9 @@ def customer_list(request):
         .select_related("unit", "account_manager")
         .only(*LIST_COLUMNS)
     )
-    try:
-        page = max(1, int(request.GET.get("page", 1)))
-    except ValueError:
-        page = 1
+    page = page_number(request.GET.get("page"))
+    if not request.headers.get("HX-Request"):
+        CustomerFilterForm(request.GET).warn(request)
     rows = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     has_next = len(rows) > PAGE_SIZE
     count, more = selectors.capped_count(qs)
@@ -108,8 +111,11 @@ def customer_export(request):
 @login_required
 @require_POST
 def save_filter(request):
-    name = request.POST.get("name", "").strip()[:60]
-    query = request.POST.get("query", "")[:1000]
+    form = SavedFilterForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("customers:list")
+    name, query = form.cleaned_data["name"], form.cleaned_data["query"]
     if name:
         SavedFilter.objects.update_or_create(user=request.user, name=name, defaults={"query": query})
         messages.success(request, _("Filter “%(name)s” saved.") % {"name": name})
@@ -249,28 +255,31 @@ def customer_file(request, pk, field):
     return response
 
 
+# action → (the form that shapes its POST, the one service call it makes with the cleaned data)
 ACTIONS = {
-    "submit": lambda req, pk: services.submit_registration(
-        actor=req.user, customer_id=pk, acknowledge_duplicates=req.POST.get("acknowledge") == "1",
-        comment=req.POST.get("comment", ""),
-    ),
-    "first_review": lambda req, pk: services.first_review_registration(
-        actor=req.user, customer_id=pk, comment=req.POST.get("comment", "")
-    ),
-    "approve": lambda req, pk: services.approve_registration(
-        actor=req.user, customer_id=pk, comment=req.POST.get("comment", "")
-    ),
-    "reject": lambda req, pk: services.reject_registration(actor=req.user, customer_id=pk, reason=req.POST.get("reason", "")),
-    "tier": lambda req, pk: services.change_tier(
-        actor=req.user, customer_id=pk, tier=req.POST.get("tier", ""), reason=req.POST.get("reason", "")
-    ),
-    "status": lambda req, pk: services.change_customer_status(
-        actor=req.user, customer_id=pk, status=req.POST.get("status", ""), reason=req.POST.get("reason", "")
-    ),
-    "verify": lambda req, pk: services.verify_customer(
-        actor=req.user, customer_id=pk, channel=req.POST.get("channel", ""), result=req.POST.get("result", ""),
-        static_reviewed=req.POST.get("static_reviewed") == "on", note=req.POST.get("note", ""),
-    ),
+    "submit": (lambda customer, data: SubmitForm(data), lambda req, pk, d: services.submit_registration(
+        actor=req.user, customer_id=pk, acknowledge_duplicates=d["acknowledge"], comment=d["comment"],
+    )),
+    "first_review": (lambda customer, data: CommentForm(data), lambda req, pk, d: services.first_review_registration(
+        actor=req.user, customer_id=pk, comment=d["comment"]
+    )),
+    "approve": (lambda customer, data: CommentForm(data), lambda req, pk, d: services.approve_registration(
+        actor=req.user, customer_id=pk, comment=d["comment"]
+    )),
+    "reject": (lambda customer, data: ReasonForm(data), lambda req, pk, d: services.reject_registration(
+        actor=req.user, customer_id=pk, reason=d["reason"]
+    )),
+    "tier": (lambda customer, data: TierForm(data), lambda req, pk, d: services.change_tier(
+        actor=req.user, customer_id=pk, tier=d["tier"], reason=d["reason"]
+    )),
+    "status": (lambda customer, data: StatusForm(data, current=customer.customer_status),
+               lambda req, pk, d: services.change_customer_status(
+                   actor=req.user, customer_id=pk, status=d["status"], reason=d["reason"]
+               )),
+    "verify": (lambda customer, data: VerificationForm(data), lambda req, pk, d: services.verify_customer(
+        actor=req.user, customer_id=pk, channel=d["channel"], result=d["result"],
+        static_reviewed=d["static_reviewed"], note=d["note"],
+    )),
 }
 DONE = {
     "submit": _("Submitted for approval."),
@@ -286,11 +295,15 @@ DONE = {
 @login_required
 @require_POST
 def customer_action(request, pk, action):
-    _visible_or_404(request.user, pk)
+    customer = _visible_or_404(request.user, pk)
     if action not in ACTIONS:
         raise Http404
+    make_form, act = ACTIONS[action]
+    form = make_form(customer, request.POST)
     try:
-        result = ACTIONS[action](request, pk)
+        if not form.is_valid():
+            raise services.CustomerError(form_errors(form))
+        result = act(request, pk, form.cleaned_data)
     except services.DuplicatesNeedAcknowledgement as exc:
         messages.warning(request, str(exc))
         return redirect(f"{request.build_absolute_uri(f'/customers/{pk}/')}#duplicates")

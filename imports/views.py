@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from confidentiality.exports import xlsx_response
+from crm.inputs import page_number, positive_int
 
 from . import permissions, selectors, services
 from .models import ImportJob, ImportRow
@@ -43,7 +44,7 @@ def _int(value) -> int | None:
 
 
 def _page(request) -> int:
-    return max(1, _int(request.GET.get("page")) or 1)
+    return page_number(request.GET.get("page"))
 
 
 def _detail(job: ImportJob):
@@ -147,7 +148,7 @@ def preview(request, pk: int):
         return _detail(job)
     mapping = {str(i): request.POST.get(f"col_{i}", "") for i in range(len(job.headers))}
     mode = request.POST.get("mode", ImportJob.Mode.DRAFT)
-    unit_id, owner_id = _int(request.POST.get("unit")), _int(request.POST.get("owner"))
+    unit_id, owner_id = positive_int(request.POST.get("unit")), positive_int(request.POST.get("owner"))
     save_as = request.POST.get("save_as", "")
     unit = permissions.import_units(user).filter(pk=unit_id).first() if unit_id else None
     owner = selectors.account_managers(user).filter(pk=owner_id).first() if owner_id else None

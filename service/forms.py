@@ -3,15 +3,17 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from crm import roles as r
+from crm.inputs import QueryForm, StaffChoiceField
 from crm.models import display_name
 
-from .models import Complaint, Visit
+from .models import Complaint, Inquiry, Opportunity, Visit
 
 
 class VisitForm(forms.ModelForm):
     class Meta:
         model = Visit
         fields = ["visited_on", "channel", "participants", "content", "feedback", "next_plan", "next_on"]
+        field_classes = {"participants": StaffChoiceField}
         widgets = {
             "visited_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "next_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -46,3 +48,38 @@ class ComplaintForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-select" if isinstance(field.widget, forms.Select) else "form-control")
+
+
+class InquiryForm(forms.ModelForm):
+    """The daily call/walk-in entry: each value checked against the model before anything is stored."""
+
+    # The page's checkbox sends "1"; older links send "0" for no (a checkbox field would read "0" as yes).
+    trial = forms.TypedChoiceField(label=_("trial"), choices=[("1", "1"), ("0", "0")], coerce=lambda v: v == "1",
+                                   required=False, empty_value=False)
+
+    class Meta:
+        model = Inquiry
+        fields = ["how", "name", "companions", "product", "source", "summary", "trial"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["companions"].required = False  # left empty: nobody came along
+
+    def clean_companions(self):
+        return self.cleaned_data.get("companions") or 0
+
+
+class RollupQuery(QueryForm):
+    period = forms.ChoiceField(label=_("Roll-up"), required=False, choices=[("", ""), ("week", "week"), ("month", "month")])
+    day = forms.DateField(label=_("Date"), required=False)
+    format = forms.ChoiceField(label=_("Format"), required=False, choices=[("", ""), ("xlsx", "xlsx")])
+
+
+class OpportunityForm(forms.ModelForm):
+    class Meta:
+        model = Opportunity
+        fields = ["title", "content", "deadline"]
+
+
+class CareOptOutForm(forms.Form):
+    opt_out = forms.TypedChoiceField(label=_("Greetings"), choices=[("1", "1"), ("0", "0")], coerce=lambda v: v == "1")

@@ -52,6 +52,20 @@ def rollup(user, start: date, end: date):
     )
 
 
+def log_inquiry(*, actor, how: str, name: str, summary: str, companions: int = 0, product: str = "", source: str = "",
+                trial: bool = False) -> Inquiry:
+    """The inquiry is logged in the rep's first unit, where the roll-ups count it."""
+    unit = actor.staff_profile.units.first()
+    if unit is None:
+        raise RecordError(_("You belong to no unit; ask your administrator."))
+    if how not in Inquiry.How.values:
+        raise RecordError(_("Choose phone call or walk-in."))
+    if not (name or "").strip() or not (summary or "").strip():
+        raise RecordError(_("Give the visitor's name and a summary."))
+    return Inquiry.objects.create(unit=unit, rep=actor, how=how, name=name.strip(), companions=companions,
+                                  product=product, source=source, summary=summary.strip(), trial=trial)
+
+
 @transaction.atomic
 def open_opportunity(*, actor, customer, title: str, content: str, deadline: date) -> Opportunity:
     if not is_visible(actor, customer):

@@ -200,3 +200,15 @@ def escalate_late_complaints(now: datetime | None = None) -> int:
                    url=f"/service/complaints/{complaint.pk}/")
             escalated += 1
     return escalated
+
+
+def set_care_opt_out(*, actor, customer: Customer, opt_out: bool) -> None:
+    """The customer's wish about greetings, recorded (or withdrawn) by someone who may see the customer."""
+    from .models import CareOptOut
+
+    if not is_visible(actor, customer):
+        raise ServiceError(_("You cannot change this customer's greetings."))
+    if opt_out:
+        CareOptOut.objects.get_or_create(customer=customer, defaults={"recorded_by": actor})
+    else:
+        CareOptOut.objects.filter(customer=customer).delete()

@@ -8,14 +8,16 @@ from django.utils.translation import gettext as _
 
 from confidentiality.policy import visible_customers
 from crm import roles as r
+from crm.inputs import form_errors, positive_int, safe_next
 
 from . import selectors, services
-from .forms import ComplaintForm, VisitForm
+from .forms import CareOptOutForm, ComplaintForm, InquiryForm, OpportunityForm, RollupQuery, VisitForm
 from .models import Complaint
 
 
 def _customer_or_404(user, pk):
-    customer = visible_customers(user).filter(pk=pk).first() if str(pk).isdigit() else None
+    pk = positive_int(pk)
+    customer = visible_customers(user).filter(pk=pk).first() if pk else None
     if customer is None:
         raise Http404
     return customer
@@ -55,7 +57,7 @@ def visit_new(request):
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Visit logged."))
-            return redirect(request.POST.get("next") or "service:inbox")
+            return safe_next(request, "service:inbox")
     return render(request, "service/visit_form.html", {"form": form, "customer": customer,
                                                         "next": request.GET.get("next", "")})
 
@@ -119,9 +121,9 @@ def public_pool(request):
 
     if request.method == "POST":
         try:
-            customer = claim(actor=request.user, customer_id=int(request.POST.get("customer", 0)))
+            customer = claim(actor=request.user, customer_id=positive_int(request.POST.get("customer")) or 0)
             messages.success(request, _("%(name)s is now yours.") % {"name": customer.name})
-        except (PoolError, ValueError) as exc:
+        except PoolError as exc:
             messages.error(request, str(exc))
         return redirect("service:pool")
     return render(request, "service/pool.html", {
@@ -136,8 +138,6 @@ ROLLUP_ROLES = (r.SALES_SUPERVISOR, r.SALES_MANAGER, r.CS_SPECIALIST, r.CS_MANAG
 @login_required
 def inquiries(request):
     """Daily entry for reps; weekly (supervisors) and monthly (CS) roll-ups with an .xlsx download."""
-    from datetime import date as date_type
-
     from django.utils import timezone
 
     from confidentiality.exports import watermarked_workbook, xlsx_response
@@ -147,30 +147,29 @@ def inquiries(request):
     from .models import Inquiry
 
     if request.method == "POST":
-        profile_units = list(request.user.staff_profile.units.all())
-        if not profile_units:
-            messages.error(request, _("You belong to no unit; ask your administrator."))
-        elif not (request.POST.get("name") and request.POST.get("summary")):
-            messages.error(request, _("Give the visitor's name and a summary."))
+        form = InquiryForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, form_errors(form))
         else:
-            Inquiry.objects.create(
-                unit=profile_units[0], rep=request.user, how=request.POST.get("how", "phone"),
-                name=request.POST["name"][:60], companions=int(request.POST.get("companions") or 0),
-                product=request.POST.get("product", "")[:100], source=request.POST.get("source", "")[:60],
-                summary=request.POST["summary"], trial=request.POST.get("trial") == "1",
-            )
-            messages.success(request, _("Inquiry logged."))
-            return redirect("service:inquiries")
-    period = request.GET.get("period", "")
+            try:
+                records.log_inquiry(actor=request.user, **form.cleaned_data)
+            except records.RecordError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("Inquiry logged."))
+                return redirect("service:inquiries")
+    query = RollupQuery(request.GET)
+    query.warn(request)
+    period = query.values.get("period", "")
     context = {"today": records.inquiries_seen_by(request.user).filter(arrived_at__date=timezone.localdate(), rep=request.user),
                "hows": Inquiry.How.choices, "may_rollup": r.has_role(request.user, *ROLLUP_ROLES), "period": period}
     if period in ("week", "month"):
         if not context["may_rollup"]:
             raise PermissionDenied
-        day = date_type.fromisoformat(request.GET["day"]) if request.GET.get("day") else timezone.localdate()
+        day = query.values.get("day") or timezone.localdate()
         start, end = (records.week_of if period == "week" else records.month_of)(day)
         rows = list(records.rollup(request.user, start, end))
-        if request.GET.get("format") == "xlsx":
+        if query.values.get("format") == "xlsx":
             content = watermarked_workbook(
                 title=f"{start:%Y%m%d}", watermark=f"{display_name(request.user)} · {timezone.localtime():%Y-%m-%d %H:%M}",
                 headers=[_("Rep"), _("Phone calls"), _("Walk-ins"), _("Trials"), _("Total")],
@@ -191,14 +190,14 @@ def opportunities(request):
 
     if request.method == "POST":
         customer = _customer_or_404(request.user, request.POST.get("customer"))
+        form = OpportunityForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, form_errors(form))
+            return redirect("service:opportunities")
         try:
-            from datetime import date as date_type
-
-            records.open_opportunity(actor=request.user, customer=customer, title=request.POST.get("title", ""),
-                                     content=request.POST.get("content", ""),
-                                     deadline=date_type.fromisoformat(request.POST.get("deadline") or "1900-01-01"))
+            records.open_opportunity(actor=request.user, customer=customer, **form.cleaned_data)
             messages.success(request, _("Opportunity opened."))
-        except (records.RecordError, ValueError) as exc:
+        except records.RecordError as exc:
             messages.error(request, str(exc))
         return redirect("service:opportunities")
     rows = Opportunity.objects.filter(customer__in=visible_customers(request.user)).select_related("customer", "owner")
@@ -232,15 +231,19 @@ def opportunity_action(request, pk):
 @login_required
 def care_opt_out(request, pk):
     """Records (or withdraws) a customer's wish to receive no greetings."""
-    from .models import CareOptOut
-
     customer = _customer_or_404(request.user, pk)
     if request.method != "POST":
         raise Http404
-    if request.POST.get("opt_out") == "1":
-        CareOptOut.objects.get_or_create(customer=customer, defaults={"recorded_by": request.user})
-        messages.success(request, _("The customer will receive no greetings."))
+    form = CareOptOutForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("customers:detail", pk=customer.pk)
+    opt_out = form.cleaned_data["opt_out"]
+    try:
+        services.set_care_opt_out(actor=request.user, customer=customer, opt_out=opt_out)
+    except services.ServiceError as exc:
+        messages.error(request, str(exc))
     else:
-        CareOptOut.objects.filter(customer=customer).delete()
-        messages.success(request, _("The customer will receive greetings again."))
+        messages.success(request, _("The customer will receive no greetings.") if opt_out
+                         else _("The customer will receive greetings again."))
     return redirect("customers:detail", pk=customer.pk)

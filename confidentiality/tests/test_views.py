@@ -88,3 +88,53 @@ def test_an_entry_with_many_customers_lists_the_first_and_counts_the_rest(client
     table = _audit_table(client)
     assert customers[0].name in table and customers[21].name not in table
     assert "等另外 2 个" in table
+
+
+@pytest.mark.parametrize("since", ["garbage", "2026-02-30", "99999999999999999999"])
+def test_an_audit_search_from_a_date_that_is_no_date_gives_the_page_with_a_message(client, make_user, since):
+    record("read", actor=make_user(username="alice"), subject="甲")
+    client.force_login(make_user(r.CS_MANAGER))
+    response = client.get(reverse("confidentiality:audit"), {"since": since})
+    assert response.status_code == 200
+    assert "<td>甲</td>" in response.content.decode()  # the bad date is ignored, not the whole search
+    assert any("无法识别" in str(m) for m in response.context["messages"])
+
+
+def test_an_archive_request_of_an_unknown_kind_is_refused_and_nothing_is_stored(client, make_user, unit):
+    from confidentiality.models import ArchiveLoan
+
+    rep = make_user(r.SALES_REP, units=[unit])
+    customer = CustomerFactory(unit=unit, created_by=rep)
+    client.force_login(rep)
+    response = client.post(reverse("confidentiality:archive"),
+                           {"customer_code": customer.customer_code, "kind": "steal", "purpose": "x"}, follow=True)
+    assert not ArchiveLoan.objects.exists()
+    assert any("请选择" in str(m) for m in response.context["messages"])
+
+
+def test_a_printout_check_in_with_a_count_that_is_no_number_is_a_message(client, make_user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from confidentiality.models import AccessGrant, DataRequest, Printout
+
+    cs = make_user(r.CS_SPECIALIST)
+    data_request = DataRequest.objects.create(requester=cs, purpose="p", scope="unit",
+                                              data_unit=cs.staff_profile.units.first() or _unit(), form="print")
+    grant = AccessGrant.objects.create(request=data_request, user=cs, form="print", granted_by=cs,
+                                       expires_at=timezone.now() + timedelta(days=1))
+    printout = Printout.objects.create(grant=grant, printed_by=cs, copies=2, return_due=timezone.localdate())
+    client.force_login(cs)
+    response = client.post(reverse("confidentiality:printout_check_in", args=[printout.pk]), {"returned_copies": "abc"},
+                           follow=True)
+    assert response.status_code == 200
+    printout.refresh_from_db()
+    assert printout.returned_at is None
+    assert response.context["messages"]
+
+
+def _unit():
+    from crm.tests.factories import OrgUnitFactory
+
+    return OrgUnitFactory()

@@ -143,3 +143,61 @@ def test_home_page_shows_the_approval_queue_count(client, unit, make_user):
     page = client.get(reverse("home")).content.decode()
     card = page.split('data-testid="queue-card"')[1].split("</a>")[0]
     assert "2" in card
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+@pytest.mark.parametrize("query", [
+    {"page": "99999999999999999999"}, {"unit": "99999999999999999999"}, {"owner": "99999999999999999999"},
+    {"unit": "²"}, {"completeness_below": "²"},
+])
+def test_hostile_list_parameters_give_the_page_not_a_500(client, make_user, unit, query):
+    client.force_login(make_user(r.MARKETING_HEAD, units=[unit]))
+    response = client.get(reverse("customers:list"), query)
+    assert response.status_code == 200
+
+
+def test_an_out_of_range_filter_is_ignored_with_a_message_in_chinese(client, make_user, unit):
+    client.force_login(make_user(r.MARKETING_HEAD, units=[unit]))
+    CustomerFactory(unit=unit, name="可见客户")
+    response = client.get(reverse("customers:list"), {"unit": "99999999999999999999"}, follow=True)
+    assert "可见客户" in response.content.decode()
+    assert any("无法识别" in m and "所属单位" in m for m in _messages(response))
+
+
+@pytest.mark.parametrize("field,value", [("channel", "carrier_pigeon"), ("result", "<b>maybe</b>")])
+def test_a_verification_with_an_invalid_choice_is_refused_and_nothing_is_stored(client, make_user, unit, field, value):
+    from customers.models import Verification
+
+    rep = make_user(r.SALES_REP, units=[unit])
+    customer = CustomerFactory(unit=unit, created_by=rep, last_verified_on=None)
+    client.force_login(rep)
+    data = {"channel": "phone", "result": "unchanged", field: value}
+    response = client.post(reverse("customers:action", args=[customer.pk, "verify"]), data, follow=True)
+    assert not Verification.objects.exists()
+    customer.refresh_from_db()
+    assert customer.last_verified_on is None
+    assert any("选择一个有效的选项" in m for m in _messages(response)), _messages(response)
+
+
+def test_the_verification_service_refuses_a_channel_outside_the_list(make_user, unit):
+    from customers import services
+
+    rep = make_user(r.SALES_REP, units=[unit])
+    customer = CustomerFactory(unit=unit, created_by=rep)
+    with pytest.raises(services.CustomerError):
+        services.verify_customer(actor=rep, customer_id=customer.pk, channel="carrier_pigeon", result="unchanged")
+
+
+def test_a_status_change_outside_the_allowed_moves_is_refused_by_the_form(client, make_user, unit):
+    manager = make_user(r.SALES_MANAGER, units=[unit])
+    customer = CustomerFactory(unit=unit, customer_status="active")
+    client.force_login(manager)
+    response = client.post(reverse("customers:action", args=[customer.pk, "status"]),
+                           {"status": "active", "reason": "x"}, follow=True)
+    customer.refresh_from_db()
+    assert customer.customer_status == "active"
+    assert any("选择一个有效的选项" in m for m in _messages(response)), _messages(response)
+

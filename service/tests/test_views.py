@@ -87,3 +87,84 @@ def test_navigation_shows_the_inbox_count(client, make_user, unit):
     from service.selectors import inbox
 
     assert 'data-testid="nav-inbox-count"' in badge and f">{len(inbox(rep))}<" in badge and len(inbox(rep)) == 2
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+@pytest.mark.parametrize("day", ["not-a-date", "2026-02-30"])
+def test_a_roll_up_for_a_day_that_is_no_date_gives_the_page_with_a_message(client, make_user, unit, day):
+    client.force_login(make_user(r.SALES_SUPERVISOR, units=[unit]))
+    response = client.get(reverse("service:inquiries"), {"period": "week", "day": day})
+    assert response.status_code == 200
+    assert any("无法识别" in m for m in _messages(response)), _messages(response)
+
+
+@pytest.mark.parametrize("field,value", [("companions", "abc"), ("companions", "99999999999999999999"),
+                                         ("how", "fax"), ("name", "名" * 61)])
+def test_an_inquiry_with_a_bad_value_is_refused_with_a_message_and_nothing_is_stored(client, make_user, unit,
+                                                                                      field, value):
+    from service.models import Inquiry
+
+    client.force_login(make_user(r.SALES_REP, units=[unit]))
+    data = {"how": "phone", "name": "王先生", "companions": "1", "summary": "咨询", field: value}
+    response = client.post(reverse("service:inquiries"), data, follow=True)
+    assert response.status_code == 200
+    assert not Inquiry.objects.exists()
+    assert _messages(response), "the rep is told what was wrong"
+
+
+def test_a_valid_inquiry_is_logged_through_the_form(client, make_user, unit):
+    from service.models import Inquiry
+
+    rep = make_user(r.SALES_REP, units=[unit])
+    client.force_login(rep)
+    client.post(reverse("service:inquiries"), {"how": "walk_in", "name": " 王先生 ", "companions": "2", "summary": "看样品",
+                                               "trial": "1"})
+    inquiry = Inquiry.objects.get()
+    assert (inquiry.unit, inquiry.rep, inquiry.how, inquiry.name, inquiry.companions, inquiry.trial) == (
+        unit, rep, "walk_in", "王先生", 2, True)
+
+
+@pytest.mark.parametrize("next_url", ["//example.com/", "https://example.com/x", "/\\example.com", "javascript:alert(1)"])
+def test_the_visit_form_never_redirects_off_site(client, make_user, unit, next_url):
+    rep, partner = make_user(r.SALES_REP, units=[unit]), make_user(r.SALES_REP, units=[unit])
+    customer = CustomerFactory(unit=unit, created_by=rep)
+    client.force_login(rep)
+    response = client.post(reverse("service:visit_new"), {
+        "customer": customer.pk, "visited_on": date.today().isoformat(), "channel": "phone", "content": "回访",
+        "participants": [partner.pk], "next": next_url,
+    })
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+
+
+def test_the_visit_form_still_returns_to_a_page_of_this_site(client, make_user, unit):
+    rep, partner = make_user(r.SALES_REP, units=[unit]), make_user(r.SALES_REP, units=[unit])
+    customer = CustomerFactory(unit=unit, created_by=rep)
+    client.force_login(rep)
+    back = reverse("customers:detail", args=[customer.pk])
+    response = client.post(reverse("service:visit_new"), {
+        "customer": customer.pk, "visited_on": date.today().isoformat(), "channel": "phone", "content": "回访",
+        "participants": [partner.pk], "next": back,
+    })
+    assert response["Location"] == back
+
+
+def test_care_opt_out_with_a_garbage_value_changes_nothing(client, make_user, unit):
+    from service.models import CareOptOut
+
+    rep = make_user(r.SALES_REP, units=[unit])
+    customer = CustomerFactory(unit=unit, created_by=rep)
+    CareOptOut.objects.create(customer=customer, recorded_by=rep)
+    client.force_login(rep)
+    response = client.post(reverse("service:care_opt_out", args=[customer.pk]), {"opt_out": "maybe"}, follow=True)
+    assert CareOptOut.objects.filter(customer=customer).exists()
+    assert _messages(response)
+
+
+def test_hostile_ids_in_the_pool_and_visit_pages_are_404_or_a_message(client, make_user, unit):
+    client.force_login(make_user(r.SALES_REP, units=[unit]))
+    assert client.get(reverse("service:visit_new"), {"customer": "²"}).status_code == 404
+    assert client.post(reverse("service:pool"), {"customer": "99999999999999999999"}).status_code == 302
