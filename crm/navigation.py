@@ -33,7 +33,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("home", _("Dashboard"), "home"),
     NavItem("inbox", _("To-do"), "service:inbox"),
     NavItem("customers", _("Customers"), "customers:list", _roles(*CUSTOMER_READERS)),
-    NavItem("registrations", _("Registration approvals"), "customers:approvals", _roles(r.SALES_SUPERVISOR, r.SALES_MANAGER)),
+    NavItem("registrations", _("Registration approvals"), "customers:approvals", _roles(r.SALES_SUPERVISOR, r.SALES_MANAGER, r.MARKETING_HEAD)),
     NavItem("handover", _("Customer handover"), "customers:handover", _roles(r.SALES_MANAGER)),
     NavItem("visits", _("Visits"), "service:weekly", _roles(*SALES, r.MARKETING_HEAD)),
     NavItem("inquiries", _("Calls and walk-ins"), "service:inquiries", _roles(*SALES, r.CS_SPECIALIST, r.CS_MANAGER, r.MARKETING_HEAD)),

@@ -5,6 +5,9 @@ from .models import Customer
 from .selectors import is_visible, own_unit_ids
 
 APPROVERS = (r.SALES_MANAGER,)
+# Secret records are invisible to sales managers (DOMAIN §6); the marketing head, who sees them, approves them.
+SECRET_APPROVERS = (r.MARKETING_HEAD,)
+SECRET = "secret"
 FIRST_REVIEWERS = (r.SALES_SUPERVISOR,)
 TIER_DECIDERS = (r.SALES_MANAGER, r.MARKETING_HEAD)
 REGISTRARS = (r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER, r.CS_SPECIALIST)
@@ -15,7 +18,12 @@ def can_register(user) -> bool:
 
 
 def can_approve_in_general(user) -> bool:
-    return user.is_superuser or r.has_role(user, *APPROVERS)
+    return user.is_superuser or r.has_role(user, *APPROVERS, *SECRET_APPROVERS)
+
+
+def approves_level(user, level: str) -> bool:
+    """Whether the user approves registrations of this confidentiality level."""
+    return user.is_superuser or r.has_role(user, *(SECRET_APPROVERS if level == SECRET else APPROVERS))
 
 
 def can_first_review_in_general(user) -> bool:
@@ -47,16 +55,20 @@ def can_first_review(user, customer: Customer) -> bool:
     return (
         customer.registration_status == Customer.Registration.SUBMITTED
         and customer.unit.requires_first_review
+        and customer.confidentiality_level != SECRET
         and can_first_review_in_general(user)
         and can_view(user, customer)
     )
 
 
 def can_approve(user, customer: Customer) -> bool:
+    """A secret registration skips the supervisor's first review: the supervisor cannot see it."""
+    secret = customer.confidentiality_level == SECRET
     ready = customer.registration_status == Customer.Registration.REVIEWED or (
-        customer.registration_status == Customer.Registration.SUBMITTED and not customer.unit.requires_first_review
+        customer.registration_status == Customer.Registration.SUBMITTED
+        and (secret or not customer.unit.requires_first_review)
     )
-    return ready and can_approve_in_general(user) and can_view(user, customer)
+    return ready and approves_level(user, customer.confidentiality_level) and can_view(user, customer)
 
 
 def can_change_tier(user, customer: Customer) -> bool:

@@ -62,16 +62,18 @@ def find_duplicates(user, customer: Customer) -> list[DuplicateHit]:
 
 def approval_queue(user) -> QuerySet[Customer]:
     """Registrations waiting for this user's decision."""
-    from .permissions import can_approve_in_general, can_first_review_in_general
+    from .permissions import SECRET, approves_level, can_first_review_in_general
 
     qs = visible_customers(user).select_related("unit", "account_manager")
+    R = Customer.Registration
+    secret = Q(confidentiality_level=SECRET)
     states = Q(pk__in=[])
     if can_first_review_in_general(user):
-        states |= Q(registration_status=Customer.Registration.SUBMITTED, unit__requires_first_review=True)
-    if can_approve_in_general(user):
-        states |= Q(registration_status=Customer.Registration.REVIEWED) | Q(
-            registration_status=Customer.Registration.SUBMITTED, unit__requires_first_review=False
-        )
+        states |= Q(registration_status=R.SUBMITTED, unit__requires_first_review=True) & ~secret
+    if approves_level(user, "internal"):
+        states |= (Q(registration_status=R.REVIEWED) | Q(registration_status=R.SUBMITTED, unit__requires_first_review=False)) & ~secret
+    if approves_level(user, SECRET):
+        states |= secret & Q(registration_status__in=[R.SUBMITTED, R.REVIEWED])
     return qs.filter(states).order_by("updated_at")
 
 
