@@ -357,3 +357,35 @@ class SavedFilter(models.Model):
         verbose_name = _("saved filter")
         verbose_name_plural = _("saved filters")
         constraints = [models.UniqueConstraint(fields=["user", "name"], name="savedfilter_user_name")]
+
+
+class HandoverRequest(models.Model):
+    """A sales manager handing customers to himself: it waits for a second sales manager (or the
+    marketing head) of the customers' unit, so nobody can take over records alone (issue 11)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for confirmation")
+        APPROVED = "approved", _("Confirmed")
+        REJECTED = "rejected", _("Refused")
+
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("current account manager")
+    )
+    customer_ids = models.JSONField(_("customers"), default=list)
+    reason = models.TextField(_("reason"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("decided by"),
+    )
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("handover request")
+        verbose_name_plural = _("handover requests")
+        ordering = ["-created_at", "-id"]

@@ -11,6 +11,8 @@ SECRET = "secret"
 FIRST_REVIEWERS = (r.SALES_SUPERVISOR,)
 TIER_DECIDERS = (r.SALES_MANAGER, r.MARKETING_HEAD)
 REGISTRARS = (r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER, r.CS_SPECIALIST)
+# Who may own customers, hence take them over in a handover.
+SALES_STAFF = (r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER)
 
 
 def can_register(user) -> bool:
@@ -83,8 +85,32 @@ def can_verify(user, customer: Customer) -> bool:
     return customer.registration_status == Customer.Registration.APPROVED and can_edit(user, customer)
 
 
-def can_hand_over(user) -> bool:
-    return user.is_superuser or r.has_role(user, r.SALES_MANAGER)
+def can_hand_over(user, customer: Customer | None = None) -> bool:
+    """Without a customer: may open the handover page. With one: may move that customer, i.e. sees it
+    and it belongs to the units the manager manages."""
+    if not (user.is_superuser or r.has_role(user, r.SALES_MANAGER)):
+        return False
+    if customer is None:
+        return True
+    return can_view(user, customer) and (user.is_superuser or customer.unit_id in own_unit_ids(user))
+
+
+def can_confirm_handovers_in_general(user) -> bool:
+    return user.is_superuser or r.has_role(user, r.SALES_MANAGER, r.MARKETING_HEAD)
+
+
+def can_confirm_handover(user, request) -> bool:
+    """A self-handover needs a second person: another sales manager of every customer's unit, or the marketing head."""
+    from .models import HandoverRequest
+
+    if request.status != HandoverRequest.Status.PENDING or user.pk == request.requester_id or not user.is_active:
+        return False
+    if user.is_superuser or r.has_role(user, r.MARKETING_HEAD):
+        return True
+    if not r.has_role(user, r.SALES_MANAGER):
+        return False
+    units = set(Customer.objects.filter(pk__in=request.customer_ids).values_list("unit_id", flat=True))
+    return units <= own_unit_ids(user)
 
 
 def can_export_directly(user) -> bool:
