@@ -37,6 +37,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("handover", _("Customer handover"), "customers:handover", _roles(r.SALES_MANAGER)),
     NavItem("handover_requests", _("Handover confirmations"), "customers:handover_requests",
             _roles(r.SALES_MANAGER, r.MARKETING_HEAD)),
+    NavItem("level_requests", _("Confidentiality approvals"), "customers:level_requests", _roles(r.MARKETING_HEAD)),
     NavItem("visits", _("Visits"), "service:weekly", _roles(*SALES, r.MARKETING_HEAD)),
     NavItem("inquiries", _("Calls and walk-ins"), "service:inquiries", _roles(*SALES, r.CS_SPECIALIST, r.CS_MANAGER, r.MARKETING_HEAD)),
     NavItem("opportunities", _("Opportunities"), "service:opportunities", _roles(*SALES, r.MARKETING_HEAD)),

@@ -77,6 +77,15 @@ def can_change_tier(user, customer: Customer) -> bool:
     return (user.is_superuser or r.has_role(user, *TIER_DECIDERS)) and can_view(user, customer)
 
 
+def can_lower_confidentiality(user) -> bool:
+    """DOMAIN §6 via issue 11: lowering a level is the marketing head's approval, never the owner's choice."""
+    return user.is_superuser or r.has_role(user, r.MARKETING_HEAD)
+
+
+def can_change_confidentiality(user, customer: Customer) -> bool:
+    return can_edit(user, customer) or can_change_tier(user, customer)
+
+
 def can_change_status(user, customer: Customer) -> bool:
     return customer.registration_status == Customer.Registration.APPROVED and can_approve_in_general(user)
 

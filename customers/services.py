@@ -15,7 +15,18 @@ from crm.actor import acting_as
 from crm.models import OrgUnit, StaffProfile, display_name
 
 from . import permissions, selectors
-from .models import Customer, CustomerCodeSequence, CustomerEvent, HandoverNotice, HandoverRequest, Verification
+from .models import (
+    CONFIDENTIALITY_RANK,
+    TIER_CONFIDENTIALITY,
+    Customer,
+    CustomerCodeSequence,
+    CustomerEvent,
+    HandoverNotice,
+    HandoverRequest,
+    LevelChangeRequest,
+    Verification,
+    lowers_confidentiality,
+)
 from .selectors import DuplicateHit, capped_count, filter_customers, find_duplicates
 
 R = Customer.Registration
@@ -205,20 +216,91 @@ def change_tier(*, actor, customer_id: int, tier: str, reason: str) -> Customer:
         raise CustomerError(_("You cannot change the tier of this customer."))
     if customer.tier == tier:
         raise CustomerError(_("The customer is already in this tier."))
-    from .models import TIER_CONFIDENTIALITY
-
+    default_level = TIER_CONFIDENTIALITY.get(tier, "internal")
+    # A lower tier's default level is only proposed: lowering goes through change_confidentiality.
+    lowering = lowers_confidentiality(customer.confidentiality_level, default_level)
     with acting_as(actor):
         old = customer.tier
         customer.tier = tier
-        customer.confidentiality_level = TIER_CONFIDENTIALITY.get(tier, "internal")
+        if not lowering:
+            customer.confidentiality_level = default_level
         customer.save(update_fields=["tier", "confidentiality_level"])
         _event(customer, CustomerEvent.Kind.TIER_CHANGED, actor, reason.strip(), old=old, new=tier)
+    if lowering:
+        change_confidentiality(actor=actor, customer_id=customer.pk, level=default_level, reason=reason.strip())
     from service.models import FollowUpTask  # the quarterly proposal is settled by the decision
 
     FollowUpTask.objects.filter(customer=customer, kind=FollowUpTask.Kind.TIER_REVIEW, done_at__isnull=True).update(
         done_at=timezone.now()
     )
     return customer
+
+
+def _set_level(customer: Customer, level: str, actor, reason: str, request: LevelChangeRequest | None = None) -> None:
+    old = customer.confidentiality_level
+    with acting_as(actor):
+        customer.confidentiality_level = level
+        customer.save(update_fields=["confidentiality_level"])
+        _event(customer, CustomerEvent.Kind.LEVEL_CHANGED, actor, reason, old=old, new=level)
+    if lowers_confidentiality(old, level):
+        detail = {"old": old, "new": level}
+        if request is not None:
+            detail.update(request=request.pk, requested_by=request.requester_id)
+        audit.record("level_lowered", actor=actor, customers=[customer], subject=customer.customer_code or f"#{customer.pk}",
+                     reason=reason, detail=detail)
+
+
+@transaction.atomic
+def change_confidentiality(*, actor, customer_id: int, level: str, reason: str = "") -> LevelChangeRequest | None:
+    """Raising applies at once; lowering applies at once only for the marketing head, anyone else's
+    becomes a request for her approval (returned). Every path that changes the level comes here."""
+    if level not in CONFIDENTIALITY_RANK:
+        raise CustomerError(_("Choose a confidentiality level: internal, confidential or secret."))
+    customer = _locked(customer_id)
+    if not permissions.can_change_confidentiality(actor, customer):
+        raise CustomerError(_("You cannot change the confidentiality level of this customer."))
+    if level == customer.confidentiality_level:
+        return None
+    if lowers_confidentiality(customer.confidentiality_level, level) and not permissions.can_lower_confidentiality(actor):
+        if LevelChangeRequest.objects.filter(customer=customer, status=LevelChangeRequest.Status.PENDING).exists():
+            raise CustomerError(_("A request to lower this customer's confidentiality level is already waiting for approval."))
+        return LevelChangeRequest.objects.create(
+            customer=customer, old_level=customer.confidentiality_level, new_level=level, requester=actor, reason=reason
+        )
+    _set_level(customer, level, actor, reason)
+    return None
+
+
+def _locked_level_request(request_id: int, actor) -> LevelChangeRequest:
+    request = LevelChangeRequest.objects.select_for_update().get(pk=request_id)
+    if request.status != LevelChangeRequest.Status.PENDING:
+        raise CustomerError(_("This request has already been decided."))
+    if not permissions.can_lower_confidentiality(actor) or actor.pk == request.requester_id:
+        raise CustomerError(_("Only the marketing head approves lowering a confidentiality level."))
+    return request
+
+
+@transaction.atomic
+def approve_level_change(*, actor, request_id: int, comment: str = "") -> LevelChangeRequest:
+    request = _locked_level_request(request_id, actor)
+    customer = _locked(request.customer_id)
+    if customer.confidentiality_level != request.old_level:
+        raise CustomerError(_("The customer's level has changed since the request; ask again."))
+    reason = "；".join(part for part in (request.reason, comment.strip()) if part)
+    _set_level(customer, request.new_level, actor, reason, request=request)
+    request.status, request.approver, request.decided_at = LevelChangeRequest.Status.APPROVED, actor, timezone.now()
+    request.comment = comment.strip()
+    request.save(update_fields=["status", "approver", "decided_at", "comment"])
+    return request
+
+
+@transaction.atomic
+def reject_level_change(*, actor, request_id: int, comment: str = "") -> LevelChangeRequest:
+    request = _locked_level_request(request_id, actor)
+    request.status, request.approver, request.decided_at = LevelChangeRequest.Status.REJECTED, actor, timezone.now()
+    request.comment = comment.strip()
+    request.save(update_fields=["status", "approver", "decided_at", "comment"])
+    return request
 
 
 @transaction.atomic

@@ -25,7 +25,7 @@ from .forms import (
     CommentForm, CustomerFilterForm, CustomerForm, HandoverDecisionForm, HandoverForm, ReasonForm, SavedFilterForm,
     StatusForm, SubmitForm, TierForm, VerificationForm,
 )
-from .models import Customer, HandoverRequest, SavedFilter
+from .models import Customer, HandoverRequest, LevelChangeRequest, SavedFilter
 from .regions import region_label, search_regions
 from .validators import sniff_upload
 
@@ -150,10 +150,23 @@ def customer_edit(request, pk):
     if not permissions.can_edit(request.user, customer):
         raise PermissionDenied
     units = _units_for(request.user) | OrgUnit.objects.filter(pk=customer.unit_id)
+    old_level = customer.confidentiality_level
     form = CustomerForm(request.POST or None, request.FILES or None, instance=customer, user=request.user, units=units.distinct())
     if request.method == "POST" and form.is_valid():
+        wanted_level = form.instance.confidentiality_level
+        form.instance.confidentiality_level = old_level  # the level changes only through its service (lowering is approved)
         form.save()
         messages.success(request, _("Changes saved."))
+        if wanted_level and wanted_level != old_level:
+            try:
+                pending = services.change_confidentiality(
+                    actor=request.user, customer_id=customer.pk, level=wanted_level, reason=_("Changed on the customer form")
+                )
+            except services.CustomerError as exc:
+                messages.error(request, str(exc))
+            else:
+                if pending is not None:
+                    messages.info(request, _("Lowering the confidentiality level waits for the marketing head's approval."))
         return redirect("customers:detail", pk=customer.pk)
     return render(request, "customers/customer_form.html", {"form": form, "customer": customer})
 
@@ -409,3 +422,34 @@ def handover_request_decide(request, pk):
     except services.CustomerError as exc:
         messages.error(request, str(exc))
     return redirect("customers:handover_requests")
+
+
+@login_required
+def level_requests(request):
+    """Requests to lower a confidentiality level, for the marketing head."""
+    if not permissions.can_lower_confidentiality(request.user):
+        raise PermissionDenied
+    pending = LevelChangeRequest.objects.filter(status=LevelChangeRequest.Status.PENDING).select_related(
+        "customer", "requester"
+    )[:200]
+    return render(request, "customers/level_requests.html", {"pending": pending, "form": HandoverDecisionForm()})
+
+
+@login_required
+@require_POST
+def level_request_decide(request, pk):
+    if not permissions.can_lower_confidentiality(request.user):
+        raise Http404
+    get_object_or_404(LevelChangeRequest, pk=pk)
+    form = HandoverDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose to approve or reject the request."))
+        return redirect("customers:level_requests")
+    decide = services.approve_level_change if form.cleaned_data["decision"] == "approve" else services.reject_level_change
+    try:
+        decide(actor=request.user, request_id=pk, comment=form.cleaned_data["comment"])
+    except services.CustomerError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Decision recorded."))
+    return redirect("customers:level_requests")

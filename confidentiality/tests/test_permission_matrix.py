@@ -67,6 +67,8 @@ MATRIX = {
     "customers:handover": ("get", role_page(r.SALES_MANAGER)),
     "customers:handover_requests": ("get", role_page(r.SALES_MANAGER, r.MARKETING_HEAD)),
     "customers:handover_request_decide": ("post_redirect", None),
+    "customers:level_requests": ("get", role_page(r.MARKETING_HEAD)),
+    "customers:level_request_decide": ("post_redirect", None),
     "customers:detail": ("customer", customer_page(lambda role, kind: True)),
     "customers:edit": ("customer", customer_page(edits)),
     "customers:unmask": ("customer_post", None),
