@@ -61,6 +61,7 @@ def test_the_owning_rep_cannot_declassify_on_the_edit_form(team):
     # The requester cannot approve it; the marketing head sees it in her queue and approves it.
     assert as_rep.post(reverse("customers:level_request_decide", args=[request.pk]), {"decision": "approve"}).status_code == 404
     head = signed_in(team["head"])
+    assert f'href="{reverse("customers:level_requests")}" data-testid="queue-card"' in head.get(reverse("home")).content.decode()
     assert f'data-testid="level-request-{request.pk}"' in head.get(reverse("customers:level_requests")).content.decode()
     head.post(reverse("customers:level_request_decide", args=[request.pk]), {"decision": "approve", "comment": "已公开"})
     assert level_of(customer) == "internal"

@@ -120,6 +120,7 @@ def test_handing_to_oneself_waits_for_a_second_manager(org):
     assert owner_of(customer) == org["sh_rep"]
 
     second = signed_in(org["second"])
+    assert f'href="{reverse("customers:handover_requests")}" data-testid="queue-card"' in second.get(reverse("home")).content.decode()
     assert f'data-testid="handover-request-{request.pk}"' in second.get(reverse("customers:handover_requests")).content.decode()
     second.post(decide, {"decision": "approve", "comment": "同意"})
     request.refresh_from_db()
