@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('confidentiality', '0007_secret_requests'),
+        ('confidentiality', '0009_audit_ownership'),
     ]
 
     operations = [
