@@ -22,6 +22,8 @@ class AuditEntry(models.Model):
         PRINT = "print", _("Printed")
         IMPORT = "import", _("Imported")
         AUDIT_EXPORT = "audit_export", _("Exported the audit log")
+        HANDOVER = "handover", _("Customers handed over")
+        LEVEL_LOWERED = "level_lowered", _("Confidentiality level lowered")
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(

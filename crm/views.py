@@ -29,8 +29,14 @@ def _queues(user) -> list[tuple[str, str, int]]:
     """(label, url, count) of what waits for this user; each app contributes its own queue."""
     from confidentiality.selectors import data_request_queue, printouts_to_check_in
     from crm import roles as r
-    from customers.permissions import can_approve_in_general, can_first_review_in_general
-    from customers.selectors import approval_queue
+    from customers.models import LevelChangeRequest
+    from customers.permissions import (
+        can_approve_in_general,
+        can_confirm_handovers_in_general,
+        can_first_review_in_general,
+        can_lower_confidentiality,
+    )
+    from customers.selectors import approval_queue, handover_requests_to_confirm
 
     queues = []
     if can_approve_in_general(user) or can_first_review_in_general(user):
@@ -38,6 +44,13 @@ def _queues(user) -> list[tuple[str, str, int]]:
     if r.has_role(user, r.MARKETING_HEAD, r.CS_MANAGER, r.CS_SPECIALIST):
         pending = len(data_request_queue(user)) + printouts_to_check_in(user).count()
         queues.append((_("Data requests and printouts waiting for you"), reverse("confidentiality:queue"), pending))
+    if can_confirm_handovers_in_general(user):
+        handovers = len(handover_requests_to_confirm(user))
+        if handovers:
+            queues.append((_("Handovers waiting for your confirmation"), reverse("customers:handover_requests"), handovers))
+    if can_lower_confidentiality(user):
+        queues.append((_("Confidentiality lowerings waiting for you"), reverse("customers:level_requests"),
+                       LevelChangeRequest.objects.filter(status=LevelChangeRequest.Status.PENDING).count()))
     return queues
 
 

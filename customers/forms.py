@@ -13,7 +13,7 @@ from crm.roles import SALES_REP
 
 from .catalogue import CATALOGUE, GROUPS, REQUIRED
 from .models import TIER_CONFIDENTIALITY, Customer
-from .selectors import SORTS
+from .selectors import SORTS, handover_heirs
 from .services import STATUS_TRANSITIONS
 from .validators import id_number_gender, normalise_number, validate_id_number
 
@@ -213,16 +213,31 @@ class HandoverForm(forms.Form):
     deactivate = forms.BooleanField(label=_("The rep is leaving: deactivate the account afterwards"), required=False)
     reason = forms.CharField(label=_("Reason"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         staff = get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name", "username")
         self.fields["from_user"].queryset = staff
-        self.fields["to_users"].queryset = staff
+        # Only sales staff of the manager's units (or above) may take customers over; no finance, no archivist.
+        self.fields["to_users"].queryset = handover_heirs(user) if user is not None else staff.none()
         self.fields["from_user"].label_from_instance = self.fields["to_users"].label_from_instance = (
             lambda u: f"{display_name(u)} ({u.username})"
         )
         for field in self.fields.values():
             _style(field)
+
+    def clean(self):
+        cleaned = super().clean()
+        heirs = list(cleaned.get("to_users") or [])
+        if self.user is not None and any(u.pk == self.user.pk for u in heirs):
+            if len(heirs) > 1:
+                self.add_error("to_users", _("To take customers over yourself, choose only yourself: another sales manager confirms it."))
+            elif cleaned.get("deactivate"):
+                self.add_error("deactivate", _("Deactivate the rep after your handover request has been confirmed."))
+        return cleaned
+
+    def is_self_handover(self) -> bool:
+        return [u.pk for u in self.cleaned_data["to_users"]] == [self.user.pk]
 
     def customer_codes(self) -> list[str]:
         import re
@@ -249,3 +264,8 @@ class CustomerFilterForm(QueryForm):
     verification_overdue = forms.ChoiceField(label=_("Verification overdue"), required=False, choices=[("", ""), ("1", "1")])
     completeness_below = forms.IntegerField(label=_("Completeness below"), required=False, min_value=0, max_value=100)
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=[("", ""), *[(k, k) for k in SORTS]])
+
+
+class HandoverDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Confirm")), ("reject", _("Refuse"))])
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=500)

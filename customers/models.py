@@ -18,6 +18,13 @@ from .validators import normalise_text
 # Field changes worth a line on the timeline, not only in the per-field history.
 MAJOR_FIELDS = ("name", "customer_status", "account_manager", "tier", "registration_status", "unit")
 TIER_CONFIDENTIALITY = {"A": "secret", "B": "confidential"}
+CONFIDENTIALITY_RANK = {"internal": 0, "confidential": 1, "secret": 2}
+
+
+def lowers_confidentiality(old: str, new: str) -> bool:
+    """The one rule every path that writes `confidentiality_level` asks (form, tier change, import, admin):
+    lowering widens who reads the record, so it needs the marketing head's approval; raising is free."""
+    return bool(old) and CONFIDENTIALITY_RANK.get(new or "internal", 0) < CONFIDENTIALITY_RANK.get(old, 0)
 
 
 def kinds_of(nature: str, profile_type: str) -> frozenset[str]:
@@ -278,6 +285,7 @@ class CustomerEvent(models.Model):
         OWNER_CHANGED = "owner_changed", _("Account manager changed")
         VERIFIED = "verified", _("Verified")
         DUPLICATE_ACKNOWLEDGED = "duplicate_ack", _("Possible duplicate acknowledged")
+        LEVEL_CHANGED = "level_changed", _("Confidentiality level changed")
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
@@ -357,3 +365,75 @@ class SavedFilter(models.Model):
         verbose_name = _("saved filter")
         verbose_name_plural = _("saved filters")
         constraints = [models.UniqueConstraint(fields=["user", "name"], name="savedfilter_user_name")]
+
+
+class HandoverRequest(models.Model):
+    """A sales manager handing customers to himself: it waits for a second sales manager (or the
+    marketing head) of the customers' unit, so nobody can take over records alone (issue 11)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for confirmation")
+        APPROVED = "approved", _("Confirmed")
+        REJECTED = "rejected", _("Refused")
+
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("current account manager")
+    )
+    customer_ids = models.JSONField(_("customers"), default=list)
+    reason = models.TextField(_("reason"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("decided by"),
+    )
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("handover request")
+        verbose_name_plural = _("handover requests")
+        ordering = ["-created_at", "-id"]
+
+
+class LevelChangeRequest(models.Model):
+    """Lowering a customer's confidentiality level waits here for the marketing head (issue 11)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="level_requests")
+    old_level = models.CharField(_("current level"), max_length=20)
+    new_level = models.CharField(_("requested level"), max_length=20)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("decided by"),
+    )
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("confidentiality lowering request")
+        verbose_name_plural = _("confidentiality lowering requests")
+        ordering = ["-created_at", "-id"]
+
+    @staticmethod
+    def _label(level: str) -> str:
+        return str(dict(Customer._meta.get_field("confidentiality_level").flatchoices).get(level, level))
+
+    def old_label(self) -> str:
+        return self._label(self.old_level)
+
+    def new_label(self) -> str:
+        return self._label(self.new_level)

@@ -5,9 +5,14 @@ from .models import Customer
 from .selectors import is_visible, own_unit_ids
 
 APPROVERS = (r.SALES_MANAGER,)
+# Secret records are invisible to sales managers (DOMAIN §6); the marketing head, who sees them, approves them.
+SECRET_APPROVERS = (r.MARKETING_HEAD,)
+SECRET = "secret"
 FIRST_REVIEWERS = (r.SALES_SUPERVISOR,)
 TIER_DECIDERS = (r.SALES_MANAGER, r.MARKETING_HEAD)
 REGISTRARS = (r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER, r.CS_SPECIALIST)
+# Who may own customers, hence take them over in a handover.
+SALES_STAFF = (r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER)
 
 
 def can_register(user) -> bool:
@@ -15,7 +20,12 @@ def can_register(user) -> bool:
 
 
 def can_approve_in_general(user) -> bool:
-    return user.is_superuser or r.has_role(user, *APPROVERS)
+    return user.is_superuser or r.has_role(user, *APPROVERS, *SECRET_APPROVERS)
+
+
+def approves_level(user, level: str) -> bool:
+    """Whether the user approves registrations of this confidentiality level."""
+    return user.is_superuser or r.has_role(user, *(SECRET_APPROVERS if level == SECRET else APPROVERS))
 
 
 def can_first_review_in_general(user) -> bool:
@@ -47,20 +57,33 @@ def can_first_review(user, customer: Customer) -> bool:
     return (
         customer.registration_status == Customer.Registration.SUBMITTED
         and customer.unit.requires_first_review
+        and customer.confidentiality_level != SECRET
         and can_first_review_in_general(user)
         and can_view(user, customer)
     )
 
 
 def can_approve(user, customer: Customer) -> bool:
+    """A secret registration skips the supervisor's first review: the supervisor cannot see it."""
+    secret = customer.confidentiality_level == SECRET
     ready = customer.registration_status == Customer.Registration.REVIEWED or (
-        customer.registration_status == Customer.Registration.SUBMITTED and not customer.unit.requires_first_review
+        customer.registration_status == Customer.Registration.SUBMITTED
+        and (secret or not customer.unit.requires_first_review)
     )
-    return ready and can_approve_in_general(user) and can_view(user, customer)
+    return ready and approves_level(user, customer.confidentiality_level) and can_view(user, customer)
 
 
 def can_change_tier(user, customer: Customer) -> bool:
     return (user.is_superuser or r.has_role(user, *TIER_DECIDERS)) and can_view(user, customer)
+
+
+def can_lower_confidentiality(user) -> bool:
+    """DOMAIN §6 via issue 11: lowering a level is the marketing head's approval, never the owner's choice."""
+    return user.is_superuser or r.has_role(user, r.MARKETING_HEAD)
+
+
+def can_change_confidentiality(user, customer: Customer) -> bool:
+    return can_edit(user, customer) or can_change_tier(user, customer)
 
 
 def can_change_status(user, customer: Customer) -> bool:
@@ -71,8 +94,32 @@ def can_verify(user, customer: Customer) -> bool:
     return customer.registration_status == Customer.Registration.APPROVED and can_edit(user, customer)
 
 
-def can_hand_over(user) -> bool:
-    return user.is_superuser or r.has_role(user, r.SALES_MANAGER)
+def can_hand_over(user, customer: Customer | None = None) -> bool:
+    """Without a customer: may open the handover page. With one: may move that customer, i.e. sees it
+    and it belongs to the units the manager manages."""
+    if not (user.is_superuser or r.has_role(user, r.SALES_MANAGER)):
+        return False
+    if customer is None:
+        return True
+    return can_view(user, customer) and (user.is_superuser or customer.unit_id in own_unit_ids(user))
+
+
+def can_confirm_handovers_in_general(user) -> bool:
+    return user.is_superuser or r.has_role(user, r.SALES_MANAGER, r.MARKETING_HEAD)
+
+
+def can_confirm_handover(user, request) -> bool:
+    """A self-handover needs a second person: another sales manager of every customer's unit, or the marketing head."""
+    from .models import HandoverRequest
+
+    if request.status != HandoverRequest.Status.PENDING or user.pk == request.requester_id or not user.is_active:
+        return False
+    if user.is_superuser or r.has_role(user, r.MARKETING_HEAD):
+        return True
+    if not r.has_role(user, r.SALES_MANAGER):
+        return False
+    units = set(Customer.objects.filter(pk__in=request.customer_ids).values_list("unit_id", flat=True))
+    return units <= own_unit_ids(user)
 
 
 def can_export_directly(user) -> bool:

@@ -62,16 +62,18 @@ def find_duplicates(user, customer: Customer) -> list[DuplicateHit]:
 
 def approval_queue(user) -> QuerySet[Customer]:
     """Registrations waiting for this user's decision."""
-    from .permissions import can_approve_in_general, can_first_review_in_general
+    from .permissions import SECRET, approves_level, can_first_review_in_general
 
     qs = visible_customers(user).select_related("unit", "account_manager")
+    R = Customer.Registration
+    secret = Q(confidentiality_level=SECRET)
     states = Q(pk__in=[])
     if can_first_review_in_general(user):
-        states |= Q(registration_status=Customer.Registration.SUBMITTED, unit__requires_first_review=True)
-    if can_approve_in_general(user):
-        states |= Q(registration_status=Customer.Registration.REVIEWED) | Q(
-            registration_status=Customer.Registration.SUBMITTED, unit__requires_first_review=False
-        )
+        states |= Q(registration_status=R.SUBMITTED, unit__requires_first_review=True) & ~secret
+    if approves_level(user, "internal"):
+        states |= (Q(registration_status=R.REVIEWED) | Q(registration_status=R.SUBMITTED, unit__requires_first_review=False)) & ~secret
+    if approves_level(user, SECRET):
+        states |= secret & Q(registration_status__in=[R.SUBMITTED, R.REVIEWED])
     return qs.filter(states).order_by("updated_at")
 
 
@@ -248,3 +250,45 @@ def capped_count(qs: QuerySet, cap: int = 2_000) -> tuple[int, bool]:
     """Counts up to `cap` rows only, so a million-row table never pays for a full COUNT."""
     n = qs.order_by()[: cap + 1].count()
     return min(n, cap), n > cap
+
+
+def handoverable_customers(user) -> QuerySet[Customer]:
+    """Customers a manager may hand over: those it sees, in the units it manages (own unit and below)."""
+    qs = visible_customers(user)
+    return qs if user.is_superuser else qs.filter(unit_id__in=own_unit_ids(user))
+
+
+def unit_ids_with_ancestors(unit_ids) -> set[int]:
+    parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))
+    found, stack = set(), list(unit_ids)
+    while stack:
+        pk = stack.pop()
+        if pk is not None and pk not in found:
+            found.add(pk)
+            stack.append(parents.get(pk))
+    return found
+
+
+def handover_heirs(user):
+    """Who may take over a manager's customers: active sales staff of its units or of the units above them."""
+    from django.contrib.auth import get_user_model
+
+    from .permissions import SALES_STAFF
+
+    staff = get_user_model().objects.filter(is_active=True, groups__name__in=SALES_STAFF)
+    if not user.is_superuser:
+        staff = staff.filter(staff_profile__units__in=unit_ids_with_ancestors(own_unit_ids(user)))
+    return staff.distinct().order_by("last_name", "first_name", "username")
+
+
+def handover_requests_to_confirm(user) -> list:
+    """Self-handovers waiting for this user's confirmation (never the requester's own)."""
+    from .models import HandoverRequest
+    from .permissions import can_confirm_handover
+
+    pending = (
+        HandoverRequest.objects.filter(status=HandoverRequest.Status.PENDING)
+        .exclude(requester=user)
+        .select_related("requester", "from_user")[:200]
+    )
+    return [req for req in pending if can_confirm_handover(user, req)]

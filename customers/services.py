@@ -14,8 +14,19 @@ from confidentiality import audit
 from crm.actor import acting_as
 from crm.models import OrgUnit, StaffProfile, display_name
 
-from . import permissions
-from .models import Customer, CustomerCodeSequence, CustomerEvent, HandoverNotice, Verification
+from . import permissions, selectors
+from .models import (
+    CONFIDENTIALITY_RANK,
+    TIER_CONFIDENTIALITY,
+    Customer,
+    CustomerCodeSequence,
+    CustomerEvent,
+    HandoverNotice,
+    HandoverRequest,
+    LevelChangeRequest,
+    Verification,
+    lowers_confidentiality,
+)
 from .selectors import DuplicateHit, capped_count, filter_customers, find_duplicates
 
 R = Customer.Registration
@@ -205,20 +216,91 @@ def change_tier(*, actor, customer_id: int, tier: str, reason: str) -> Customer:
         raise CustomerError(_("You cannot change the tier of this customer."))
     if customer.tier == tier:
         raise CustomerError(_("The customer is already in this tier."))
-    from .models import TIER_CONFIDENTIALITY
-
+    default_level = TIER_CONFIDENTIALITY.get(tier, "internal")
+    # A lower tier's default level is only proposed: lowering goes through change_confidentiality.
+    lowering = lowers_confidentiality(customer.confidentiality_level, default_level)
     with acting_as(actor):
         old = customer.tier
         customer.tier = tier
-        customer.confidentiality_level = TIER_CONFIDENTIALITY.get(tier, "internal")
+        if not lowering:
+            customer.confidentiality_level = default_level
         customer.save(update_fields=["tier", "confidentiality_level"])
         _event(customer, CustomerEvent.Kind.TIER_CHANGED, actor, reason.strip(), old=old, new=tier)
+    if lowering:
+        change_confidentiality(actor=actor, customer_id=customer.pk, level=default_level, reason=reason.strip())
     from service.models import FollowUpTask  # the quarterly proposal is settled by the decision
 
     FollowUpTask.objects.filter(customer=customer, kind=FollowUpTask.Kind.TIER_REVIEW, done_at__isnull=True).update(
         done_at=timezone.now()
     )
     return customer
+
+
+def _set_level(customer: Customer, level: str, actor, reason: str, request: LevelChangeRequest | None = None) -> None:
+    old = customer.confidentiality_level
+    with acting_as(actor):
+        customer.confidentiality_level = level
+        customer.save(update_fields=["confidentiality_level"])
+        _event(customer, CustomerEvent.Kind.LEVEL_CHANGED, actor, reason, old=old, new=level)
+    if lowers_confidentiality(old, level):
+        detail = {"old": old, "new": level}
+        if request is not None:
+            detail.update(request=request.pk, requested_by=request.requester_id)
+        audit.record("level_lowered", actor=actor, customers=[customer], subject=customer.customer_code or f"#{customer.pk}",
+                     reason=reason, detail=detail)
+
+
+@transaction.atomic
+def change_confidentiality(*, actor, customer_id: int, level: str, reason: str = "") -> LevelChangeRequest | None:
+    """Raising applies at once; lowering applies at once only for the marketing head, anyone else's
+    becomes a request for her approval (returned). Every path that changes the level comes here."""
+    if level not in CONFIDENTIALITY_RANK:
+        raise CustomerError(_("Choose a confidentiality level: internal, confidential or secret."))
+    customer = _locked(customer_id)
+    if not permissions.can_change_confidentiality(actor, customer):
+        raise CustomerError(_("You cannot change the confidentiality level of this customer."))
+    if level == customer.confidentiality_level:
+        return None
+    if lowers_confidentiality(customer.confidentiality_level, level) and not permissions.can_lower_confidentiality(actor):
+        if LevelChangeRequest.objects.filter(customer=customer, status=LevelChangeRequest.Status.PENDING).exists():
+            raise CustomerError(_("A request to lower this customer's confidentiality level is already waiting for approval."))
+        return LevelChangeRequest.objects.create(
+            customer=customer, old_level=customer.confidentiality_level, new_level=level, requester=actor, reason=reason
+        )
+    _set_level(customer, level, actor, reason)
+    return None
+
+
+def _locked_level_request(request_id: int, actor) -> LevelChangeRequest:
+    request = LevelChangeRequest.objects.select_for_update().get(pk=request_id)
+    if request.status != LevelChangeRequest.Status.PENDING:
+        raise CustomerError(_("This request has already been decided."))
+    if not permissions.can_lower_confidentiality(actor) or actor.pk == request.requester_id:
+        raise CustomerError(_("Only the marketing head approves lowering a confidentiality level."))
+    return request
+
+
+@transaction.atomic
+def approve_level_change(*, actor, request_id: int, comment: str = "") -> LevelChangeRequest:
+    request = _locked_level_request(request_id, actor)
+    customer = _locked(request.customer_id)
+    if customer.confidentiality_level != request.old_level:
+        raise CustomerError(_("The customer's level has changed since the request; ask again."))
+    reason = "；".join(part for part in (request.reason, comment.strip()) if part)
+    _set_level(customer, request.new_level, actor, reason, request=request)
+    request.status, request.approver, request.decided_at = LevelChangeRequest.Status.APPROVED, actor, timezone.now()
+    request.comment = comment.strip()
+    request.save(update_fields=["status", "approver", "decided_at", "comment"])
+    return request
+
+
+@transaction.atomic
+def reject_level_change(*, actor, request_id: int, comment: str = "") -> LevelChangeRequest:
+    request = _locked_level_request(request_id, actor)
+    request.status, request.approver, request.decided_at = LevelChangeRequest.Status.REJECTED, actor, timezone.now()
+    request.comment = comment.strip()
+    request.save(update_fields=["status", "approver", "decided_at", "comment"])
+    return request
 
 
 @transaction.atomic
@@ -271,30 +353,52 @@ def next_static_review_due(customer: Customer) -> date | None:
     return customer.static_reviewed_on + STATIC_REVIEW_EVERY if customer.static_reviewed_on else None
 
 
-@transaction.atomic
-def handover_customers(
-    *,
-    actor,
-    from_user,
-    to_users: Sequence,
-    customer_ids: Sequence[int] | None = None,
-    deactivate: bool = False,
-    reason: str = "",
-) -> int:
-    """Moves a rep's customers (all, or the chosen ones) to others, spread evenly, in one transaction:
-    owner history, a timeline event and a notification record per customer; optionally the rep departs."""
-    if not permissions.can_hand_over(actor):
-        raise CustomerError(_("You cannot hand over customers."))
-    targets = [u for u in to_users if u.pk != from_user.pk]
-    if not targets:
-        raise CustomerError(_("Choose at least one colleague to take over the customers."))
-    if any(not u.is_active for u in targets):
-        raise CustomerError(_("Customers can only be handed to active staff."))
-    owned = Customer.objects.filter(account_manager=from_user)
+def _handover_scope(actor, from_user, customer_ids: Sequence[int] | None) -> tuple[list[int], set[int]]:
+    """Locks and returns the from_user's customers the actor may hand over (ids, their units); others stay put."""
+    scope = selectors.handoverable_customers(actor).filter(account_manager=from_user)
     if customer_ids is not None:
-        owned = owned.filter(pk__in=customer_ids)
-    ids = list(owned.select_for_update().order_by("pk").values_list("pk", flat=True))
-    User = get_user_model()
+        scope = scope.filter(pk__in=customer_ids)
+    rows = list(
+        Customer.objects.filter(pk__in=scope.values("pk"))
+        .select_for_update()
+        .order_by("pk")
+        .values_list("pk", "unit_id")
+    )
+    return [pk for pk, _unit in rows], {unit for _pk, unit in rows}
+
+
+def _check_heirs(targets: Sequence, unit_ids: set[int]) -> None:
+    """Customers go only to active sales staff of their own unit or a unit above it (three queries in all)."""
+    sales = set(
+        get_user_model().objects.filter(pk__in=[t.pk for t in targets], groups__name__in=permissions.SALES_STAFF)
+        .values_list("pk", flat=True)
+    )
+    works_in: dict[int, set[int]] = {}
+    for user_id, unit_id in StaffProfile.units.through.objects.filter(
+        staffprofile__user__in=[t.pk for t in targets]
+    ).values_list("staffprofile__user_id", "orgunit_id"):
+        works_in.setdefault(user_id, set()).add(unit_id)
+    parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))
+
+    def reaches(units: set[int], unit_id: int) -> bool:
+        while unit_id is not None and unit_id not in units:
+            unit_id = parents.get(unit_id)
+        return unit_id is not None
+
+    for target in targets:
+        if not target.is_active or target.pk not in sales:
+            raise CustomerError(
+                _("%(name)s is not active sales staff and cannot take over customers.") % {"name": display_name(target)}
+            )
+        if not all(reaches(works_in.get(target.pk, set()), unit_id) for unit_id in unit_ids):
+            raise CustomerError(
+                _("%(name)s does not work in these customers' unit or a unit above it.") % {"name": display_name(target)}
+            )
+
+
+def _transfer(*, actor, from_user, targets: Sequence, ids: list[int], reason: str, request=None) -> None:
+    """Moves the customers evenly to the targets: owner history, a timeline event, a notification record
+    per customer, and one audit row for the whole handover."""
     with acting_as(actor):
         for i, target in enumerate(targets):
             share = ids[i :: len(targets)]
@@ -326,14 +430,105 @@ def handover_customers(
                     for pk in batch
                 )
         Customer.co_owners.through.objects.filter(user=from_user, customer_id__in=ids).delete()
-        if deactivate:
-            if Customer.objects.filter(account_manager=from_user).exists():
-                raise CustomerError(_("The rep still owns customers; hand all of them over before deactivating."))
-            StaffProfile.objects.filter(user=from_user).update(
-                status=StaffProfile.Status.DEPARTED, departed_on=timezone.localdate()
-            )
-            User.objects.filter(pk=from_user.pk).update(is_active=False)
+    detail = {"from": from_user.pk, "to": [t.pk for t in targets], "count": len(ids)}
+    if request is not None:
+        detail.update(request=request.pk, requested_by=request.requester_id)
+    audit.record(
+        "handover",
+        actor=actor,
+        customers=ids,
+        subject=f"{display_name(from_user)} → {'、'.join(display_name(t) for t in targets)}",
+        reason=reason,
+        detail=detail,
+    )
+
+
+@transaction.atomic
+def handover_customers(
+    *,
+    actor,
+    from_user,
+    to_users: Sequence,
+    customer_ids: Sequence[int] | None = None,
+    deactivate: bool = False,
+    reason: str = "",
+) -> int:
+    """Moves a rep's customers (all, or the chosen ones) to others, spread evenly, in one transaction:
+    owner history, a timeline event and a notification record per customer; optionally the rep departs.
+    Only customers the actor may see and manage move, only to sales staff of their unit (or above);
+    handing them to oneself goes through `request_self_handover`."""
+    if not permissions.can_hand_over(actor):
+        raise CustomerError(_("You cannot hand over customers."))
+    targets = [u for u in to_users if u.pk != from_user.pk]
+    if not targets:
+        raise CustomerError(_("Choose at least one colleague to take over the customers."))
+    if any(u.pk == actor.pk for u in targets):
+        raise CustomerError(
+            _("You cannot hand customers to yourself directly: ask for it alone, and another sales manager confirms it.")
+        )
+    if any(not u.is_active for u in targets):
+        raise CustomerError(_("Customers can only be handed to active staff."))
+    ids, unit_ids = _handover_scope(actor, from_user, customer_ids)
+    _check_heirs(targets, unit_ids)
+    User = get_user_model()
+    _transfer(actor=actor, from_user=from_user, targets=targets, ids=ids, reason=reason)
+    if deactivate:
+        if Customer.objects.filter(account_manager=from_user).exists():
+            raise CustomerError(_("The rep still owns customers; hand all of them over before deactivating."))
+        StaffProfile.objects.filter(user=from_user).update(
+            status=StaffProfile.Status.DEPARTED, departed_on=timezone.localdate()
+        )
+        User.objects.filter(pk=from_user.pk).update(is_active=False)
     return len(ids)
+
+
+@transaction.atomic
+def request_self_handover(*, actor, from_user, customer_ids: Sequence[int] | None = None, reason: str = "") -> HandoverRequest:
+    """A manager taking customers over himself: nothing moves until a second approver confirms."""
+    if not permissions.can_hand_over(actor):
+        raise CustomerError(_("You cannot hand over customers."))
+    if from_user.pk == actor.pk:
+        raise CustomerError(_("These customers are already yours."))
+    ids, unit_ids = _handover_scope(actor, from_user, customer_ids)
+    if not ids:
+        raise CustomerError(_("There are no customers of this rep that you may hand over."))
+    _check_heirs([actor], unit_ids)
+    return HandoverRequest.objects.create(requester=actor, from_user=from_user, customer_ids=ids, reason=reason)
+
+
+def _locked_handover_request(request_id: int) -> HandoverRequest:
+    request = HandoverRequest.objects.select_for_update().select_related("requester", "from_user").get(pk=request_id)
+    if request.status != HandoverRequest.Status.PENDING:
+        raise CustomerError(_("This handover request has already been decided."))
+    return request
+
+
+@transaction.atomic
+def approve_handover_request(*, actor, request_id: int, comment: str = "") -> int:
+    """The second approver confirms: the customers still owned by the rep and still the requester's to
+    manage move to the requester now."""
+    request = _locked_handover_request(request_id)
+    if not permissions.can_confirm_handover(actor, request):
+        raise CustomerError(_("You cannot confirm this handover."))
+    ids, unit_ids = _handover_scope(request.requester, request.from_user, request.customer_ids)
+    _check_heirs([request.requester], unit_ids)
+    reason = "；".join(part for part in (request.reason, comment.strip()) if part)
+    _transfer(actor=actor, from_user=request.from_user, targets=[request.requester], ids=ids, reason=reason, request=request)
+    request.status, request.approver, request.decided_at = HandoverRequest.Status.APPROVED, actor, timezone.now()
+    request.comment = comment.strip()
+    request.save(update_fields=["status", "approver", "decided_at", "comment"])
+    return len(ids)
+
+
+@transaction.atomic
+def reject_handover_request(*, actor, request_id: int, comment: str = "") -> HandoverRequest:
+    request = _locked_handover_request(request_id)
+    if not permissions.can_confirm_handover(actor, request):
+        raise CustomerError(_("You cannot confirm this handover."))
+    request.status, request.approver, request.decided_at = HandoverRequest.Status.REJECTED, actor, timezone.now()
+    request.comment = comment.strip()
+    request.save(update_fields=["status", "approver", "decided_at", "comment"])
+    return request
 
 
 def export_customers(*, actor, params, request=None, queryset=None, selected_fields=None) -> tuple[bytes, str, int]:

@@ -22,10 +22,10 @@ from service.services import revisit_status
 from . import permissions, selectors, services
 from .catalogue import CATALOGUE
 from .forms import (
-    CommentForm, CustomerFilterForm, CustomerForm, HandoverForm, ReasonForm, SavedFilterForm, StatusForm, SubmitForm,
-    TierForm, VerificationForm,
+    CommentForm, CustomerFilterForm, CustomerForm, HandoverDecisionForm, HandoverForm, ReasonForm, SavedFilterForm,
+    StatusForm, SubmitForm, TierForm, VerificationForm,
 )
-from .models import Customer, SavedFilter
+from .models import Customer, HandoverRequest, LevelChangeRequest, SavedFilter
 from .regions import region_label, search_regions
 from .validators import sniff_upload
 
@@ -150,10 +150,23 @@ def customer_edit(request, pk):
     if not permissions.can_edit(request.user, customer):
         raise PermissionDenied
     units = _units_for(request.user) | OrgUnit.objects.filter(pk=customer.unit_id)
+    old_level = customer.confidentiality_level
     form = CustomerForm(request.POST or None, request.FILES or None, instance=customer, user=request.user, units=units.distinct())
     if request.method == "POST" and form.is_valid():
+        wanted_level = form.instance.confidentiality_level
+        form.instance.confidentiality_level = old_level  # the level changes only through its service (lowering is approved)
         form.save()
         messages.success(request, _("Changes saved."))
+        if wanted_level and wanted_level != old_level:
+            try:
+                pending = services.change_confidentiality(
+                    actor=request.user, customer_id=customer.pk, level=wanted_level, reason=_("Changed on the customer form")
+                )
+            except services.CustomerError as exc:
+                messages.error(request, str(exc))
+            else:
+                if pending is not None:
+                    messages.info(request, _("Lowering the confidentiality level waits for the marketing head's approval."))
         return redirect("customers:detail", pk=customer.pk)
     return render(request, "customers/customer_form.html", {"form": form, "customer": customer})
 
@@ -330,36 +343,113 @@ def approvals(request):
 def handover(request):
     if not permissions.can_hand_over(request.user):
         raise PermissionDenied
-    form = HandoverForm(request.POST or None)
+    form = HandoverForm(request.POST or None, user=request.user)
+    scope = selectors.handoverable_customers(request.user)
     if request.method == "POST" and form.is_valid():
         from_user = form.cleaned_data["from_user"]
         codes = form.customer_codes()
         ids = None
         if codes:
-            ids = list(Customer.objects.filter(account_manager=from_user, customer_code__in=codes).values_list("pk", flat=True))
-            unknown = set(codes) - set(Customer.objects.filter(pk__in=ids).values_list("customer_code", flat=True))
+            found = dict(scope.filter(account_manager=from_user, customer_code__in=codes).values_list("customer_code", "pk"))
+            ids = list(found.values())
+            unknown = set(codes) - set(found)
             if unknown:
                 form.add_error("customers", _("Not customers of this rep: %(codes)s") % {"codes": "、".join(sorted(unknown))})
         if not form.errors:
             try:
-                moved = services.handover_customers(
-                    actor=request.user,
-                    from_user=from_user,
-                    to_users=list(form.cleaned_data["to_users"]),
-                    customer_ids=ids,
-                    deactivate=form.cleaned_data["deactivate"],
-                    reason=form.cleaned_data["reason"],
-                )
+                if form.is_self_handover():
+                    services.request_self_handover(
+                        actor=request.user, from_user=from_user, customer_ids=ids, reason=form.cleaned_data["reason"]
+                    )
+                    done = _("Your request to take these customers over waits for another sales manager's confirmation.")
+                else:
+                    moved = services.handover_customers(
+                        actor=request.user,
+                        from_user=from_user,
+                        to_users=list(form.cleaned_data["to_users"]),
+                        customer_ids=ids,
+                        deactivate=form.cleaned_data["deactivate"],
+                        reason=form.cleaned_data["reason"],
+                    )
+                    done = _("%(n)d customers handed over.") % {"n": moved}
             except services.CustomerError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, _("%(n)d customers handed over.") % {"n": moved})
+                messages.success(request, done)
                 return redirect("customers:handover")
-    owners = (
-        get_user_model()
-        .objects.annotate(owned=Count("customers_as_account_manager"))
-        .filter(owned__gt=0)
-        .order_by("-owned")[:200]
+    # Counts only of the customers this manager may hand over: the page must not size other units' books.
+    counts = dict(
+        scope.order_by().values("account_manager").annotate(owned=Count("pk")).values_list("account_manager", "owned")
     )
+    owners = list(get_user_model().objects.filter(pk__in=counts))
+    for owner in owners:
+        owner.owned = counts[owner.pk]
+    owners = sorted(owners, key=lambda u: -u.owned)[:200]
     return render(request, "customers/handover.html", {"form": form, "owners": owners})
 
+
+@login_required
+def handover_requests(request):
+    """Self-handovers waiting for a second approver."""
+    if not permissions.can_confirm_handovers_in_general(request.user):
+        raise PermissionDenied
+    return render(
+        request,
+        "customers/handover_requests.html",
+        {"pending": selectors.handover_requests_to_confirm(request.user), "form": HandoverDecisionForm()},
+    )
+
+
+@login_required
+@require_POST
+def handover_request_decide(request, pk):
+    handover_request = get_object_or_404(HandoverRequest, pk=pk)
+    if not permissions.can_confirm_handover(request.user, handover_request):
+        raise Http404
+    form = HandoverDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose to confirm or refuse the handover."))
+        return redirect("customers:handover_requests")
+    try:
+        if form.cleaned_data["decision"] == "approve":
+            moved = services.approve_handover_request(
+                actor=request.user, request_id=pk, comment=form.cleaned_data["comment"]
+            )
+            messages.success(request, _("%(n)d customers handed over.") % {"n": moved})
+        else:
+            services.reject_handover_request(actor=request.user, request_id=pk, comment=form.cleaned_data["comment"])
+            messages.success(request, _("Handover request refused."))
+    except services.CustomerError as exc:
+        messages.error(request, str(exc))
+    return redirect("customers:handover_requests")
+
+
+@login_required
+def level_requests(request):
+    """Requests to lower a confidentiality level, for the marketing head."""
+    if not permissions.can_lower_confidentiality(request.user):
+        raise PermissionDenied
+    pending = LevelChangeRequest.objects.filter(status=LevelChangeRequest.Status.PENDING).select_related(
+        "customer", "requester"
+    )[:200]
+    return render(request, "customers/level_requests.html", {"pending": pending, "form": HandoverDecisionForm()})
+
+
+@login_required
+@require_POST
+def level_request_decide(request, pk):
+    if not permissions.can_lower_confidentiality(request.user):
+        raise Http404
+    get_object_or_404(LevelChangeRequest, pk=pk)
+    form = HandoverDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose to approve or reject the request."))
+        return redirect("customers:level_requests")
+    decide = services.approve_level_change if form.cleaned_data["decision"] == "approve" else services.reject_level_change
+    try:
+        decide(actor=request.user, request_id=pk, comment=form.cleaned_data["comment"])
+    except services.CustomerError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Decision recorded."))
+    return redirect("customers:level_requests")

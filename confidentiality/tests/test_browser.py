@@ -1,6 +1,7 @@
 """A planner asks for another unit's customers on paper; three approvers act in their queues; the
 planner prints a watermarked sheet; the CS specialist checks the printout back in."""
 import pytest
+from django.urls import reverse
 
 from crm.tests.browser import sign_out, signed_in
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 def act_in_queue(page, user, password, number, button):
     signed_in(page, user, password)
-    page.get_by_test_id("queue-card").click()
+    page.locator(f'[data-testid="queue-card"][href="{reverse("confidentiality:queue")}"]').click()
     page.get_by_role("link", name=number).click()
     page.get_by_role("button", name=button).click()
     page.get_by_test_id("request-status").wait_for()
@@ -69,7 +70,7 @@ def test_cross_unit_print_request_end_to_end(browser_page, password):
     sign_out(page)
 
     signed_in(page, cs_bj, password)
-    page.get_by_test_id("queue-card").click()
+    page.locator(f'[data-testid="queue-card"][href="{reverse("confidentiality:queue")}"]').click()
     page.get_by_test_id("printouts").get_by_role("button", name="登记归还").click()
     page.get_by_text("打印件已登记归还").wait_for()
     printout = Printout.objects.get()

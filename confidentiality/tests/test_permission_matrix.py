@@ -63,8 +63,12 @@ MATRIX = {
     "customers:export": ("get", role_page(r.MARKETING_HEAD)),  # DOMAIN §6: others file a data request
     "customers:save_filter": ("post_redirect", None),
     "customers:regions": ("get", EVERYONE),
-    "customers:approvals": ("get", role_page(r.SALES_SUPERVISOR, r.SALES_MANAGER)),
+    "customers:approvals": ("get", role_page(r.SALES_SUPERVISOR, r.SALES_MANAGER, r.MARKETING_HEAD)),
     "customers:handover": ("get", role_page(r.SALES_MANAGER)),
+    "customers:handover_requests": ("get", role_page(r.SALES_MANAGER, r.MARKETING_HEAD)),
+    "customers:handover_request_decide": ("post_redirect", None),
+    "customers:level_requests": ("get", role_page(r.MARKETING_HEAD)),
+    "customers:level_request_decide": ("post_redirect", None),
     "customers:detail": ("customer", customer_page(lambda role, kind: True)),
     "customers:edit": ("customer", customer_page(edits)),
     "customers:unmask": ("customer_post", None),

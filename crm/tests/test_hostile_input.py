@@ -37,6 +37,8 @@ GET_PAGES = {
     "customers:regions": ((), ("admin_region",), [{}]),
     "customers:approvals": ((), (), [{}]),
     "customers:handover": ((), (), [{}]),
+    "customers:handover_requests": ((), (), [{}]),
+    "customers:level_requests": ((), (), [{}]),
     "customers:detail": (("customer",), (), [{}]),
     "customers:edit": (("customer",), (), [{}]),
     "confidentiality:requests": ((), (), [{}]),
@@ -70,6 +72,8 @@ POSTS = {
     "customers:save_filter": ((), ("name", "query"), {"name": "f"}),
     "customers:unmask": (("customer",), ("field", "reason"), {"field": "mobile", "reason": "x"}),
     "customers:handover": ((), ("from_user", "to_users", "customers", "deactivate", "reason"), {}),
+    "customers:handover_request_decide": (("handover_request",), ("decision", "comment"), {}),
+    "customers:level_request_decide": (("level_request",), ("decision", "comment"), {}),
     "customers:action": [
         (("customer", action), ("comment", "acknowledge", "reason", "tier", "status", "channel", "result",
                                 "static_reviewed", "note", "next"), {"reason": "x"})
@@ -136,6 +140,7 @@ def world(media):
     from imports.tests.test_views import xlsx
     from service import records
     from service import services as svc
+    from customers.models import HandoverRequest, LevelChangeRequest
 
     hq = OrgUnitFactory(code="HQ")
     sh = OrgUnitFactory(code="SH", parent=hq)
@@ -152,7 +157,12 @@ def world(media):
     leak = dr.report_leak(reporter=rep, description="d", customers=[customer])
     loan = lending.request_loan(borrower=rep, customer=customer, kind="copy", purpose="p")
     job = imports.create_import(actor=head, upload=xlsx())
+    manager = UserFactory(roles=[r.SALES_MANAGER], units=[sh])
+    handover_request = HandoverRequest.objects.create(requester=manager, from_user=rep, customer_ids=[customer.pk])
+    level_request = LevelChangeRequest.objects.create(customer=customer, old_level="secret", new_level="internal",
+                                                      requester=rep)
     return {
+        "handover_request": handover_request, "level_request": level_request,
         "users": {"superuser": root, "marketing_head": head}, "customer": customer, "draft": draft,
         "complaint": complaint, "opportunity": opportunity, "data_request": data_request, "leak": leak, "loan": loan,
         "job": job, "sh": sh, "Printout": Printout, "DataRequest": DataRequest,

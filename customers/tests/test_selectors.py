@@ -84,17 +84,18 @@ def test_capped_count():
 
 
 def test_timeline_and_history_speak_in_words(world, make_user):
-    manager = make_user(r.SALES_MANAGER, first_name="伟", last_name="王")
+    manager = make_user(r.SALES_MANAGER, units=[world["sh"]], first_name="伟", last_name="王")
     customer = world["c"]["own"]
     services.change_tier(actor=manager, customer_id=customer.pk, tier="B", reason="采购额上升")
     with acting_as(manager):
         customer.name = "新店名"
         customer.save()
-    services.handover_customers(actor=manager, from_user=world["rep"], to_users=[manager], customer_ids=[customer.pk])
+    heir = make_user(r.SALES_REP, units=[customer.unit], first_name="芳", last_name="李")
+    services.handover_customers(actor=manager, from_user=world["rep"], to_users=[heir], customer_ids=[customer.pk])
     labels = [e.label for e in selectors.timeline(customer)]
     assert labels[:3] == ["客户经理变更", "客户名称/店铺名称", "等级变更"]
     history = {e.label: e for e in selectors.change_history(customer)}
-    assert history["客户经理"].new == "王伟"
+    assert history["客户经理"].new == "李芳"
     assert history["客户等级"].old.startswith("C 级") and history["客户等级"].new.startswith("B 级")
 
 

@@ -183,7 +183,7 @@ def test_handover_of_500_customers_to_two_reps_in_one_step(people, unit, make_us
         CustomerFactory.build(unit=unit, created_by=departing, account_manager=departing, customer_code=f"H-{i:06d}")
         for i in range(500)
     )
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(50):  # constant: scope, heir checks and the one audit row, not per customer
         moved = services.handover_customers(
             actor=people["manager"], from_user=departing, to_users=heirs, deactivate=True, reason="离职"
         )
