@@ -141,3 +141,27 @@ def actions_for(user, customer: Customer) -> dict[str, bool]:
         "change_status": can_change_status(user, customer),
         "verify": can_verify(user, customer),
     }
+
+
+# Navigation: which pages of this app a user may open; the app's ready() hands these to the registry.
+SALES_READERS = SALES_STAFF + (r.CS_SPECIALIST, r.CS_MANAGER, r.MARKETING_HEAD, r.PLANNER)
+
+
+def can_open_customers(user) -> bool:
+    return r.has_role(user, *SALES_READERS)
+
+
+def can_open_registrations(user) -> bool:
+    return r.has_role(user, *FIRST_REVIEWERS, *APPROVERS, *SECRET_APPROVERS)
+
+
+def can_open_handover(user) -> bool:
+    return r.has_role(user, r.SALES_MANAGER)
+
+
+def can_open_handover_requests(user) -> bool:
+    return r.has_role(user, r.SALES_MANAGER, r.MARKETING_HEAD)
+
+
+def can_open_level_requests(user) -> bool:
+    return r.has_role(user, r.MARKETING_HEAD)

@@ -18,6 +18,7 @@ from confidentiality.policy import (  # the one place that decides visibility
 )
 from crm import roles as r
 from crm.models import OrgUnit
+from crm.registry import TimelineEntry
 
 from .models import Customer
 
@@ -148,17 +149,10 @@ def apply_filters(qs: QuerySet[Customer], params, *, user=None) -> QuerySet[Cust
     return qs.order_by(*SORTS.get(params.get("sort"), SORTS["updated"]))
 
 
-@dataclass
-class TimelineEntry:
-    at: object
-    label: str
-    detail: str
-    actor: object
-    comment: str = ""
-
-
 def timeline(customer: Customer, limit: int = 50) -> list[TimelineEntry]:
-    """Workflow steps, tier, owner and status changes, verifications, plus renames from the field history."""
+    """Workflow steps, tier, owner and status changes, verifications, plus renames from the field history.
+
+    Other apps add their own entries (visits...) as timeline sources in `crm.registry`."""
     from .models import CustomerChange
 
     entries = [
@@ -170,13 +164,6 @@ def timeline(customer: Customer, limit: int = 50) -> list[TimelineEntry]:
             e.comment,
         )
         for e in customer.events.select_related("actor")[:limit]
-    ]
-    from service.models import Visit
-
-    entries += [
-        TimelineEntry(v.created_at, gettext("Visit (%(channel)s)") % {"channel": v.get_channel_display()}, v.content[:80],
-                      v.created_by)
-        for v in Visit.objects.filter(customer=customer).select_related("created_by")[:limit]
     ]
     if customer.import_job_id:  # imports write no event per customer; the job is the record
         job = customer.import_job

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 
 from confidentiality import audit, policy
 from confidentiality.exports import xlsx_response
+from crm import registry
 from crm.inputs import form_errors, page_number
 from crm.models import OrgUnit
-from service.services import revisit_status
 
 from . import permissions, selectors, services
 from .catalogue import CATALOGUE
@@ -182,10 +182,10 @@ def customer_detail(request, pk):
         "missing_important": customer.missing_fields("important"),
         "groups": _detail_groups(customer, policy.field_access(request.user, [customer])),
         "may_unmask": policy.may_unmask(request.user, customer),
-        "timeline": selectors.timeline(customer),
+        # Other apps' entries and panels (visits, revisits, greetings...) come through the registry.
+        "timeline": registry.customer_timeline(customer, request.user)[:50],
+        "panels": registry.customer_panels(customer, request.user),
         "suggested_tier": services.suggest_tier(customer),
-        "revisits": revisit_status(customer) if customer.registration_status == Customer.Registration.APPROVED else [],
-        "care_opted_out": hasattr(customer, "care_opt_out"),
         "changes": selectors.change_history(customer, user=request.user),
         "co_owners": customer.co_owners.all(),
         "verifications": customer.verifications.select_related("verifier")[:10],

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from confidentiality.policy import visible_customers
-from crm import roles as r
+from crm import registry, roles as r
 from crm.inputs import form_errors, positive_int, safe_next
 
 from . import selectors, services
@@ -25,7 +25,7 @@ def _customer_or_404(user, pk):
 
 @login_required
 def inbox(request):
-    return render(request, "service/inbox.html", {"items": selectors.inbox(request.user)})
+    return render(request, "service/inbox.html", {"items": registry.inbox_for(request.user)})
 
 
 @login_required
