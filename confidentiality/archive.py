@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import roles as r
+from crm.errors import AppError
 
 from .models import ArchiveLoan
 from .policy import is_visible
@@ -14,8 +15,8 @@ K, S = ArchiveLoan.Kind, ArchiveLoan.Status
 LOAN_DAYS = 3
 
 
-class ArchiveError(Exception):
-    pass
+class ArchiveError(AppError):
+    code = "confidentiality.archive"
 
 
 @transaction.atomic

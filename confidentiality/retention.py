@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import roles as r
+from crm.errors import AppError
 from customers.models import Customer, CustomerChange, CustomerEvent
 
 from . import audit
@@ -20,8 +21,8 @@ TRANSACTION_YEARS = 10
 APPROVERS = (r.GENERAL_MANAGER, r.MARKETING_HEAD)
 
 
-class RetentionError(Exception):
-    pass
+class RetentionError(AppError):
+    code = "confidentiality.retention"
 
 
 @dataclass

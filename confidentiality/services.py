@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import roles as r
+from crm.errors import AppError
 from customers.models import Customer
 
 from . import audit
@@ -18,8 +19,10 @@ MAX_DAYS = 30
 PRINT_RETURN_DAYS = 3
 
 
-class DataRequestError(Exception):
+class DataRequestError(AppError):
     """A refused step, with a message for the user in the active language."""
+
+    code = "confidentiality.data_request"
 
 
 def next_step(request: DataRequest) -> tuple[str, str] | None:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from confidentiality import audit
 from crm.actor import acting_as
+from crm.errors import AppError
 from crm.models import OrgUnit, StaffProfile, display_name
 
 from . import permissions, selectors
@@ -49,8 +50,10 @@ VERIFY_EVERY = relativedelta(months=3)
 STATIC_REVIEW_EVERY = relativedelta(months=6)
 
 
-class CustomerError(Exception):
+class CustomerError(AppError):
     """A refused action, with a message for the user in the active language."""
+
+    code = "customers.refused"
 
 
 class DuplicatesNeedAcknowledgement(CustomerError):

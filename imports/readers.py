@@ -28,11 +28,15 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from crm.errors import AppError
+
 CHUNK = 1 << 20  # a chunk's cells are listed at once: 1 MB of sheet XML is about 25,000 cells
 
 
-class ImportFileError(Exception):
+class ImportFileError(AppError):
     """The file cannot be read; the message says why and what to do, in the user's language."""
+
+    code = "imports.file"
 
 
 @dataclass

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from confidentiality.policy import is_visible
 from crm import roles as r
+from crm.errors import AppError
 from crm.workdays import add_working_days
 from customers.models import Customer, CustomerChange
 
@@ -19,8 +20,10 @@ SOLUTION_WORKING_DAYS = 2
 QUALITY_FIELDS = ("order_number", "product", "quantity", "delivered_on", "defect_count")
 
 
-class ServiceError(Exception):
+class ServiceError(AppError):
     """A refused action, with a message for the user in the active language."""
+
+    code = "service.refused"
 
 
 # --- visits -------------------------------------------------------------------------------------
