@@ -17,7 +17,6 @@ from .models import Destruction
 
 IDENTITY_FIELDS = ("id_number", "birth_date", "home_address", "bank_account", "photo_licence", "photo_legal_person")
 IDENTITY_YEARS = 5
-TRANSACTION_YEARS = 10
 APPROVERS = (r.GENERAL_MANAGER, r.MARKETING_HEAD)
 
 
