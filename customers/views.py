@@ -23,7 +23,7 @@ from . import permissions, selectors, services
 from .catalogue import CATALOGUE
 from .forms import (
     CommentForm, CustomerFilterForm, CustomerForm, HandoverDecisionForm, HandoverForm, ReasonForm, SavedFilterForm,
-    StatusForm, SubmitForm, TierForm, VerificationForm,
+    StatusForm, SubmitForm, TierForm, UnmaskForm, VerificationForm,
 )
 from .models import Customer, HandoverRequest, LevelChangeRequest, SavedFilter
 from .regions import region_label, search_regions
@@ -232,14 +232,16 @@ def _detail_groups(customer, access):
 def unmask_field(request, pk):
     """Reveals one masked field to a viewer allowed to, once, with the reason in the audit log."""
     customer = _visible_or_404(request.user, pk)
-    code = request.POST.get("field", "")
-    reason = request.POST.get("reason", "").strip()
+    form = UnmaskForm(request.POST)
+    form.is_valid()
+    code = form.cleaned_data.get("field")
     spec = CATALOGUE.by_code.get(code)
     # A scan is not text: revealing it would only give away the file's name.
-    if code not in policy.MASKED_FIELDS or spec.type == "photo" or not policy.may_unmask(request.user, customer):
+    if code is None or spec is None or spec.type == "photo" or not policy.may_unmask(request.user, customer):
         raise PermissionDenied
-    if not reason:
-        return HttpResponse(_("Give a reason to unmask."), status=400)
+    if form.errors:
+        return HttpResponse(escape(form_errors(form)), status=400)
+    reason = form.cleaned_data["reason"]
     audit.record("unmask", actor=request.user, customers=[customer], request=request, reason=reason, detail={"field": code})
     value = getattr(customer, code)
     return HttpResponse(escape(getattr(value, "name", value) or ""))
