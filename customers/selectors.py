@@ -157,18 +157,26 @@ class TimelineEntry:
     comment: str = ""
 
 
+# Events that carry old → new values of a choice field say them in words, not codes.
+_EVENT_FIELDS = {"tier_changed": "tier", "level_changed": "confidentiality_level", "suspended": "customer_status",
+                 "reactivated": "customer_status", "cancelled": "customer_status"}
+
+
+def _change_words(event) -> str:
+    if "new" not in event.data or event.kind == "owner_changed":
+        return ""
+    field = _EVENT_FIELDS.get(event.kind)
+    words = dict(Customer._meta.get_field(field).flatchoices) if field else {}
+    old, new = event.data.get("old"), event.data["new"]
+    return f"{words.get(old, old) or '—'} → {words.get(new, new)}"
+
+
 def timeline(customer: Customer, limit: int = 50) -> list[TimelineEntry]:
     """Workflow steps, tier, owner and status changes, verifications, plus renames from the field history."""
     from .models import CustomerChange
 
     entries = [
-        TimelineEntry(
-            e.at,
-            e.get_kind_display(),
-            f"{e.data.get('old') or '—'} → {e.data['new']}" if "new" in e.data and e.kind != "owner_changed" else "",
-            e.actor,
-            e.comment,
-        )
+        TimelineEntry(e.at, e.get_kind_display(), _change_words(e), e.actor, e.comment)
         for e in customer.events.select_related("actor")[:limit]
     ]
     from service.models import Visit
