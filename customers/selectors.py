@@ -262,8 +262,10 @@ def capped_count(qs: QuerySet, cap: int = 2_000) -> tuple[int, bool]:
 
 def handoverable_customers(user) -> QuerySet[Customer]:
     """Customers a manager may hand over: those it sees, in the units it manages (own unit and below)."""
+    from .permissions import hands_over_everywhere
+
     qs = visible_customers(user)
-    return qs if user.is_superuser else qs.filter(unit_id__in=own_unit_ids(user))
+    return qs if hands_over_everywhere(user) else qs.filter(unit_id__in=own_unit_ids(user))
 
 
 def unit_ids_with_ancestors(unit_ids) -> set[int]:
@@ -281,10 +283,10 @@ def handover_heirs(user):
     """Who may take over a manager's customers: active sales staff of its units or of the units above them."""
     from django.contrib.auth import get_user_model
 
-    from .permissions import SALES_STAFF
+    from .permissions import SALES_STAFF, hands_over_everywhere
 
     staff = get_user_model().objects.filter(is_active=True, groups__name__in=SALES_STAFF)
-    if not user.is_superuser:
+    if not hands_over_everywhere(user):
         staff = staff.filter(staff_profile__units__in=unit_ids_with_ancestors(own_unit_ids(user)))
     return staff.distinct().order_by("last_name", "first_name", "username")
 
