@@ -110,7 +110,8 @@ def complaint_detail(request, pk):
         except services.ServiceError as exc:
             messages.error(request, str(exc))
         return redirect("service:complaint_detail", pk=pk)
-    return render(request, "service/complaint_detail.html", {"complaint": complaint})
+    can = {step: services.COMPLAINT.can_move(complaint, step, request.user) for step in ("responded", "resolved", "confirmed")}
+    return render(request, "service/complaint_detail.html", {"complaint": complaint, "can": can})
 
 
 
