@@ -158,7 +158,7 @@ def request_print(request, pk):
         form = CopiesForm(request.POST)
         try:
             if not form.is_valid():
-                raise services.DataRequestError(form_errors(form))
+                raise services.DataRequestError("request.invalid_form", form_errors(form))
             printout = services.register_printout(actor=request.user, grant=grant, copies=form.cleaned_data["copies"] or 1,
                                                   http_request=request)
         except services.DataRequestError as exc:
@@ -204,7 +204,7 @@ def printout_check_in(request, pk):
     form = CheckInForm(request.POST)
     try:
         if not form.is_valid():
-            raise services.DataRequestError(form_errors(form))
+            raise services.DataRequestError("request.invalid_form", form_errors(form))
         services.check_in_printout(actor=request.user, printout_id=printout.pk,
                                    returned_copies=form.cleaned_data["returned_copies"])
         messages.success(request, _("Printout checked in."))
