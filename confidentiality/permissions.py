@@ -58,3 +58,18 @@ def is_archivist(user, obj=None) -> bool:
 def can_check_in_printout(user, printout) -> bool:
     """The CS specialist of the unit holding the data takes printouts back."""
     return r.has_role(user, r.CS_SPECIALIST) and printout.grant.request.data_unit_id in own_unit_ids(user)
+
+
+def handles_copy_requests(user) -> bool:
+    """Department managers approve copies, so their archive page lists the copy requests."""
+    return r.has_role(user, r.SALES_MANAGER)
+
+
+def can_see_archive_report(user) -> bool:
+    """The monthly lending report goes to the general manager; the archivist keeps it."""
+    return r.has_role(user, r.GENERAL_MANAGER, r.ARCHIVIST)
+
+
+def can_decide_leaks(user) -> bool:
+    """The general manager's office decides on leaks and sees every report; others see their own."""
+    return r.has_role(user, r.GENERAL_MANAGER)

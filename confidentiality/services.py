@@ -309,7 +309,7 @@ def report_leak(*, reporter, description: str, customers=(), suspected=None) -> 
 def decide_leak(*, actor, incident_id: int, remediation: str, penalty: str, deduction: int | None = None):
     from .models import LeakIncident
 
-    if not r.has_role(actor, r.GENERAL_MANAGER):
+    if not permissions.can_decide_leaks(actor):
         raise DataRequestError("leak.not_general_manager", _("Only the general manager's office decides on leaks."))
     incident = LeakIncident.objects.select_for_update().get(pk=incident_id)
     if incident.status == LeakIncident.Status.CLOSED:

@@ -23,3 +23,15 @@ def can_confirm_complaint(user, complaint) -> bool:
     if not is_visible(user, customer):
         return False
     return user.is_superuser or r.has_role(user, r.CS_MANAGER) or user.pk == customer.account_manager_id
+
+
+ROLLUP_ROLES = (r.SALES_SUPERVISOR, r.SALES_MANAGER, r.CS_SPECIALIST, r.CS_MANAGER, r.MARKETING_HEAD)
+
+
+def can_see_weekly_visits(user) -> bool:
+    return r.has_role(user, r.SALES_SUPERVISOR, r.SALES_MANAGER, r.MARKETING_HEAD, r.SALES_REP)
+
+
+def can_roll_up_inquiries(user) -> bool:
+    """Weekly by supervisors, monthly by the CS specialist (DOMAIN §3); managers read the roll-ups."""
+    return r.has_role(user, *ROLLUP_ROLES)
