@@ -1,5 +1,6 @@
 """Write side of the customer archive: one function per verb, each in one transaction that locks
-the customer row, checks the move against ALLOWED_TRANSITIONS, saves and writes a timeline event."""
+the customer row; registration and status moves go through the REGISTRATION and CUSTOMER_STATUS
+workflows (crm.workflow: map, permission, save, one timeline event, audit)."""
 import re
 from collections.abc import Sequence
 from datetime import date
@@ -53,18 +54,15 @@ def _registration_event(workflow: Workflow, move: Move) -> CustomerEvent:
     return event
 
 
-def _submitted(verb=CustomerEvent.Kind.SUBMITTED):
-    return Transition(verb, permissions.can_submit)
-
-
+_SUBMIT = Transition(CustomerEvent.Kind.SUBMITTED, permissions.can_submit)
 REGISTRATION = Workflow(
     model=Customer,
     field="registration_status",
     event_model=CustomerEvent,
     event_fk="customer",
     transitions={
-        R.DRAFT: {R.SUBMITTED: _submitted()},
-        R.REJECTED: {R.SUBMITTED: _submitted()},
+        R.DRAFT: {R.SUBMITTED: _SUBMIT},
+        R.REJECTED: {R.SUBMITTED: _SUBMIT},
         R.SUBMITTED: {
             R.REVIEWED: Transition(CustomerEvent.Kind.REVIEWED, permissions.can_first_review),
             R.APPROVED: Transition(CustomerEvent.Kind.APPROVED, permissions.can_approve),
@@ -245,11 +243,12 @@ def _approve(customer: Customer) -> list[str]:
     """The approval side effect: a code from the unit's sequence and `approval_values`; dates already
     set (a verification before approval) are kept."""
     customer.customer_code = _next_code(customer.unit)
-    for name, value in approval_values(timezone.localdate()).items():
+    values = approval_values(timezone.localdate())
+    for name, value in values.items():
         if name in ("last_verified_on", "static_reviewed_on") and getattr(customer, name):
             continue
         setattr(customer, name, value)
-    return ["customer_code", *approval_values(timezone.localdate())]
+    return ["customer_code", *values]
 
 
 @transaction.atomic

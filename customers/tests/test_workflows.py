@@ -33,3 +33,19 @@ def test_every_customer_status_move(source, target, allowed, boss, unit):
         return CustomerFactory(unit=unit, registration_status=R.APPROVED, customer_status=state)
 
     check_move(CUSTOMER_STATUS, make, source, target, allowed, actor=boss)
+
+
+def test_refusals_are_domain_errors_with_a_code_and_the_known_message(make_user, unit):
+    from django.utils import translation
+
+    from crm import roles as r
+    from crm.errors import DomainError
+    from customers import services
+
+    manager = make_user(r.SALES_MANAGER, units=[unit])
+    customer = CustomerFactory(unit=unit, registration_status=R.SUBMITTED, customer_code=None, customer_status="")
+    services.approve_registration(actor=manager, customer_id=customer.pk)
+    with translation.override("zh-hans"), pytest.raises(DomainError) as again:
+        services.approve_registration(actor=manager, customer_id=customer.pk)
+    assert again.value.code == "customer.already_approved"
+    assert isinstance(again.value, services.CustomerError) and "已" in again.value.message
