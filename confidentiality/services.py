@@ -205,14 +205,14 @@ def _grant(actor, request: DataRequest, ids: list[int], http_request) -> AccessG
     )
     grant.customer_count = len(ids)
     grant.save(update_fields=["customer_count"])
-    DATA_REQUEST.move(
+    request.status = DATA_REQUEST.move(  # the grant keeps this instance: it shows the new state too
         request, S.FULFILLED, actor=actor,
         audit=lambda move: audit.record(
             "grant", actor=actor, customers=ids, request=http_request, subject=request.number,
             reason=request.purpose, detail={"to": request.requester_id, "fields": request.fields, "form": request.form,
                                             "expires_at": grant.expires_at.isoformat()},
         ),
-    )
+    ).status
     return grant
 
 

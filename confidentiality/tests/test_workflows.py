@@ -87,6 +87,7 @@ def test_every_printout_move(source, target, allowed, org):
 
 def test_a_printout_is_registered_and_checked_in_with_an_event_each(org):
     grant = _fulfilled(org, form="print")
+    assert grant.request.status == S.FULFILLED
     printout = services.register_printout(actor=org["planner"], grant=grant, copies=2)
     checked = services.check_in_printout(actor=org["cs_bj"], printout_id=printout.pk, returned_copies=2)
     assert checked.status == Printout.Status.RETURNED and checked.returned_copies == 2
