@@ -3,8 +3,12 @@ from contextvars import ContextVar
 from decimal import Decimal
 from itertools import chain
 
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -54,11 +58,41 @@ def name_key(name: str) -> str:
     return "".join(ch for ch in normalise_text(name or "").lower() if ch.isalnum())
 
 
+# "Active" (DOMAIN §2: verified quarterly, checked for duplicates, scanned, in the pool): on the
+# customer list and not cancelled. Suspended and temporarily closed customers are still ours.
+ACTIVE_Q = Q(registration_status="approved") & ~Q(customer_status="cancelled")
+VERIFY_EVERY = relativedelta(months=3)
+
+
+def verification_cutoff(on: date) -> date:
+    """Verified on this day or before: due on `on` (3 months later); verified strictly before: overdue."""
+    return on - VERIFY_EVERY
+
+
+def verification_state(last_verified_on: date | None, on: date) -> str:
+    """"overdue" (past due, or never verified), "due" (due on `on`) or "" (not yet due)."""
+    cutoff = verification_cutoff(on)
+    if last_verified_on is None or last_verified_on < cutoff:
+        return "overdue"
+    return "due" if last_verified_on == cutoff else ""
+
+
 # Django's bulk_update() writes through update(): inside it, bulk_update keeps the history alone.
 _IN_BULK_UPDATE = ContextVar("customer_bulk_update", default=False)
 
 
 class CustomerQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(ACTIVE_Q)
+
+    def verification_due(self, on: date):
+        """Due on `on` or earlier (overdue included): what the quarterly scan makes tasks for."""
+        return self.filter(Q(last_verified_on__lte=verification_cutoff(on)) | Q(last_verified_on__isnull=True))
+
+    def verification_overdue(self, on: date):
+        """Past due: the due day was before `on`."""
+        return self.filter(Q(last_verified_on__lt=verification_cutoff(on)) | Q(last_verified_on__isnull=True))
+
     def update(self, **kwargs):
         """Queryset updates keep per-field history too (read before, write, read after, one insert)."""
         tracked = [name for name in kwargs if name in Customer.tracked_fields()]
