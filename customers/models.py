@@ -3,7 +3,7 @@ from contextvars import ContextVar
 from decimal import Decimal
 from itertools import chain
 
-from datetime import date
+from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -64,17 +64,25 @@ ACTIVE_Q = Q(registration_status="approved") & ~Q(customer_status="cancelled")
 VERIFY_EVERY = relativedelta(months=3)
 
 
+def next_verification_due(last_verified_on: date | None) -> date | None:
+    return last_verified_on + VERIFY_EVERY if last_verified_on else None
+
+
 def verification_cutoff(on: date) -> date:
-    """Verified on this day or before: due on `on` (3 months later); verified strictly before: overdue."""
-    return on - VERIFY_EVERY
+    """The latest last verification that falls due by `on` (last + 3 months <= on). Month ends make the
+    3 months not invertible (30 Nov and 29 Nov both fall due on 28 Feb), hence the walk forward."""
+    last = on - VERIFY_EVERY
+    while last + timedelta(days=1) + VERIFY_EVERY <= on:
+        last += timedelta(days=1)
+    return last
 
 
 def verification_state(last_verified_on: date | None, on: date) -> str:
-    """"overdue" (past due, or never verified), "due" (due on `on`) or "" (not yet due)."""
-    cutoff = verification_cutoff(on)
-    if last_verified_on is None or last_verified_on < cutoff:
+    """"overdue" (past its due day, or never verified), "due" (due on `on`) or "" (not yet due)."""
+    due = next_verification_due(last_verified_on)
+    if due is None or due < on:
         return "overdue"
-    return "due" if last_verified_on == cutoff else ""
+    return "due" if due == on else ""
 
 
 # Django's bulk_update() writes through update(): inside it, bulk_update keeps the history alone.
@@ -90,8 +98,10 @@ class CustomerQuerySet(models.QuerySet):
         return self.filter(Q(last_verified_on__lte=verification_cutoff(on)) | Q(last_verified_on__isnull=True))
 
     def verification_overdue(self, on: date):
-        """Past due: the due day was before `on`."""
-        return self.filter(Q(last_verified_on__lt=verification_cutoff(on)) | Q(last_verified_on__isnull=True))
+        """Past due: the due day was before `on` (overdue means past due, everywhere)."""
+        return self.filter(
+            Q(last_verified_on__lte=verification_cutoff(on - timedelta(days=1))) | Q(last_verified_on__isnull=True)
+        )
 
     def update(self, **kwargs):
         """Queryset updates keep per-field history too (read before, write, read after, one insert)."""

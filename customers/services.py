@@ -14,7 +14,7 @@ from confidentiality import audit
 from crm.actor import acting_as
 from crm.models import OrgUnit, StaffProfile, display_name
 
-from . import permissions, selectors
+from . import models, permissions, selectors
 from .models import (
     CONFIDENTIALITY_RANK,
     TIER_CONFIDENTIALITY,
@@ -23,7 +23,7 @@ from .models import (
     CustomerEvent,
     HandoverNotice,
     HandoverRequest,
-    VERIFY_EVERY,
+    VERIFY_EVERY,  # noqa: F401 - re-exported: callers read the period from the services
     LevelChangeRequest,
     Verification,
     lowers_confidentiality,
@@ -346,7 +346,7 @@ def suggest_tier(customer: Customer) -> str | None:
 
 
 def next_verification_due(customer: Customer) -> date | None:
-    return customer.last_verified_on + VERIFY_EVERY if customer.last_verified_on else None
+    return models.next_verification_due(customer.last_verified_on)
 
 
 def next_static_review_due(customer: Customer) -> date | None:

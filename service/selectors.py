@@ -71,13 +71,13 @@ NEW_ACCOUNT_DEADLINES = (
 def _verification_items(user, on: date, limit: int) -> list[TodoItem]:
     from dateutil.relativedelta import relativedelta
 
-    from customers.models import VERIFY_EVERY, verification_state
+    from customers.models import next_verification_due, verification_state
     from customers.services import STATIC_REVIEW_EVERY
 
     items = []
     mine = visible_customers(user).filter(account_manager=user).active()
     for c in mine.verification_due(on)[:limit]:
-        due = c.last_verified_on + VERIFY_EVERY if c.last_verified_on else on
+        due = next_verification_due(c.last_verified_on) or on
         items.append(TodoItem("verification", _("Verify %(name)s (quarterly)") % {"name": c.name},
                               reverse("customers:detail", args=[c.pk]), due,
                               verification_state(c.last_verified_on, on) == "overdue"))

@@ -148,3 +148,19 @@ def test_every_owner_change_leaves_the_same_history_and_timeline_event(path, cha
     page = Client()
     page.force_login(make_user(r.MARKETING_HEAD))
     assert "客户经理变更" in page.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+
+
+@pytest.mark.parametrize("last, on, state", [
+    (date(2025, 11, 29), date(2026, 2, 27), ""),
+    (date(2025, 11, 29), date(2026, 2, 28), "due"),  # 29 and 30 November both fall due on 28 February
+    (date(2025, 11, 30), date(2026, 2, 28), "due"),
+    (date(2025, 11, 30), date(2026, 3, 1), "overdue"),
+    (date(2025, 12, 1), date(2026, 3, 1), "due"),
+])
+def test_month_ends_agree_between_the_due_day_and_the_queries(owner, unit, last, on, state):
+    from customers.models import next_verification_due, verification_state
+
+    c = CustomerFactory(unit=unit, created_by=owner, last_verified_on=last)
+    assert verification_state(last, on) == state
+    assert (next_verification_due(last) <= on) == Customer.objects.verification_due(on).filter(pk=c.pk).exists()
+    assert (state == "overdue") == Customer.objects.verification_overdue(on).filter(pk=c.pk).exists()
