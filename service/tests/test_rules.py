@@ -157,10 +157,10 @@ def test_every_owner_change_leaves_the_same_history_and_timeline_event(path, cha
     (date(2025, 11, 30), date(2026, 3, 1), "overdue"),
     (date(2025, 12, 1), date(2026, 3, 1), "due"),
 ])
-def test_month_ends_agree_between_the_due_day_and_the_queries(owner, unit, last, on, state):
-    from customers.models import next_verification_due, verification_state
-
+def test_month_ends_agree_between_the_due_day_the_inbox_and_the_scan(owner, unit, last, on, state):
     c = CustomerFactory(unit=unit, created_by=owner, last_verified_on=last)
-    assert verification_state(last, on) == state
-    assert (next_verification_due(last) <= on) == Customer.objects.verification_due(on).filter(pk=c.pk).exists()
-    assert (state == "overdue") == Customer.objects.verification_overdue(on).filter(pk=c.pk).exists()
+    items = [i for i in selectors.inbox(owner, on) if i.kind == "verification"]
+    scans.verification_scan(on)
+    tasked = FollowUpTask.objects.filter(kind="verification", customer=c).exists()
+    assert (customer_services.next_verification_due(c) <= on) == tasked == bool(items) == (state != "")
+    assert [i.overdue for i in items] == ([state == "overdue"] if items else [])
