@@ -34,7 +34,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("inbox", _("To-do"), "service:inbox"),
     NavItem("customers", _("Customers"), "customers:list", _roles(*CUSTOMER_READERS)),
     NavItem("registrations", _("Registration approvals"), "customers:approvals", _roles(r.SALES_SUPERVISOR, r.SALES_MANAGER, r.MARKETING_HEAD)),
-    NavItem("handover", _("Customer handover"), "customers:handover", _roles(r.SALES_MANAGER)),
+    NavItem("handover", _("Customer handover"), "customers:handover", _roles(r.SALES_MANAGER, r.MARKETING_HEAD)),
     NavItem("handover_requests", _("Handover confirmations"), "customers:handover_requests",
             _roles(r.SALES_MANAGER, r.MARKETING_HEAD)),
     NavItem("level_requests", _("Confidentiality approvals"), "customers:level_requests", _roles(r.MARKETING_HEAD)),

@@ -398,23 +398,30 @@ class CustomerImportResource(BulkResource):
             for target_id, data in rows.iterator(chunk_size=1000):
                 batch.append((target_id, data))
                 if len(batch) >= 1000:
-                    updated += _update_batch(batch, now)
+                    updated += _update_batch(batch, now, actor)
                     batch = []
             if batch:
-                updated += _update_batch(batch, now)
+                updated += _update_batch(batch, now, actor)
         return updated
 
 
-def _update_batch(batch, now) -> int:
+def _update_batch(batch, now, actor) -> int:
+    """The owner goes through `change_owner` (history and timeline like every other path), the rest in bulk."""
+    from .services import change_owner
+
     customers = Customer.objects.select_for_update().in_bulk([t for t, _d in batch])
     fields = set()
     changed = []
+    new_owners: dict = {}
     for target_id, data in batch:
         customer = customers.get(target_id)
         if customer is None:
             continue
         for key, value in data.items():
             field = Customer._meta.get_field(key[:-3] if key.endswith("_id") and key[:-3] in FIELD_NAMES else key)
+            if field.name == "account_manager":
+                new_owners.setdefault(field.to_python(value), []).append(target_id)
+                continue
             setattr(customer, field.attname, field.to_python(value))
             fields.add(field.name)
         customer.refresh_derived()
@@ -423,6 +430,8 @@ def _update_batch(batch, now) -> int:
     if changed:
         Customer.objects.bulk_update(changed, sorted(fields | {"name_key", "id_last4", "profile_completeness",
                                                                 "confidentiality_level", "updated_at"}), batch_size=500)
+    for owner_id, ids in new_owners.items():
+        change_owner(ids, owner_id, actor=actor, via="import")
     return len(changed)
 
 

@@ -37,9 +37,7 @@ class DuplicateHit:
 
 def find_duplicates(user, customer: Customer) -> list[DuplicateHit]:
     """Same mobile / ID / USCC as an active customer (hard), or same normalised name in the same region (soft)."""
-    active = Customer.objects.filter(registration_status=Customer.Registration.APPROVED).exclude(
-        customer_status="cancelled"
-    )
+    active = Customer.objects.active()
     if customer.pk:
         active = active.exclude(pk=customer.pk)
     hits: dict[int, DuplicateHit] = {}
@@ -128,8 +126,6 @@ def apply_filters(qs: QuerySet[Customer], params, *, user=None) -> QuerySet[Cust
     from django.utils import timezone
 
     from .forms import CustomerFilterForm
-    from .services import VERIFY_EVERY
-
     params = CustomerFilterForm(params).values  # typed by anyone: what fits no filter is ignored
     for field in ("tier", "customer_status", "customer_source", "retail_format", "admin_region"):
         value = params.get(field)
@@ -140,8 +136,9 @@ def apply_filters(qs: QuerySet[Customer], params, *, user=None) -> QuerySet[Cust
     if params.get("owner"):
         qs = qs.filter(account_manager_id=params["owner"])
     if params.get("verification_overdue") == "1":
-        cutoff = timezone.localdate() - VERIFY_EVERY
-        qs = qs.filter(Q(last_verified_on__lt=cutoff) | Q(last_verified_on__isnull=True))
+        qs = qs.verification_overdue(timezone.localdate())
+    elif params.get("verification_due") == "1":
+        qs = qs.verification_due(timezone.localdate())
     if params.get("completeness_below") is not None:
         qs = qs.filter(profile_completeness__lt=params["completeness_below"])
     qs = search_customers(qs, params.get("q", ""), user=user)
@@ -157,18 +154,26 @@ class TimelineEntry:
     comment: str = ""
 
 
+# Events that carry old → new values of a choice field say them in words, not codes.
+_EVENT_FIELDS = {"tier_changed": "tier", "level_changed": "confidentiality_level", "suspended": "customer_status",
+                 "reactivated": "customer_status", "cancelled": "customer_status"}
+
+
+def _change_words(event) -> str:
+    if "new" not in event.data or event.kind == "owner_changed":
+        return ""
+    field = _EVENT_FIELDS.get(event.kind)
+    words = dict(Customer._meta.get_field(field).flatchoices) if field else {}
+    old, new = event.data.get("old"), event.data["new"]
+    return f"{words.get(old, old) or '—'} → {words.get(new, new)}"
+
+
 def timeline(customer: Customer, limit: int = 50) -> list[TimelineEntry]:
     """Workflow steps, tier, owner and status changes, verifications, plus renames from the field history."""
     from .models import CustomerChange
 
     entries = [
-        TimelineEntry(
-            e.at,
-            e.get_kind_display(),
-            f"{e.data.get('old') or '—'} → {e.data['new']}" if "new" in e.data and e.kind != "owner_changed" else "",
-            e.actor,
-            e.comment,
-        )
+        TimelineEntry(e.at, e.get_kind_display(), _change_words(e), e.actor, e.comment)
         for e in customer.events.select_related("actor")[:limit]
     ]
     from service.models import Visit
@@ -254,8 +259,10 @@ def capped_count(qs: QuerySet, cap: int = 2_000) -> tuple[int, bool]:
 
 def handoverable_customers(user) -> QuerySet[Customer]:
     """Customers a manager may hand over: those it sees, in the units it manages (own unit and below)."""
+    from .permissions import hands_over_everywhere
+
     qs = visible_customers(user)
-    return qs if user.is_superuser else qs.filter(unit_id__in=own_unit_ids(user))
+    return qs if hands_over_everywhere(user) else qs.filter(unit_id__in=own_unit_ids(user))
 
 
 def unit_ids_with_ancestors(unit_ids) -> set[int]:
@@ -273,10 +280,10 @@ def handover_heirs(user):
     """Who may take over a manager's customers: active sales staff of its units or of the units above them."""
     from django.contrib.auth import get_user_model
 
-    from .permissions import SALES_STAFF
+    from .permissions import SALES_STAFF, hands_over_everywhere
 
     staff = get_user_model().objects.filter(is_active=True, groups__name__in=SALES_STAFF)
-    if not user.is_superuser:
+    if not hands_over_everywhere(user):
         staff = staff.filter(staff_profile__units__in=unit_ids_with_ancestors(own_unit_ids(user)))
     return staff.distinct().order_by("last_name", "first_name", "username")
 

@@ -18,7 +18,7 @@ from crm.errors import DomainError
 from crm.models import OrgUnit, StaffProfile, display_name
 from crm.workflow import Move, Transition, Workflow, default_event
 
-from . import permissions, selectors
+from . import models, permissions, selectors
 from .models import (
     CONFIDENTIALITY_RANK,
     TIER_CONFIDENTIALITY,
@@ -27,6 +27,7 @@ from .models import (
     CustomerEvent,
     HandoverNotice,
     HandoverRequest,
+    VERIFY_EVERY,  # noqa: F401 - re-exported: callers read the period from the services
     LevelChangeRequest,
     Verification,
     lowers_confidentiality,
@@ -111,7 +112,6 @@ ALLOWED_TRANSITIONS = {source: set(targets) for source, targets in REGISTRATION.
 STATUS_TRANSITIONS = {source: set(targets) for source, targets in CUSTOMER_STATUS.transitions.items()}
 # A direct export larger than this is refused: narrow the filter, or ask for it in parts.
 EXPORT_ROW_CAP = 200_000
-VERIFY_EVERY = relativedelta(months=3)
 STATIC_REVIEW_EVERY = relativedelta(months=6)
 CODE_DIGITS = 6
 
@@ -432,11 +432,42 @@ def suggest_tier(customer: Customer) -> str | None:
 
 
 def next_verification_due(customer: Customer) -> date | None:
-    return customer.last_verified_on + VERIFY_EVERY if customer.last_verified_on else None
+    return models.next_verification_due(customer.last_verified_on)
 
 
 def next_static_review_due(customer: Customer) -> date | None:
     return customer.static_reviewed_on + STATIC_REVIEW_EVERY if customer.static_reviewed_on else None
+
+
+OWNER_CHANGE_PATHS = ("handover", "pool_claim", "pool_return", "import")
+
+
+def change_owner(customers, new_owner, *, actor, via: str, reason: str = "") -> list[int]:
+    """The one way a customer's account manager changes (handover, pool claim and return, import), so
+    every path leaves the same per-field history and the same `owner_changed` timeline event; only rows
+    whose owner really changes move. `customers` is a queryset (its filter is the guard, e.g. "still in
+    the pool") or ids; `new_owner` a user, an id or None (the pool). Returns the ids that moved."""
+    if via not in OWNER_CHANGE_PATHS:
+        raise ValueError(f"unknown owner change path {via!r}")
+    new_id = getattr(new_owner, "pk", new_owner)
+    scope = customers.values("pk") if hasattr(customers, "values") else list(customers)
+    with transaction.atomic(savepoint=False), acting_as(actor):
+        rows = list(
+            Customer.objects.filter(pk__in=scope).select_for_update().order_by("pk").values_list("pk", "account_manager_id")
+        )
+        old_of = {pk: old for pk, old in rows if old != new_id}
+        if not old_of:
+            return []
+        now = timezone.now()
+        Customer.objects.filter(pk__in=old_of).update(account_manager=new_id, updated_at=now)
+        CustomerEvent.objects.bulk_create(
+            CustomerEvent(
+                customer_id=pk, kind=CustomerEvent.Kind.OWNER_CHANGED, actor=actor, at=now, comment=reason,
+                data={"old": old, "new": new_id, "via": via},
+            )
+            for pk, old in old_of.items()
+        )
+    return list(old_of)
 
 
 def _handover_scope(actor, from_user, customer_ids: Sequence[int] | None) -> tuple[list[int], set[int]]:
@@ -490,19 +521,8 @@ def _transfer(*, actor, from_user, targets: Sequence, ids: list[int], reason: st
             share = ids[i :: len(targets)]
             for start in range(0, len(share), 1000):
                 batch = share[start : start + 1000]
-                Customer.objects.filter(pk__in=batch).update(account_manager=target, updated_at=timezone.now())
+                change_owner(batch, target, actor=actor, via="handover", reason=reason)
                 now = timezone.now()
-                CustomerEvent.objects.bulk_create(
-                    CustomerEvent(
-                        customer_id=pk,
-                        kind=CustomerEvent.Kind.OWNER_CHANGED,
-                        actor=actor,
-                        at=now,
-                        comment=reason,
-                        data={"old": from_user.pk, "new": target.pk},
-                    )
-                    for pk in batch
-                )
                 message = _("Your account manager is now %(name)s.") % {"name": display_name(target)}
                 HandoverNotice.objects.bulk_create(
                     HandoverNotice(

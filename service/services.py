@@ -4,6 +4,8 @@ from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models.functions import Cast, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -93,13 +95,23 @@ def owner_on(customer: Customer, day: date) -> int | None:
     return int(later) if later.isdigit() else None
 
 
-def _qualifies(rule: RevisitRule, visit: Visit, customer: Customer) -> bool:
-    people = list(visit.participants.all())
+def revisit_visits(rule: RevisitRule):
+    """The visits that count for `rule` (DOMAIN §3): for the owner rule, one the customer's account manager
+    of the visit day took part in (a handover does not undo a done revisit); for the others, one a sales
+    manager or the marketing head took part in. The detail page, the inbox and the scan all ask this."""
+    visits = Visit.objects.all()
     if rule.who == RevisitRule.Who.OWNER:
-        owner = owner_on(customer, visit.visited_on)
-        return any(p.pk == owner for p in people)
+        later = CustomerChange.objects.filter(
+            customer_id=OuterRef("customer_id"), field="account_manager", at__date__gt=OuterRef("visited_on")
+        ).order_by("at", "id")
+        owner_then = Case(
+            When(Exists(later), then=Cast(NullIf(Subquery(later.values("old_value")[:1]), Value("")), IntegerField())),
+            default=F("customer__account_manager_id"),
+            output_field=IntegerField(),
+        )
+        return visits.annotate(owner_then=owner_then).filter(participants=F("owner_then"))
     role = r.SALES_MANAGER if rule.who == RevisitRule.Who.SALES_MANAGER else r.MARKETING_HEAD
-    return any(r.has_role(p, role) for p in people)
+    return visits.filter(participants__groups__name=role)
 
 
 def rules_for(customer: Customer):
@@ -110,17 +122,17 @@ def revisit_status(customer: Customer, on: date | None = None) -> list[Revisit]:
     """For each rule that applies: done this period, due by its end, or overdue (the previous
     period went without a qualifying visit and none has come since)."""
     on = on or timezone.localdate()
-    visits = list(customer.visits.filter(visited_on__lte=on).prefetch_related("participants__groups"))
     result = []
     for rule in rules_for(customer):
         start, end = period_of(on, rule.every_months)
-        done = next((v for v in visits if start <= v.visited_on <= on and _qualifies(rule, v, customer)), None)
+        counted = revisit_visits(rule).filter(customer=customer).order_by("-visited_on", "-id")
+        done = counted.filter(visited_on__range=(start, on)).first()
         if done:
             result.append(Revisit(rule, start, end, "done", done))
             continue
         prev_start, prev_end = period_of(start - timedelta(days=1), rule.every_months)
         existed = customer.registered_on is not None and customer.registered_on <= prev_end
-        missed = existed and not any(prev_start <= v.visited_on <= prev_end and _qualifies(rule, v, customer) for v in visits)
+        missed = existed and not counted.filter(visited_on__range=(prev_start, prev_end)).exists()
         result.append(Revisit(rule, start, end, "overdue" if missed else "due"))
     return result
 

@@ -64,7 +64,7 @@ MATRIX = {
     "customers:save_filter": ("post_redirect", None),
     "customers:regions": ("get", EVERYONE),
     "customers:approvals": ("get", role_page(r.SALES_SUPERVISOR, r.SALES_MANAGER, r.MARKETING_HEAD)),
-    "customers:handover": ("get", role_page(r.SALES_MANAGER)),
+    "customers:handover": ("get", role_page(r.SALES_MANAGER, r.MARKETING_HEAD)),
     "customers:handover_requests": ("get", role_page(r.SALES_MANAGER, r.MARKETING_HEAD)),
     "customers:handover_request_decide": ("post_redirect", None),
     "customers:level_requests": ("get", role_page(r.MARKETING_HEAD)),

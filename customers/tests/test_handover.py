@@ -145,3 +145,16 @@ def test_the_marketing_head_may_refuse_a_self_handover(org):
     assert request.status == "rejected" and owner_of(customer) == org["sh_rep"]
     with pytest.raises(services.CustomerError):
         services.approve_handover_request(actor=org["second"], request_id=request.pk)
+
+
+def test_the_marketing_head_finds_an_heir_for_a_departing_reps_secret_customer(org):
+    """No sales manager sees a secret customer, so the marketing head hands it over."""
+    secret = CustomerFactory(unit=org["bj"], created_by=org["bj_rep"], tier="A")
+    assert secret.confidentiality_level == "secret"
+    response = signed_in(org["head"]).post(
+        reverse("customers:handover"),
+        {"from_user": org["bj_rep"].pk, "to_users": [org["hq_supervisor"].pk], "customers": secret.customer_code},
+    )
+    assert response.status_code == 302
+    assert owner_of(secret) == org["hq_supervisor"]
+    assert AuditEntry.objects.get(action="handover").customer_ids == [secret.pk]

@@ -317,3 +317,13 @@ def test_an_import_may_raise_the_confidentiality_level_but_not_lower_it(run, man
     services.start_commit(actor=manager, job_id=run.job.pk)
     confidential.refresh_from_db()
     assert confidential.confidentiality_level == "confidential"
+
+
+def test_a_lower_tier_in_an_import_leaves_the_level_where_it_is(run, manager, unit):
+    """The level a tier implies is no request to lower it: the tier changes, the level stays (a guard)."""
+    kept = CustomerFactory(unit=unit, customer_code="SH01-000031", tier="B", confidentiality_level="confidential")
+    rows = run([["客户代码", "客户名称", "客户等级"], ["SH01-000031", None, "C"]], actor=manager)
+    assert rows[2].status == S.UPDATE and rows[2].data == {"tier": "C"}
+    services.start_commit(actor=manager, job_id=run.job.pk)
+    kept.refresh_from_db()
+    assert (kept.tier, kept.confidentiality_level) == ("C", "confidential")

@@ -200,3 +200,13 @@ def test_the_last_four_id_digits_show_in_the_mask_and_stay_searchable(world, mak
 def test_apply_filters_without_a_user_matches_no_sensitive_value(masked):
     assert not selectors.apply_filters(Customer.objects.all(), QueryDict(f"q={MASKED_MOBILE}")).exists()
     assert selectors.apply_filters(Customer.objects.all(), QueryDict(f"q={masked.name}")).exists()
+
+
+def test_the_timeline_says_levels_and_statuses_in_words(world, make_user):
+    head = make_user(r.MARKETING_HEAD, units=[world["sh"]])
+    customer = world["c"]["own"]
+    services.change_confidentiality(actor=head, customer_id=customer.pk, level="confidential", reason="重要客户")
+    details = {e.label: e.detail for e in selectors.timeline(customer)}
+    level_words = dict(Customer._meta.get_field("confidentiality_level").flatchoices)
+    assert details["密级变更"] == f"{level_words['internal']} → {level_words['confidential']}"
+    assert "internal" not in details["密级变更"]
