@@ -7,57 +7,85 @@ from django.utils.translation import gettext as _
 
 from crm import roles as r
 from crm.errors import AppError
+from crm.workflow import Transition, Workflow
 
-from .models import ArchiveLoan
+from . import permissions
+from .models import ArchiveLoan, ArchiveLoanEvent
 from .policy import is_visible
 
 K, S = ArchiveLoan.Kind, ArchiveLoan.Status
 LOAN_DAYS = 3
+_DECIDE = permissions.can_decide_loan
+LOANS = Workflow(
+    model=ArchiveLoan,
+    event_model=ArchiveLoanEvent,
+    event_fk="loan",
+    transitions={
+        S.REQUESTED: {S.APPROVED: Transition("approved", _DECIDE), S.REJECTED: Transition("rejected", _DECIDE)},
+        S.APPROVED: {S.OUT: Transition("lent", permissions.is_archivist)},
+        S.OUT: {S.RETURNED: Transition("returned", permissions.is_archivist)},
+        S.RETURNED: {},
+        S.REJECTED: {},
+    },
+)
 
 
 class ArchiveError(AppError):
-    code = "confidentiality.archive"
+    """A refused step: `ArchiveError("archive.<what>", _("message"))`."""
+
+    code = "archive.refused"
 
 
 @transaction.atomic
 def request_loan(*, borrower, customer, kind: str, purpose: str) -> ArchiveLoan:
     if not is_visible(borrower, customer):
-        raise ArchiveError(_("You cannot borrow the file of a customer you may not see."))
+        raise ArchiveError("archive.customer_not_visible", _("You cannot borrow the file of a customer you may not see."))
     if not (purpose or "").strip():
-        raise ArchiveError(_("State the purpose."))
+        raise ArchiveError("archive.purpose_required", _("State the purpose."))
     if kind not in K.values:
-        raise ArchiveError(_("Choose reading on site, a loan or a copy."))
-    return ArchiveLoan.objects.create(customer=customer, borrower=borrower, kind=kind, purpose=purpose.strip())
+        raise ArchiveError("archive.kind_required", _("Choose reading on site, a loan or a copy."))
+    loan = ArchiveLoan.objects.create(customer=customer, borrower=borrower, kind=kind, purpose=purpose.strip())
+    ArchiveLoanEvent.objects.create(loan=loan, kind="requested", actor=borrower, data={"to": loan.status})
+    return loan
+
+
+def _locked_loan(loan_id: int) -> ArchiveLoan:
+    return ArchiveLoan.objects.select_for_update().get(pk=loan_id)
 
 
 def _approver_ok(actor, loan: ArchiveLoan) -> bool:
-    # Copies need the department manager; reading and borrowing the archivist.
-    role = r.SALES_MANAGER if loan.kind == K.COPY else r.ARCHIVIST
-    return r.has_role(actor, role) and actor.pk != loan.borrower_id
+    return permissions.can_decide_loan(actor, loan)
 
 
 @transaction.atomic
 def approve_loan(*, actor, loan_id: int) -> ArchiveLoan:
-    loan = ArchiveLoan.objects.select_for_update().get(pk=loan_id)
+    loan = _locked_loan(loan_id)
     if loan.status != S.REQUESTED:
-        raise ArchiveError(_("This request was already handled."))
+        raise ArchiveError("archive.already_handled", _("This request was already handled."))
     if not _approver_ok(actor, loan):
-        raise ArchiveError(_("Copies are approved by the department manager, other loans by the archivist."))
-    loan.status, loan.approved_by = S.APPROVED, actor
-    loan.save(update_fields=["status", "approved_by"])
-    return loan
+        raise ArchiveError("archive.not_approver",
+                           _("Copies are approved by the department manager, other loans by the archivist."))
+
+    def approve(loan):
+        loan.approved_by = actor
+        return ["approved_by"]
+
+    return LOANS.move(loan, S.APPROVED, actor=actor, side_effect=approve)
 
 
 @transaction.atomic
 def reject_loan(*, actor, loan_id: int, reason: str) -> ArchiveLoan:
-    loan = ArchiveLoan.objects.select_for_update().get(pk=loan_id)
+    loan = _locked_loan(loan_id)
     if loan.status != S.REQUESTED or not _approver_ok(actor, loan):
-        raise ArchiveError(_("This request was already handled."))
+        raise ArchiveError("archive.already_handled", _("This request was already handled."))
     if not (reason or "").strip():
-        raise ArchiveError(_("Give a reason for the rejection."))
-    loan.status, loan.approved_by, loan.return_note = S.REJECTED, actor, reason.strip()
-    loan.save(update_fields=["status", "approved_by", "return_note"])
-    return loan
+        raise ArchiveError("archive.reason_required", _("Give a reason for the rejection."))
+
+    def reject(loan):
+        loan.approved_by, loan.return_note = actor, reason.strip()
+        return ["approved_by", "return_note"]
+
+    return LOANS.move(loan, S.REJECTED, actor=actor, comment=reason.strip(), side_effect=reject)
 
 
 def due_time(kind: str, lent_at: datetime) -> datetime:
@@ -70,30 +98,37 @@ def due_time(kind: str, lent_at: datetime) -> datetime:
 
 @transaction.atomic
 def lend_out(*, actor, loan_id: int) -> ArchiveLoan:
-    if not r.has_role(actor, r.ARCHIVIST):
-        raise ArchiveError(_("Only the archivist hands out files."))
-    loan = ArchiveLoan.objects.select_for_update().get(pk=loan_id)
+    if not permissions.is_archivist(actor):
+        raise ArchiveError("archive.not_archivist", _("Only the archivist hands out files."))
+    loan = _locked_loan(loan_id)
     if loan.status != S.APPROVED:
-        raise ArchiveError(_("Only approved requests are handed out."))
-    now = timezone.now()
-    loan.status, loan.lent_by, loan.lent_at, loan.due_at = S.OUT, actor, now, due_time(loan.kind, now)
-    loan.save(update_fields=["status", "lent_by", "lent_at", "due_at"])
-    return loan
+        raise ArchiveError("archive.not_approved", _("Only approved requests are handed out."))
+
+    def lend(loan):
+        now = timezone.now()
+        loan.lent_by, loan.lent_at, loan.due_at = actor, now, due_time(loan.kind, now)
+        return ["lent_by", "lent_at", "due_at"]
+
+    return LOANS.move(loan, S.OUT, actor=actor, side_effect=lend)
 
 
 @transaction.atomic
 def receive_back(*, actor, loan_id: int, complete: bool, note: str = "") -> ArchiveLoan:
-    if not r.has_role(actor, r.ARCHIVIST):
-        raise ArchiveError(_("Only the archivist takes files back."))
-    loan = ArchiveLoan.objects.select_for_update().get(pk=loan_id)
+    if not permissions.is_archivist(actor):
+        raise ArchiveError("archive.not_archivist", _("Only the archivist takes files back."))
+    loan = _locked_loan(loan_id)
     if loan.status != S.OUT:
-        raise ArchiveError(_("This file is not out."))
+        raise ArchiveError("archive.not_out", _("This file is not out."))
     if not complete and not (note or "").strip():
-        raise ArchiveError(_("Say what is missing."))
-    loan.status, loan.returned_at, loan.received_by = S.RETURNED, timezone.now(), actor
-    loan.complete, loan.return_note = complete, (note or "").strip()
-    loan.save(update_fields=["status", "returned_at", "received_by", "complete", "return_note"])
-    return loan
+        raise ArchiveError("archive.missing_required", _("Say what is missing."))
+
+    def receive(loan):
+        loan.returned_at, loan.received_by = timezone.now(), actor
+        loan.complete, loan.return_note = complete, (note or "").strip()
+        return ["returned_at", "received_by", "complete", "return_note"]
+
+    return LOANS.move(loan, S.RETURNED, actor=actor, comment=(note or "").strip(), side_effect=receive,
+                      complete=complete)
 
 
 def overdue(now=None):

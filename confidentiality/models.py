@@ -180,6 +180,10 @@ class AccessGrant(models.Model):
 class Printout(models.Model):
     """纸质版: a registered printout, its copies and the day they must come back."""
 
+    class Status(models.TextChoices):
+        OUT = "out", _("Out")
+        RETURNED = "returned", _("Returned")
+
     grant = models.ForeignKey(AccessGrant, on_delete=models.PROTECT, related_name="printouts")
     printed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     printed_at = models.DateTimeField(default=timezone.now)
@@ -190,11 +194,26 @@ class Printout(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     returned_copies = models.PositiveSmallIntegerField(null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OUT)
 
     class Meta:
         verbose_name = _("printout")
         verbose_name_plural = _("printouts")
         ordering = ["return_due"]
+
+
+class PrintoutEvent(models.Model):
+    """One step of a printout: printed, checked in."""
+
+    printout = models.ForeignKey(Printout, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    comment = models.TextField(_("comment"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
 
 
 class LeakIncident(models.Model):
@@ -281,6 +300,20 @@ class ArchiveLoan(models.Model):
         verbose_name = _("archive loan")
         verbose_name_plural = _("archive loans")
         ordering = ["-requested_at"]
+
+
+class ArchiveLoanEvent(models.Model):
+    """One step of an archive loan (requested, approved, rejected, lent, returned): who, when, from, to."""
+
+    loan = models.ForeignKey(ArchiveLoan, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    comment = models.TextField(_("comment"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
 
 
 class Destruction(models.Model):

@@ -8,10 +8,12 @@ from django.utils.translation import gettext as _
 
 from crm import roles as r
 from crm.errors import AppError
+from crm.workflow import Move, Transition, Workflow
 from customers.models import Customer
 
-from . import audit
-from .models import AccessGrant, CustomerUserObjectPermission, DataRequest, DataRequestEvent, Printout
+from . import audit, permissions
+from .models import AccessGrant, CustomerUserObjectPermission, DataRequest, DataRequestEvent, Printout, PrintoutEvent
+from .permissions import may_act, next_step  # noqa: F401 - re-exported: selectors, views and tests ask here
 from .policy import SECRET, SENSITIVE_FIELDS, own_unit_ids
 
 S = DataRequest.Status
@@ -20,33 +22,49 @@ PRINT_RETURN_DAYS = 3
 
 
 class DataRequestError(AppError):
-    """A refused step, with a message for the user in the active language."""
+    """A refused step: `DataRequestError("request.<what>", _("message"), **params)`."""
+
+    code = "request.refused"
 
     code = "confidentiality.data_request"
 
 
-def next_step(request: DataRequest) -> tuple[str, str] | None:
-    """(role, verb) that acts next: marketing head approves cross-unit requests, every export and
-    anything covering secret customers, the CS manager confirms cross-unit ones, the CS specialist
-    of the data's unit fulfils."""
-    needs_marketing = request.cross_unit or request.form == DataRequest.Form.EXPORT or request.touches_secret
-    if request.status == S.SUBMITTED:
-        return (r.MARKETING_HEAD, "approve") if needs_marketing else (r.CS_SPECIALIST, "fulfil")
-    if request.status == S.MARKETING_APPROVED:
-        return (r.CS_MANAGER, "confirm") if request.cross_unit else (r.CS_SPECIALIST, "fulfil")
-    if request.status == S.CS_CONFIRMED:
-        return (r.CS_SPECIALIST, "fulfil")
-    return None
+def _request_event(workflow: Workflow, move: Move) -> DataRequestEvent:
+    return DataRequestEvent(request=move.obj, status=move.target, actor=move.actor, at=move.at, comment=move.comment)
 
 
-def may_act(user, request: DataRequest) -> bool:
-    step = next_step(request)
-    if step is None or user.pk == request.requester_id:
-        return False
-    role, _verb = step
-    if not r.has_role(user, role):
-        return False
-    return role != r.CS_SPECIALIST or request.data_unit_id in own_unit_ids(user)
+_REJECT = Transition("reject", may_act)  # whoever takes the next step may refuse instead
+_FULFIL = Transition("fulfil", permissions.may_take("fulfil"))
+# The state alone does not say who acts next (cross-unit, export, secret customers): each move's
+# permission asks next_step, so the routing "touches secret → marketing head" holds for every move.
+DATA_REQUEST = Workflow(
+    model=DataRequest,
+    event_model=DataRequestEvent,
+    event_fk="request",
+    transitions={
+        S.SUBMITTED: {
+            S.MARKETING_APPROVED: Transition("approve", permissions.may_take("approve")),
+            S.FULFILLED: _FULFIL,
+            S.REJECTED: _REJECT,
+        },
+        S.MARKETING_APPROVED: {
+            S.CS_CONFIRMED: Transition("confirm", permissions.may_take("confirm")),
+            S.FULFILLED: _FULFIL,
+            S.REJECTED: _REJECT,
+        },
+        S.CS_CONFIRMED: {S.FULFILLED: _FULFIL, S.REJECTED: _REJECT},
+        S.FULFILLED: {},
+        S.REJECTED: {},
+    },
+    build_event=_request_event,
+)
+P = Printout.Status
+PRINTOUT = Workflow(
+    model=Printout,
+    event_model=PrintoutEvent,
+    event_fk="printout",
+    transitions={P.OUT: {P.RETURNED: Transition("checked_in", permissions.can_check_in_printout)}, P.RETURNED: {}},
+)
 
 
 def scope_customers(request: DataRequest):
@@ -77,23 +95,23 @@ def submit_data_request(
     copies: int = 1,
 ) -> DataRequest:
     if not (purpose or "").strip():
-        raise DataRequestError(_("State the purpose of the request."))
+        raise DataRequestError("request.purpose_required", _("State the purpose of the request."))
     if not 1 <= int(days) <= MAX_DAYS:
-        raise DataRequestError(_("The period is 1 to %(max)d days.") % {"max": MAX_DAYS})
+        raise DataRequestError("request.days_range", _("The period is 1 to %(max)d days."), max=MAX_DAYS)
     unknown = set(fields) - set(SENSITIVE_FIELDS)
     if unknown:
-        raise DataRequestError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+        raise DataRequestError("request.unknown_fields", _("Unknown fields: %(fields)s"), fields=", ".join(sorted(unknown)))
     if r.has_role(requester, r.SALES_REP) and requester.staff_profile.status == "departed":
-        raise DataRequestError(_("Departed staff cannot request customer data."))
+        raise DataRequestError("request.departed_staff", _("Departed staff cannot request customer data."))
     customers = list(customers)
     if scope == DataRequest.Scope.CUSTOMERS:
         if not customers:
-            raise DataRequestError(_("Choose at least one customer."))
+            raise DataRequestError("request.customers_required", _("Choose at least one customer."))
         from crm.models import OrgUnit
 
         inside = OrgUnit.objects.descendant_ids([data_unit.pk])
         if any(c.unit_id not in inside for c in customers):
-            raise DataRequestError(_("All customers of one request must belong to the chosen unit."))
+            raise DataRequestError("request.customers_outside_unit", _("All customers of one request must belong to the chosen unit."))
     request = DataRequest.objects.create(
         requester=requester, purpose=purpose.strip(), scope=scope, data_unit=data_unit, filter_query=filter_query,
         fields=sorted(set(fields)), form=form, days=int(days), copies=max(1, int(copies)),
@@ -116,10 +134,10 @@ def _check(actor, request: DataRequest, verb: str) -> None:
     step = next_step(request)
     if step is None:
         raise DataRequestError(
-            _("This request is already %(status)s.") % {"status": request.get_status_display()}
+            "request.already_decided", _("This request is already %(status)s."), status=request.get_status_display()
         )
     if step[1] != verb or not may_act(actor, request):
-        raise DataRequestError(_("This step is not yours to take."))
+        raise DataRequestError("request.not_your_step", _("This step is not yours to take."))
 
 
 @transaction.atomic
@@ -129,25 +147,26 @@ def approve_data_request(*, actor, request_id: int, comment: str = "", http_requ
     step = next_step(request)
     verb = step[1] if step and step[1] in ("approve", "confirm") else "approve"
     _check(actor, request, verb)
-    request.status = S.MARKETING_APPROVED if verb == "approve" else S.CS_CONFIRMED
-    request.save(update_fields=["status"])
-    DataRequestEvent.objects.create(request=request, status=request.status, actor=actor, comment=comment)
-    audit.record("approve", actor=actor, request=http_request, subject=request.number, reason=comment, detail={"step": verb})
-    return request
+    target = S.MARKETING_APPROVED if verb == "approve" else S.CS_CONFIRMED
+    return DATA_REQUEST.move(
+        request, target, actor=actor, comment=comment,
+        audit=lambda move: audit.record("approve", actor=actor, request=http_request, subject=move.obj.number,
+                                        reason=comment, detail={"step": verb}),
+    )
 
 
 @transaction.atomic
 def reject_data_request(*, actor, request_id: int, reason: str, http_request=None) -> DataRequest:
     if not (reason or "").strip():
-        raise DataRequestError(_("Give a reason for the rejection."))
+        raise DataRequestError("request.reason_required", _("Give a reason for the rejection."))
     request = _locked(request_id)
     if not may_act(actor, request):
-        raise DataRequestError(_("This step is not yours to take."))
-    request.status = S.REJECTED
-    request.save(update_fields=["status"])
-    DataRequestEvent.objects.create(request=request, status=S.REJECTED, actor=actor, comment=reason.strip())
-    audit.record("reject", actor=actor, request=http_request, subject=request.number, reason=reason.strip())
-    return request
+        raise DataRequestError("request.not_your_step", _("This step is not yours to take."))
+    return DATA_REQUEST.move(
+        request, S.REJECTED, actor=actor, comment=reason.strip(),
+        audit=lambda move: audit.record("reject", actor=actor, request=http_request, subject=move.obj.number,
+                                        reason=reason.strip()),
+    )
 
 
 def _view_permission() -> Permission:
@@ -166,7 +185,7 @@ def fulfil_data_request(*, actor, request_id: int, http_request=None) -> AccessG
             return _grant(actor, request, [pk for pk, _level in covered], http_request)
         request.touches_secret = True
         request.save(update_fields=["touches_secret"])
-    raise DataRequestError(_("This request covers secret customers: the marketing head must approve it first."))
+    raise DataRequestError("request.needs_marketing_head", _("This request covers secret customers: the marketing head must approve it first."))
 
 
 def _grant(actor, request: DataRequest, ids: list[int], http_request) -> AccessGrant:
@@ -188,14 +207,14 @@ def _grant(actor, request: DataRequest, ids: list[int], http_request) -> AccessG
     )
     grant.customer_count = len(ids)
     grant.save(update_fields=["customer_count"])
-    request.status = S.FULFILLED
-    request.save(update_fields=["status"])
-    DataRequestEvent.objects.create(request=request, status=S.FULFILLED, actor=actor)
-    audit.record(
-        "grant", actor=actor, customers=ids, request=http_request, subject=request.number,
-        reason=request.purpose, detail={"to": request.requester_id, "fields": request.fields, "form": request.form,
-                                        "expires_at": grant.expires_at.isoformat()},
-    )
+    request.status = DATA_REQUEST.move(  # the grant keeps this instance: it shows the new state too
+        request, S.FULFILLED, actor=actor,
+        audit=lambda move: audit.record(
+            "grant", actor=actor, customers=ids, request=http_request, subject=request.number,
+            reason=request.purpose, detail={"to": request.requester_id, "fields": request.fields, "form": request.form,
+                                            "expires_at": grant.expires_at.isoformat()},
+        ),
+    ).status
     return grant
 
 
@@ -228,11 +247,13 @@ def active_grant(user, request: DataRequest) -> AccessGrant | None:
 @transaction.atomic
 def register_printout(*, actor, grant: AccessGrant, copies: int, http_request=None) -> Printout:
     if grant.form != DataRequest.Form.PRINT or not grant.active or grant.user_id != actor.pk:
-        raise DataRequestError(_("This request does not allow printing."))
+        raise DataRequestError("printout.not_allowed", _("This request does not allow printing."))
     printout = Printout.objects.create(
         grant=grant, printed_by=actor, copies=max(1, int(copies)),
         return_due=timezone.localdate() + timedelta(days=PRINT_RETURN_DAYS),
     )
+    PrintoutEvent.objects.create(printout=printout, kind="printed", actor=actor,
+                                 data={"to": printout.status, "copies": printout.copies})
     ids = list(grant.permissions.values_list("content_object_id", flat=True))
     audit.record("print", actor=actor, customers=ids, request=http_request, subject=grant.request.number,
                  detail={"copies": printout.copies, "return_due": printout.return_due.isoformat()})
@@ -242,17 +263,21 @@ def register_printout(*, actor, grant: AccessGrant, copies: int, http_request=No
 @transaction.atomic
 def check_in_printout(*, actor, printout_id: int, returned_copies: int) -> Printout:
     printout = Printout.objects.select_for_update().select_related("grant__request").get(pk=printout_id)
-    if printout.returned_at is not None:
-        raise DataRequestError(_("This printout was already checked in."))
-    if not (r.has_role(actor, r.CS_SPECIALIST) and printout.grant.request.data_unit_id in own_unit_ids(actor)):
-        raise DataRequestError(_("Only the CS specialist of the unit checks printouts in."))
+    if P.RETURNED not in PRINTOUT.transitions.get(printout.status, {}):
+        raise DataRequestError("printout.already_checked_in", _("This printout was already checked in."))
+    if not permissions.can_check_in_printout(actor, printout):
+        raise DataRequestError("printout.not_cs_specialist", _("Only the CS specialist of the unit checks printouts in."))
     if int(returned_copies) != printout.copies:
         raise DataRequestError(
-            _("%(n)d of %(total)d copies returned: all copies must come back.") % {"n": int(returned_copies), "total": printout.copies}
+            "printout.copies_missing", _("%(n)d of %(total)d copies returned: all copies must come back."),
+            n=int(returned_copies), total=printout.copies,
         )
-    printout.returned_at, printout.checked_in_by, printout.returned_copies = timezone.now(), actor, int(returned_copies)
-    printout.save(update_fields=["returned_at", "checked_in_by", "returned_copies"])
-    return printout
+
+    def check_in(printout):
+        printout.returned_at, printout.checked_in_by, printout.returned_copies = timezone.now(), actor, int(returned_copies)
+        return ["returned_at", "checked_in_by", "returned_copies"]
+
+    return PRINTOUT.move(printout, P.RETURNED, actor=actor, side_effect=check_in, copies=int(returned_copies))
 
 
 @transaction.atomic
@@ -266,7 +291,7 @@ def report_leak(*, reporter, description: str, customers=(), suspected=None) -> 
     from .models import LeakIncident, Notification
 
     if not (description or "").strip():
-        raise DataRequestError(_("Describe what happened."))
+        raise DataRequestError("leak.description_required", _("Describe what happened."))
     incident = LeakIncident.objects.create(reported_by=reporter, description=description.strip(), suspected=suspected)
     if customers:
         incident.customers.set(customers)
@@ -286,17 +311,17 @@ def report_leak(*, reporter, description: str, customers=(), suspected=None) -> 
 def decide_leak(*, actor, incident_id: int, remediation: str, penalty: str, deduction: int | None = None):
     from .models import LeakIncident
 
-    if not r.has_role(actor, r.GENERAL_MANAGER):
-        raise DataRequestError(_("Only the general manager's office decides on leaks."))
+    if not permissions.can_decide_leaks(actor):
+        raise DataRequestError("leak.not_general_manager", _("Only the general manager's office decides on leaks."))
     incident = LeakIncident.objects.select_for_update().get(pk=incident_id)
     if incident.status == LeakIncident.Status.CLOSED:
-        raise DataRequestError(_("This incident is already closed."))
+        raise DataRequestError("leak.closed", _("This incident is already closed."))
     if not (remediation or "").strip():
-        raise DataRequestError(_("Record the remediation steps."))
+        raise DataRequestError("leak.remediation_required", _("Record the remediation steps."))
     if penalty == LeakIncident.Penalty.WARNING and not (deduction and 100 <= int(deduction) <= 500):
-        raise DataRequestError(_("A warning comes with a deduction of 100 to 500 CNY."))
+        raise DataRequestError("leak.deduction_range", _("A warning comes with a deduction of 100 to 500 CNY."))
     if penalty not in LeakIncident.Penalty.values:
-        raise DataRequestError(_("Choose the penalty decision."))
+        raise DataRequestError("leak.penalty_required", _("Choose the penalty decision."))
     incident.remediation, incident.penalty = remediation.strip(), penalty
     incident.deduction = int(deduction) if penalty == LeakIncident.Penalty.WARNING else None
     incident.status, incident.decided_by, incident.decided_at = LeakIncident.Status.CLOSED, actor, timezone.now()

@@ -18,7 +18,7 @@ from customers.choice_labels import choice_label
 from customers.models import Customer
 from customers.resources import CustomerExportResource
 
-from . import audit, policy, selectors, services
+from . import audit, permissions, policy, selectors, services
 from .exports import watermarked_workbook, xlsx_response
 from .forms import (
     AuditQuery, CheckInForm, CopiesForm, DataRequestForm, DecisionForm, LeakDecisionForm, LeakReportForm, LoanRequestForm,
@@ -162,7 +162,7 @@ def request_print(request, pk):
         form = CopiesForm(request.POST)
         try:
             if not form.is_valid():
-                raise services.DataRequestError(form_errors(form))
+                raise services.DataRequestError("request.invalid_form", form_errors(form))
             printout = services.register_printout(actor=request.user, grant=grant, copies=form.cleaned_data["copies"] or 1,
                                                   http_request=request)
         except services.DataRequestError as exc:
@@ -208,7 +208,7 @@ def printout_check_in(request, pk):
     form = CheckInForm(request.POST)
     try:
         if not form.is_valid():
-            raise services.DataRequestError(form_errors(form))
+            raise services.DataRequestError("request.invalid_form", form_errors(form))
         services.check_in_printout(actor=request.user, printout_id=printout.pk,
                                    returned_copies=form.cleaned_data["returned_copies"])
         messages.success(request, _("Printout checked in."))
@@ -261,8 +261,6 @@ def audit_log(request):
 @login_required
 def leaks(request):
     """Anyone reports a suspected leak here; the GM's office sees every report, others their own."""
-    from crm import roles as r
-
     from .models import LeakIncident
 
     if request.method == "POST":
@@ -276,19 +274,17 @@ def leaks(request):
             success=lambda incident: _("Report no. %(pk)d sent to the general manager's office.") % {"pk": incident.pk},
         )
     incidents = LeakIncident.objects.select_related("reported_by")
-    if not r.has_role(request.user, r.GENERAL_MANAGER):
+    if not permissions.can_decide_leaks(request.user):
         incidents = incidents.filter(reported_by=request.user)
     return render(request, "confidentiality/leaks.html", {"incidents": incidents[:200]})
 
 
 @login_required
 def leak_detail(request, pk):
-    from crm import roles as r
-
     from .models import LeakIncident
 
     incident = get_object_or_404(LeakIncident.objects.select_related("reported_by", "decided_by"), pk=pk)
-    is_gm = r.has_role(request.user, r.GENERAL_MANAGER)
+    is_gm = permissions.can_decide_leaks(request.user)
     if not is_gm and incident.reported_by_id != request.user.pk:
         raise Http404
     if request.method == "POST" and is_gm:
@@ -306,8 +302,6 @@ def leak_detail(request, pk):
 
 @login_required
 def archive(request):
-    from crm import roles as r
-
     from . import archive as lending
 
     if request.method == "POST":
@@ -322,11 +316,11 @@ def archive(request):
             return redirect(back)
         return run_action(request, lending.request_loan, borrower=request.user, customer=customer, kind=data["kind"],
                           purpose=data["purpose"], success=_("Request registered."), redirect_to=back)
-    is_archivist = r.has_role(request.user, r.ARCHIVIST)
+    is_archivist = permissions.is_archivist(request.user)
     to_handle = ArchiveLoan.objects.none()
     if is_archivist:
         to_handle = ArchiveLoan.objects.exclude(status__in=[ArchiveLoan.Status.RETURNED, ArchiveLoan.Status.REJECTED])
-    elif r.has_role(request.user, r.SALES_MANAGER):
+    elif permissions.handles_copy_requests(request.user):
         to_handle = ArchiveLoan.objects.filter(kind=ArchiveLoan.Kind.COPY, status=ArchiveLoan.Status.REQUESTED)
     return render(request, "confidentiality/archive.html", {
         "kinds": ArchiveLoan.Kind.choices,
@@ -360,11 +354,9 @@ def archive_action(request, pk, action):
 
 @login_required
 def archive_report(request):
-    from crm import roles as r
-
     from . import archive as lending
 
-    if not r.has_role(request.user, r.GENERAL_MANAGER, r.ARCHIVIST):
+    if not permissions.can_see_archive_report(request.user):
         raise PermissionDenied
     report = lending.outstanding_report()
     if request.GET.get("format") == "xlsx":

@@ -51,6 +51,8 @@ class AppError(DomainError):
     """
 
     def __init__(self, *args: Any, **params: Any):
+        if "code" in params or "message" in params:
+            args = (params.pop("code", None), params.pop("message", None), *args)
         if len(args) == 1:
             super().__init__(None, args[0], **params)
         else:

@@ -262,6 +262,7 @@ class CustomerFilterForm(QueryForm):
     unit = forms.IntegerField(label=_("Unit"), required=False, min_value=1, max_value=MAX_ID)
     owner = forms.IntegerField(label=_("Account manager"), required=False, min_value=1, max_value=MAX_ID)
     verification_overdue = forms.ChoiceField(label=_("Verification overdue"), required=False, choices=[("", ""), ("1", "1")])
+    verification_due = forms.ChoiceField(label=_("Verification due"), required=False, choices=[("", ""), ("1", "1")])
     completeness_below = forms.IntegerField(label=_("Completeness below"), required=False, min_value=0, max_value=100)
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=[("", ""), *[(k, k) for k in SORTS]])
 

@@ -29,8 +29,9 @@ from imports.services import ImportRefused
 from . import permissions
 from .catalogue import CATALOGUE, CSV_PATH, REQUIRED
 from .choice_labels import ZH, ZH_BY_FIELD, choice_label
-from .models import TIER_CONFIDENTIALITY, Customer, CustomerCodeSequence, completeness, kinds_of, name_key
+from .models import TIER_CONFIDENTIALITY, Customer, completeness, kinds_of, name_key
 from .regions import current_divisions
+from .services import CODE_DIGITS, approval_values, reserve_codes
 from .validators import id_number_gender, normalise_number
 
 ALIASES_PATH = CSV_PATH.parent / "import_aliases.csv"
@@ -303,13 +304,9 @@ class CustomerImportResource(BulkResource):
             count = ImportRow.objects.filter(job=job, status="new", unit_id=unit_id).count()
             code_sql, code_params = "NULL", []
             if job.mode == "active":
-                unit = OrgUnit.objects.get(pk=unit_id)
-                sequence, _created = CustomerCodeSequence.objects.select_for_update().get_or_create(unit=unit)
-                base = sequence.last_serial
-                sequence.last_serial += count
-                sequence.save(update_fields=["last_serial"])
-                code_sql = "%s || " + sql.zero_padded(f"{int(base)} + ROW_NUMBER() OVER (ORDER BY row_no)", 6)
-                code_params = [f"{unit.code}-"]
+                prefix, base = reserve_codes(OrgUnit.objects.get(pk=unit_id), count)
+                code_sql = "%s || " + sql.zero_padded(f"{int(base)} + ROW_NUMBER() OVER (ORDER BY row_no)", CODE_DIGITS)
+                code_params = [prefix]
             columns, exprs, params = self._insert_columns(job, actor, now, today, code_sql, code_params)
             created += sql.execute(
                 f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(exprs)} FROM {stage} "
@@ -352,17 +349,19 @@ class CustomerImportResource(BulkResource):
     def _insert_columns(self, job, actor, now, today, code_sql, code_params):
         fixed = {
             "unit_id": ("unit_id", []),
-            "registration_status": ("%s", ["approved" if job.mode == "active" else "draft"]),
+            "registration_status": ("%s", [Customer.Registration.DRAFT]),
             "customer_code": (code_sql, code_params),
-            "customer_status": ("%s", ["active" if job.mode == "active" else ""]),
+            "customer_status": ("%s", [""]),
             "created_by_id": ("%s", [actor.pk]),
             "created_at": ("%s", [now]),
             "updated_at": ("%s", [now]),
             "import_job_id": ("%s", [job.pk]),
             "import_row": ("row_no", []),
-            "last_verified_on": ("%s", [today if job.mode == "active" else None]),
-            "static_reviewed_on": ("%s", [today if job.mode == "active" else None]),
+            "last_verified_on": ("%s", [None]),
+            "static_reviewed_on": ("%s", [None]),
         }
+        if job.mode == "active":  # "directly active" rows get what an approval sets, from the same function
+            fixed.update({name: ("%s", [value]) for name, value in approval_values(today).items()})
         producible = set(self._cleaners()) | {"name_key", "id_last4", "profile_completeness", "registered_on",
                                               "customer_source", "confidentiality_level", "birth_date", "gender"}
         columns, exprs, params = [], [], []
@@ -398,23 +397,30 @@ class CustomerImportResource(BulkResource):
             for target_id, data in rows.iterator(chunk_size=1000):
                 batch.append((target_id, data))
                 if len(batch) >= 1000:
-                    updated += _update_batch(batch, now)
+                    updated += _update_batch(batch, now, actor)
                     batch = []
             if batch:
-                updated += _update_batch(batch, now)
+                updated += _update_batch(batch, now, actor)
         return updated
 
 
-def _update_batch(batch, now) -> int:
+def _update_batch(batch, now, actor) -> int:
+    """The owner goes through `change_owner` (history and timeline like every other path), the rest in bulk."""
+    from .services import change_owner
+
     customers = Customer.objects.select_for_update().in_bulk([t for t, _d in batch])
     fields = set()
     changed = []
+    new_owners: dict = {}
     for target_id, data in batch:
         customer = customers.get(target_id)
         if customer is None:
             continue
         for key, value in data.items():
             field = Customer._meta.get_field(key[:-3] if key.endswith("_id") and key[:-3] in FIELD_NAMES else key)
+            if field.name == "account_manager":
+                new_owners.setdefault(field.to_python(value), []).append(target_id)
+                continue
             setattr(customer, field.attname, field.to_python(value))
             fields.add(field.name)
         customer.refresh_derived()
@@ -423,6 +429,8 @@ def _update_batch(batch, now) -> int:
     if changed:
         Customer.objects.bulk_update(changed, sorted(fields | {"name_key", "id_last4", "profile_completeness",
                                                                 "confidentiality_level", "updated_at"}), batch_size=500)
+    for owner_id, ids in new_owners.items():
+        change_owner(ids, owner_id, actor=actor, via="import")
     return len(changed)
 
 

@@ -3,8 +3,12 @@ from contextvars import ContextVar
 from decimal import Decimal
 from itertools import chain
 
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -52,11 +56,51 @@ def name_key(name: str) -> str:
     return "".join(ch for ch in normalise_text(name or "").lower() if ch.isalnum())
 
 
+# "Active" (DOMAIN §2: verified quarterly, checked for duplicates, scanned, in the pool): on the
+# customer list and not cancelled. Suspended and temporarily closed customers are still ours.
+ACTIVE_Q = Q(registration_status="approved") & ~Q(customer_status="cancelled")
+VERIFY_EVERY = relativedelta(months=3)
+
+
+def next_verification_due(last_verified_on: date | None) -> date | None:
+    return last_verified_on + VERIFY_EVERY if last_verified_on else None
+
+
+def verification_cutoff(on: date) -> date:
+    """The latest last verification that falls due by `on` (last + 3 months <= on). Month ends make the
+    3 months not invertible (30 Nov and 29 Nov both fall due on 28 Feb), hence the walk forward."""
+    last = on - VERIFY_EVERY
+    while last + timedelta(days=1) + VERIFY_EVERY <= on:
+        last += timedelta(days=1)
+    return last
+
+
+def verification_state(last_verified_on: date | None, on: date) -> str:
+    """"overdue" (past its due day, or never verified), "due" (due on `on`) or "" (not yet due)."""
+    due = next_verification_due(last_verified_on)
+    if due is None or due < on:
+        return "overdue"
+    return "due" if due == on else ""
+
+
 # Django's bulk_update() writes through update(): inside it, bulk_update keeps the history alone.
 _IN_BULK_UPDATE = ContextVar("customer_bulk_update", default=False)
 
 
 class CustomerQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(ACTIVE_Q)
+
+    def verification_due(self, on: date):
+        """Due on `on` or earlier (overdue included): what the quarterly scan makes tasks for."""
+        return self.filter(Q(last_verified_on__lte=verification_cutoff(on)) | Q(last_verified_on__isnull=True))
+
+    def verification_overdue(self, on: date):
+        """Past due: the due day was before `on` (overdue means past due, everywhere)."""
+        return self.filter(
+            Q(last_verified_on__lte=verification_cutoff(on - timedelta(days=1))) | Q(last_verified_on__isnull=True)
+        )
+
     def update(self, **kwargs):
         """Queryset updates keep per-field history too (read before, write, read after, one insert)."""
         tracked = [name for name in kwargs if name in Customer.tracked_fields()]

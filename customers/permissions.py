@@ -73,6 +73,10 @@ def can_approve(user, customer: Customer) -> bool:
     return ready and approves_level(user, customer.confidentiality_level) and can_view(user, customer)
 
 
+def can_reject(user, customer: Customer) -> bool:
+    return can_approve(user, customer) or can_first_review(user, customer)
+
+
 def can_change_tier(user, customer: Customer) -> bool:
     return (user.is_superuser or r.has_role(user, *TIER_DECIDERS)) and can_view(user, customer)
 

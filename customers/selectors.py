@@ -38,9 +38,7 @@ class DuplicateHit:
 
 def find_duplicates(user, customer: Customer) -> list[DuplicateHit]:
     """Same mobile / ID / USCC as an active customer (hard), or same normalised name in the same region (soft)."""
-    active = Customer.objects.filter(registration_status=Customer.Registration.APPROVED).exclude(
-        customer_status="cancelled"
-    )
+    active = Customer.objects.active()
     if customer.pk:
         active = active.exclude(pk=customer.pk)
     hits: dict[int, DuplicateHit] = {}
@@ -129,8 +127,6 @@ def apply_filters(qs: QuerySet[Customer], params, *, user=None) -> QuerySet[Cust
     from django.utils import timezone
 
     from .forms import CustomerFilterForm
-    from .services import VERIFY_EVERY
-
     params = CustomerFilterForm(params).values  # typed by anyone: what fits no filter is ignored
     for field in ("tier", "customer_status", "customer_source", "retail_format", "admin_region"):
         value = params.get(field)
@@ -141,8 +137,9 @@ def apply_filters(qs: QuerySet[Customer], params, *, user=None) -> QuerySet[Cust
     if params.get("owner"):
         qs = qs.filter(account_manager_id=params["owner"])
     if params.get("verification_overdue") == "1":
-        cutoff = timezone.localdate() - VERIFY_EVERY
-        qs = qs.filter(Q(last_verified_on__lt=cutoff) | Q(last_verified_on__isnull=True))
+        qs = qs.verification_overdue(timezone.localdate())
+    elif params.get("verification_due") == "1":
+        qs = qs.verification_due(timezone.localdate())
     if params.get("completeness_below") is not None:
         qs = qs.filter(profile_completeness__lt=params["completeness_below"])
     qs = search_customers(qs, params.get("q", ""), user=user)

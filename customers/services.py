@@ -1,5 +1,7 @@
 """Write side of the customer archive: one function per verb, each in one transaction that locks
-the customer row, checks the move against ALLOWED_TRANSITIONS, saves and writes a timeline event."""
+the customer row; registration and status moves go through the REGISTRATION and CUSTOMER_STATUS
+workflows (crm.workflow: map, permission, save, one timeline event, audit)."""
+import re
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -12,10 +14,11 @@ from django.utils.translation import gettext as _
 
 from confidentiality import audit
 from crm.actor import acting_as
-from crm.errors import AppError
+from crm.errors import DomainError
 from crm.models import OrgUnit, StaffProfile, display_name
+from crm.workflow import Move, Transition, Workflow, default_event
 
-from . import permissions, selectors
+from . import models, permissions, selectors
 from .models import (
     CONFIDENTIALITY_RANK,
     TIER_CONFIDENTIALITY,
@@ -24,6 +27,7 @@ from .models import (
     CustomerEvent,
     HandoverNotice,
     HandoverRequest,
+    VERIFY_EVERY,  # noqa: F401 - re-exported: callers read the period from the services
     LevelChangeRequest,
     Verification,
     lowers_confidentiality,
@@ -31,27 +35,98 @@ from .models import (
 from .selectors import DuplicateHit, capped_count, filter_customers, find_duplicates
 
 R = Customer.Registration
-ALLOWED_TRANSITIONS = {
-    R.DRAFT: {R.SUBMITTED},
-    R.REJECTED: {R.SUBMITTED},
-    R.SUBMITTED: {R.REVIEWED, R.APPROVED, R.REJECTED},
-    R.REVIEWED: {R.APPROVED, R.REJECTED},
-    R.APPROVED: set(),
-}
-STATUS_TRANSITIONS = {
-    "active": {"suspended", "closed_temporarily", "cancelled"},
-    "suspended": {"active", "cancelled"},
-    "closed_temporarily": {"active", "cancelled"},
-    "cancelled": set(),
-}
+ACTIVE = "active"
+
+
+def _audit_registration(move: Move) -> None:
+    """Approvals and rejections are audited (DOMAIN §6); submitting and the first review are not."""
+    if move.verb == CustomerEvent.Kind.APPROVED:
+        audit.record("approve", actor=move.actor, customers=[move.obj], subject=move.obj.customer_code or f"#{move.obj.pk}",
+                     reason=move.comment, detail={"what": "registration"})
+    elif move.verb == CustomerEvent.Kind.REJECTED:
+        audit.record("reject", actor=move.actor, customers=[move.obj], subject=move.obj.name,
+                     reason=move.comment, detail={"what": "registration"})
+
+
+def _registration_event(workflow: Workflow, move: Move) -> CustomerEvent:
+    event = default_event(workflow, move)
+    if move.verb == CustomerEvent.Kind.APPROVED:
+        event.data["customer_code"] = move.obj.customer_code
+    return event
+
+
+_SUBMIT = Transition(CustomerEvent.Kind.SUBMITTED, permissions.can_submit)
+REGISTRATION = Workflow(
+    model=Customer,
+    field="registration_status",
+    event_model=CustomerEvent,
+    event_fk="customer",
+    transitions={
+        R.DRAFT: {R.SUBMITTED: _SUBMIT},
+        R.REJECTED: {R.SUBMITTED: _SUBMIT},
+        R.SUBMITTED: {
+            R.REVIEWED: Transition(CustomerEvent.Kind.REVIEWED, permissions.can_first_review),
+            R.APPROVED: Transition(CustomerEvent.Kind.APPROVED, permissions.can_approve),
+            R.REJECTED: Transition(CustomerEvent.Kind.REJECTED, permissions.can_reject),
+        },
+        R.REVIEWED: {
+            R.APPROVED: Transition(CustomerEvent.Kind.APPROVED, permissions.can_approve),
+            R.REJECTED: Transition(CustomerEvent.Kind.REJECTED, permissions.can_reject),
+        },
+        R.APPROVED: {},
+    },
+    build_event=_registration_event,
+    audit=_audit_registration,
+)
+
+
+def _status_event(workflow: Workflow, move: Move) -> CustomerEvent:
+    """Status events keep their old/new data shape, which the timeline shows."""
+    return CustomerEvent(customer=move.obj, kind=move.verb, actor=move.actor, at=move.at, comment=move.comment,
+                         data={"old": move.source, "new": move.target})
+
+
+def _status_step(verb: str) -> Transition:
+    return Transition(verb, permissions.can_change_status)
+
+
+_REACTIVATE, _SUSPEND, _CANCEL = (
+    _status_step(CustomerEvent.Kind.REACTIVATED), _status_step(CustomerEvent.Kind.SUSPENDED),
+    _status_step(CustomerEvent.Kind.CANCELLED),
+)
+CUSTOMER_STATUS = Workflow(
+    model=Customer,
+    field="customer_status",
+    event_model=CustomerEvent,
+    event_fk="customer",
+    transitions={
+        ACTIVE: {"suspended": _SUSPEND, "closed_temporarily": _SUSPEND, "cancelled": _CANCEL},
+        "suspended": {ACTIVE: _REACTIVATE, "cancelled": _CANCEL},
+        "closed_temporarily": {ACTIVE: _REACTIVATE, "cancelled": _CANCEL},
+        "cancelled": {},
+    },
+    build_event=_status_event,
+)
+# Kept for callers that only need the map's shape (the status form's choices).
+ALLOWED_TRANSITIONS = {source: set(targets) for source, targets in REGISTRATION.transitions.items()}
+STATUS_TRANSITIONS = {source: set(targets) for source, targets in CUSTOMER_STATUS.transitions.items()}
 # A direct export larger than this is refused: narrow the filter, or ask for it in parts.
 EXPORT_ROW_CAP = 200_000
-VERIFY_EVERY = relativedelta(months=3)
 STATIC_REVIEW_EVERY = relativedelta(months=6)
+CODE_DIGITS = 6
 
 
-class CustomerError(AppError):
-    """A refused action, with a message for the user in the active language."""
+class CustomerError(DomainError):
+    """A refused action: `CustomerError("customer.<what>", _("message"), **params)`.
+
+    Call sites not converted yet pass only the (already formatted) message; it is kept as the message."""
+
+    code = "customer.refused"
+
+    def __init__(self, code=None, message=None, **params):
+        if message is None and code is not None and not re.fullmatch(r"[a-z_]+(\.[a-z_]+)+", str(code)):
+            code, message = None, code
+        super().__init__(code, message, **params)
 
     code = "customers.refused"
 
@@ -59,7 +134,35 @@ class CustomerError(AppError):
 class DuplicatesNeedAcknowledgement(CustomerError):
     def __init__(self, hits: list[DuplicateHit]):
         self.hits = hits
-        super().__init__(_("This customer may already exist. Check the possible duplicates and confirm to submit."))
+        super().__init__(
+            "customer.possible_duplicates",
+            _("This customer may already exist. Check the possible duplicates and confirm to submit."),
+        )
+
+
+def approval_values(today: date) -> dict:
+    """What approval sets besides the code; the importer's "directly active" rows get the same values
+    (it builds its INSERT from this), so an imported and an approved customer look alike."""
+    return {
+        "registration_status": R.APPROVED,
+        "customer_status": ACTIVE,
+        "last_verified_on": today,
+        "static_reviewed_on": today,
+    }
+
+
+def reserve_codes(unit: OrgUnit, count: int = 1) -> tuple[str, int]:
+    """Takes `count` serials of the unit's code sequence (locked); returns the prefix and the last serial
+    before them. Codes are prefix + serial padded to CODE_DIGITS (see `customer_code`)."""
+    sequence, _created = CustomerCodeSequence.objects.select_for_update().get_or_create(unit=unit)
+    base = sequence.last_serial
+    sequence.last_serial += count
+    sequence.save(update_fields=["last_serial"])
+    return f"{unit.code}-", base
+
+
+def customer_code(prefix: str, serial: int) -> str:
+    return f"{prefix}{serial:0{CODE_DIGITS}d}"
 
 
 def _locked(customer_id: int) -> Customer:
@@ -70,17 +173,19 @@ def _event(customer: Customer, kind: str, actor, comment: str = "", **data) -> C
     return CustomerEvent.objects.create(customer=customer, kind=kind, actor=actor, comment=comment, data=data)
 
 
-def _move(customer: Customer, target: str) -> None:
-    if target not in ALLOWED_TRANSITIONS.get(customer.registration_status, set()):
+def _check_move(customer: Customer, target: str) -> None:
+    """The map's verdict with the message users know; REGISTRATION.move checks the same map again."""
+    if target not in REGISTRATION.transitions.get(customer.registration_status, {}):
         if customer.registration_status == R.APPROVED:
             last = customer.events.filter(kind=CustomerEvent.Kind.APPROVED).select_related("actor").first()
             who = display_name(last.actor) if last else ""
-            raise CustomerError(_("This registration has already been approved by %(who)s.") % {"who": who})
+            raise CustomerError("customer.already_approved",
+                                _("This registration has already been approved by %(who)s."), who=who)
         raise CustomerError(
-            _("This registration is %(state)s and cannot be moved to %(target)s.")
-            % {"state": customer.get_registration_status_display(), "target": R(target).label}
+            "customer.transition_not_allowed",
+            _("This registration is %(state)s and cannot be moved to %(target)s."),
+            state=customer.get_registration_status_display(), target=R(target).label,
         )
-    customer.registration_status = target
 
 
 @transaction.atomic
@@ -100,19 +205,18 @@ def register_customer(*, actor, unit: OrgUnit, customer: Customer) -> Customer:
 def submit_registration(*, actor, customer_id: int, acknowledge_duplicates: bool = False, comment: str = "") -> Customer:
     customer = _locked(customer_id)
     if not permissions.can_submit(actor, customer):
-        raise CustomerError(_("You cannot submit this registration."))
+        raise CustomerError("customer.cannot_submit", _("You cannot submit this registration."))
     missing = customer.missing_fields("required")
     if missing:
         raise CustomerError(
-            _("Fill in the required fields first: %(fields)s") % {"fields": "、".join(s.label for s in missing)}
+            "customer.missing_fields", _("Fill in the required fields first: %(fields)s"),
+            fields="、".join(s.label for s in missing),
         )
     hits = find_duplicates(actor, customer)
     if hits and not acknowledge_duplicates:
         raise DuplicatesNeedAcknowledgement(hits)
-    with acting_as(actor):
-        _move(customer, R.SUBMITTED)
-        customer.save(update_fields=["registration_status"])
-        if hits:
+    if hits:
+        with acting_as(actor):
             _event(
                 customer,
                 CustomerEvent.Kind.DUPLICATE_ACKNOWLEDGED,
@@ -120,27 +224,33 @@ def submit_registration(*, actor, customer_id: int, acknowledge_duplicates: bool
                 data_ids=[h.customer.pk for h in hits],
                 reasons=[h.reason for h in hits],
             )
-        _event(customer, CustomerEvent.Kind.SUBMITTED, actor, comment)
-    return customer
+    return REGISTRATION.move(customer, R.SUBMITTED, actor=actor, comment=comment)
 
 
 @transaction.atomic
 def first_review_registration(*, actor, customer_id: int, comment: str = "") -> Customer:
     customer = _locked(customer_id)
     if customer.registration_status == R.SUBMITTED and not permissions.can_first_review(actor, customer):
-        raise CustomerError(_("You cannot review this registration."))
-    with acting_as(actor):
-        _move(customer, R.REVIEWED)
-        customer.save(update_fields=["registration_status"])
-        _event(customer, CustomerEvent.Kind.REVIEWED, actor, comment)
-    return customer
+        raise CustomerError("customer.cannot_review", _("You cannot review this registration."))
+    _check_move(customer, R.REVIEWED)
+    return REGISTRATION.move(customer, R.REVIEWED, actor=actor, comment=comment)
 
 
 def _next_code(unit: OrgUnit) -> str:
-    sequence, _created = CustomerCodeSequence.objects.select_for_update().get_or_create(unit=unit)
-    sequence.last_serial += 1
-    sequence.save(update_fields=["last_serial"])
-    return f"{unit.code}-{sequence.last_serial:06d}"
+    prefix, base = reserve_codes(unit)
+    return customer_code(prefix, base + 1)
+
+
+def _approve(customer: Customer) -> list[str]:
+    """The approval side effect: a code from the unit's sequence and `approval_values`; dates already
+    set (a verification before approval) are kept."""
+    customer.customer_code = _next_code(customer.unit)
+    values = approval_values(timezone.localdate())
+    for name, value in values.items():
+        if name in ("last_verified_on", "static_reviewed_on") and getattr(customer, name):
+            continue
+        setattr(customer, name, value)
+    return ["customer_code", *values]
 
 
 @transaction.atomic
@@ -149,62 +259,37 @@ def approve_registration(*, actor, customer_id: int, comment: str = "") -> Custo
     customer = _locked(customer_id)
     if customer.registration_status not in (R.APPROVED,) and not permissions.can_approve(actor, customer):
         if customer.registration_status in (R.SUBMITTED,) and customer.unit.requires_first_review:
-            raise CustomerError(_("This registration needs the supervisor's first review before approval."))
-        raise CustomerError(_("You cannot approve this registration."))
-    with acting_as(actor):
-        _move(customer, R.APPROVED)
-        customer.customer_code = _next_code(customer.unit)
-        customer.customer_status = "active"
-        customer.last_verified_on = customer.last_verified_on or timezone.localdate()
-        customer.static_reviewed_on = customer.static_reviewed_on or timezone.localdate()
-        customer.save(
-            update_fields=[
-                "registration_status", "customer_code", "customer_status", "last_verified_on", "static_reviewed_on"
-            ]
-        )
-        _event(customer, CustomerEvent.Kind.APPROVED, actor, comment, customer_code=customer.customer_code)
-    audit.record("approve", actor=actor, customers=[customer], subject=customer.customer_code, reason=comment,
-                 detail={"what": "registration"})
+            raise CustomerError(
+                "customer.needs_first_review", _("This registration needs the supervisor's first review before approval.")
+            )
+        raise CustomerError("customer.cannot_approve", _("You cannot approve this registration."))
+    _check_move(customer, R.APPROVED)
+    customer = REGISTRATION.move(customer, R.APPROVED, actor=actor, comment=comment, side_effect=_approve)
     return customer
 
 
 @transaction.atomic
 def reject_registration(*, actor, customer_id: int, reason: str) -> Customer:
     if not (reason or "").strip():
-        raise CustomerError(_("Give a reason for the rejection."))
+        raise CustomerError("customer.reason_required", _("Give a reason for the rejection."))
     customer = _locked(customer_id)
-    allowed = permissions.can_approve(actor, customer) or permissions.can_first_review(actor, customer)
-    if customer.registration_status != R.APPROVED and not allowed:
-        raise CustomerError(_("You cannot reject this registration."))
-    with acting_as(actor):
-        _move(customer, R.REJECTED)
-        customer.save(update_fields=["registration_status"])
-        _event(customer, CustomerEvent.Kind.REJECTED, actor, reason.strip())
-    audit.record("reject", actor=actor, customers=[customer], subject=customer.name, reason=reason.strip(),
-                 detail={"what": "registration"})
-    return customer
+    if customer.registration_status != R.APPROVED and not permissions.can_reject(actor, customer):
+        raise CustomerError("customer.cannot_reject", _("You cannot reject this registration."))
+    _check_move(customer, R.REJECTED)
+    return REGISTRATION.move(customer, R.REJECTED, actor=actor, comment=reason.strip())
 
 
 @transaction.atomic
 def change_customer_status(*, actor, customer_id: int, status: str, reason: str) -> Customer:
     """Suspend, close, reactivate or cancel an approved customer; cancelled is final."""
     if not (reason or "").strip():
-        raise CustomerError(_("Give a reason for the status change."))
+        raise CustomerError("customer.reason_required", _("Give a reason for the status change."))
     customer = _locked(customer_id)
     if not permissions.can_change_status(actor, customer):
-        raise CustomerError(_("You cannot change the status of this customer."))
-    if status not in STATUS_TRANSITIONS.get(customer.customer_status, set()):
-        raise CustomerError(_("A customer in this status cannot be moved there."))
-    kind = {
-        "active": CustomerEvent.Kind.REACTIVATED,
-        "cancelled": CustomerEvent.Kind.CANCELLED,
-    }.get(status, CustomerEvent.Kind.SUSPENDED)
-    with acting_as(actor):
-        old = customer.customer_status
-        customer.customer_status = status
-        customer.save(update_fields=["customer_status"])
-        _event(customer, kind, actor, reason.strip(), old=old, new=status)
-    return customer
+        raise CustomerError("customer.cannot_change_status", _("You cannot change the status of this customer."))
+    if status not in CUSTOMER_STATUS.transitions.get(customer.customer_status, {}):
+        raise CustomerError("customer.status_not_allowed", _("A customer in this status cannot be moved there."))
+    return CUSTOMER_STATUS.move(customer, status, actor=actor, comment=reason.strip())
 
 
 @transaction.atomic
@@ -349,11 +434,42 @@ def suggest_tier(customer: Customer) -> str | None:
 
 
 def next_verification_due(customer: Customer) -> date | None:
-    return customer.last_verified_on + VERIFY_EVERY if customer.last_verified_on else None
+    return models.next_verification_due(customer.last_verified_on)
 
 
 def next_static_review_due(customer: Customer) -> date | None:
     return customer.static_reviewed_on + STATIC_REVIEW_EVERY if customer.static_reviewed_on else None
+
+
+OWNER_CHANGE_PATHS = ("handover", "pool_claim", "pool_return", "import")
+
+
+def change_owner(customers, new_owner, *, actor, via: str, reason: str = "") -> list[int]:
+    """The one way a customer's account manager changes (handover, pool claim and return, import), so
+    every path leaves the same per-field history and the same `owner_changed` timeline event; only rows
+    whose owner really changes move. `customers` is a queryset (its filter is the guard, e.g. "still in
+    the pool") or ids; `new_owner` a user, an id or None (the pool). Returns the ids that moved."""
+    if via not in OWNER_CHANGE_PATHS:
+        raise ValueError(f"unknown owner change path {via!r}")
+    new_id = getattr(new_owner, "pk", new_owner)
+    scope = customers.values("pk") if hasattr(customers, "values") else list(customers)
+    with transaction.atomic(savepoint=False), acting_as(actor):
+        rows = list(
+            Customer.objects.filter(pk__in=scope).select_for_update().order_by("pk").values_list("pk", "account_manager_id")
+        )
+        old_of = {pk: old for pk, old in rows if old != new_id}
+        if not old_of:
+            return []
+        now = timezone.now()
+        Customer.objects.filter(pk__in=old_of).update(account_manager=new_id, updated_at=now)
+        CustomerEvent.objects.bulk_create(
+            CustomerEvent(
+                customer_id=pk, kind=CustomerEvent.Kind.OWNER_CHANGED, actor=actor, at=now, comment=reason,
+                data={"old": old, "new": new_id, "via": via},
+            )
+            for pk, old in old_of.items()
+        )
+    return list(old_of)
 
 
 def _handover_scope(actor, from_user, customer_ids: Sequence[int] | None) -> tuple[list[int], set[int]]:
@@ -407,19 +523,8 @@ def _transfer(*, actor, from_user, targets: Sequence, ids: list[int], reason: st
             share = ids[i :: len(targets)]
             for start in range(0, len(share), 1000):
                 batch = share[start : start + 1000]
-                Customer.objects.filter(pk__in=batch).update(account_manager=target, updated_at=timezone.now())
+                change_owner(batch, target, actor=actor, via="handover", reason=reason)
                 now = timezone.now()
-                CustomerEvent.objects.bulk_create(
-                    CustomerEvent(
-                        customer_id=pk,
-                        kind=CustomerEvent.Kind.OWNER_CHANGED,
-                        actor=actor,
-                        at=now,
-                        comment=reason,
-                        data={"old": from_user.pk, "new": target.pk},
-                    )
-                    for pk in batch
-                )
                 message = _("Your account manager is now %(name)s.") % {"name": display_name(target)}
                 HandoverNotice.objects.bulk_create(
                     HandoverNotice(

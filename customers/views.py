@@ -37,7 +37,7 @@ LIST_COLUMNS = (
 )
 FILTER_KEYS = (
     "q", "state", "tier", "customer_status", "customer_source", "retail_format", "admin_region", "unit", "owner",
-    "verification_overdue", "completeness_below", "sort",
+    "verification_overdue", "verification_due", "completeness_below", "sort",
 )
 
 

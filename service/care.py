@@ -59,7 +59,7 @@ def backend() -> CareBackend:
 
 def _recipients():
     """Approved, active customers who did not opt out; the system sends, so no user's view applies."""
-    return Customer.objects.filter(registration_status="approved", customer_status="active", care_opt_out__isnull=True)
+    return Customer.objects.active().filter(care_opt_out__isnull=True)
 
 
 def send_greetings(*, template: CareTemplate, occasion: str, customers) -> int:

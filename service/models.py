@@ -106,6 +106,30 @@ class Complaint(models.Model):
         ordering = ["-received_at"]
 
 
+class ComplaintEvent(models.Model):
+    """One step of a complaint (registered, responded, resolved, confirmed): who, when, from, to."""
+
+    class Kind(models.TextChoices):
+        REGISTERED = "registered", _("Registered")
+        RESPONDED = "responded", _("First response given")
+        RESOLVED = "resolved", _("Resolved")
+        CONFIRMED = "confirmed", _("Confirmed by the customer")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=12, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    comment = models.TextField(_("comment"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("complaint event")
+        verbose_name_plural = _("complaint events")
+        ordering = ["at", "id"]
+
+
 class CareTemplate(models.Model):
     """Editable greeting texts; `{name}` is replaced by the customer's contact name."""
 

@@ -1,6 +1,43 @@
-"""Who may open which service page; the views and the navigation ask here instead of repeating role lists."""
+"""Who may do what in customer service: the one layer services, views and the navigation ask."""
 from crm import roles as r
+from customers.selectors import is_visible, own_unit_ids
 
+
+def can_handle_complaint(user, complaint) -> bool:
+    """Responding and resolving (DOMAIN §3): whoever took the complaint, the customer's account manager,
+    the CS specialist of the customer's unit, or the CS manager who oversees complaints."""
+    customer = complaint.customer
+    if not is_visible(user, customer):
+        return False
+    if user.is_superuser or r.has_role(user, r.CS_MANAGER):
+        return True
+    if user.pk in (complaint.handler_id, customer.account_manager_id):
+        return True
+    return r.has_role(user, r.CS_SPECIALIST) and customer.unit_id in own_unit_ids(user)
+
+
+def can_confirm_complaint(user, complaint) -> bool:
+    """The customer's confirmation is recorded by the one who deals with the customer (the account manager)
+    or by the CS manager; not by whoever merely took or solved the complaint."""
+    customer = complaint.customer
+    if not is_visible(user, customer):
+        return False
+    return user.is_superuser or r.has_role(user, r.CS_MANAGER) or user.pk == customer.account_manager_id
+
+
+ROLLUP_ROLES = (r.SALES_SUPERVISOR, r.SALES_MANAGER, r.CS_SPECIALIST, r.CS_MANAGER, r.MARKETING_HEAD)
+
+
+def can_see_weekly_visits(user) -> bool:
+    return r.has_role(user, r.SALES_SUPERVISOR, r.SALES_MANAGER, r.MARKETING_HEAD, r.SALES_REP)
+
+
+def can_roll_up_inquiries(user) -> bool:
+    """Weekly by supervisors, monthly by the CS specialist (DOMAIN §3); managers read the roll-ups."""
+    return r.has_role(user, *ROLLUP_ROLES)
+
+
+# Navigation: which pages of this app a user may open; ServiceConfig.ready() hands these to the registry.
 SALES = (r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER)
 
 
@@ -10,7 +47,7 @@ def can_open_inbox(user) -> bool:
 
 
 def can_open_visits(user) -> bool:
-    return r.has_role(user, *SALES, r.MARKETING_HEAD)
+    return can_see_weekly_visits(user)
 
 
 def can_open_inquiries(user) -> bool:

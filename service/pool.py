@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from confidentiality.notifications import notify
 from confidentiality.policy import visible_customers
 from crm import roles as r
-from crm.actor import acting_as
 from crm.errors import AppError
 from customers.models import Customer
+from customers.services import change_owner
 
 from .models import PoolEvent, PoolRule, Visit
 
@@ -32,8 +32,7 @@ def claim_cap() -> int:
 def _owned_with_last_activity(tier: str):
     last_visit = Visit.objects.filter(customer=OuterRef("pk")).values("customer").annotate(m=Max("visited_on")).values("m")
     return (
-        Customer.objects.filter(registration_status="approved", customer_status="active", tier=tier,
-                                account_manager__isnull=False)
+        Customer.objects.active().filter(tier=tier, account_manager__isnull=False)
         .annotate(last_follow_up=Coalesce(Subquery(last_visit), "registered_on"),
                   last_deal=Coalesce("last_trade_on", "registered_on"))
     )
@@ -81,9 +80,10 @@ def sweep(today: date | None = None) -> dict[str, int]:
                        url=f"/customers/{customer.pk}/")
                 warned += 1
             elif today >= return_day and warning.at.date() < today:
-                with transaction.atomic(), acting_as(None):
-                    moved = Customer.objects.filter(pk=customer.pk, account_manager_id=customer.account_manager_id).update(
-                        account_manager=None, updated_at=timezone.now()
+                with transaction.atomic():
+                    moved = change_owner(
+                        Customer.objects.filter(pk=customer.pk, account_manager_id=customer.account_manager_id), None,
+                        actor=None, via="pool_return",
                     )
                     if not moved:
                         continue  # another sweep returned it already
@@ -95,7 +95,7 @@ def sweep(today: date | None = None) -> dict[str, int]:
 
 def pool(user):
     """The pool as this user may see it (through the policy)."""
-    return visible_customers(user).filter(account_manager__isnull=True, registration_status="approved")
+    return visible_customers(user).active().filter(account_manager__isnull=True)
 
 
 @transaction.atomic
@@ -109,9 +109,8 @@ def claim(*, actor, customer_id: int) -> Customer:
     customer = pool(actor).select_for_update().filter(pk=customer_id).first()
     if customer is None:
         raise PoolError(_("This customer is no longer in your unit's pool."))
-    with acting_as(actor):
-        Customer.objects.filter(pk=customer.pk, account_manager__isnull=True).update(account_manager=actor,
-                                                                                      updated_at=timezone.now())
+    change_owner(Customer.objects.filter(pk=customer.pk, account_manager__isnull=True), actor, actor=actor,
+                 via="pool_claim")
     PoolEvent.objects.create(customer=customer, kind=PoolEvent.Kind.CLAIMED, user=actor, at=timezone.now())
     customer.refresh_from_db()
     return customer

@@ -8,17 +8,16 @@ from django.utils import timezone
 from crm import roles as r
 from crm.jobs import insert_select, run_in_batches
 from customers.models import Customer
-from customers.services import VERIFY_EVERY
 
-from .models import FollowUpTask, RevisitRule, Visit
-from .services import period_of
+from .models import FollowUpTask, RevisitRule
+from .services import period_of, revisit_visits
 
 COLUMNS = ["customer_id", "kind", "period", "assignee_id", "due_on", "created_at"]
 REMIND_DAYS = 30
 
 
 def _active():
-    return Customer.objects.filter(registration_status="approved").exclude(customer_status="cancelled")
+    return Customer.objects.active()
 
 
 def _insert(queryset, *, kind: str, period: str, due_on: date, assignee=F("account_manager_id")) -> tuple[int, int]:
@@ -37,11 +36,9 @@ def quarter_label(day: date) -> str:
 def verification_scan(today: date | None = None):
     """Customers not verified for 3 months get one verification task per quarter."""
     today = today or timezone.localdate()
-    cutoff = today - VERIFY_EVERY
 
     def step(batch):
-        due = batch.filter(Q(last_verified_on__lte=cutoff) | Q(last_verified_on__isnull=True))
-        return batch.count(), _insert(due, kind=FollowUpTask.Kind.VERIFICATION, period=quarter_label(today), due_on=today)
+        return batch.count(), _insert(batch.verification_due(today), kind=FollowUpTask.Kind.VERIFICATION, period=quarter_label(today), due_on=today)
 
     return run_in_batches("verification_scan", _active(), step)
 
@@ -56,13 +53,10 @@ def revisit_scan(today: date | None = None):
         for rule in rules:
             start, end = period_of(today, rule.every_months)
             customers = batch.filter(tier=rule.tier) if rule.tier else batch
-            visits = Visit.objects.filter(customer=OuterRef("pk"), visited_on__range=(start, today))
+            visits = revisit_visits(rule).filter(customer=OuterRef("pk"), visited_on__range=(start, today))
             if rule.who == RevisitRule.Who.OWNER:
-                visits = visits.filter(participants=OuterRef("account_manager_id"))
                 assignee = F("account_manager_id")
             else:
-                role = r.SALES_MANAGER if rule.who == RevisitRule.Who.SALES_MANAGER else r.MARKETING_HEAD
-                visits = visits.filter(participants__groups__name=role)
                 assignee = Value(None, CharField())
             kind = f"revisit_{rule.who}"
             period = f"{start:%Y%m%d}-{rule.tier or 'all'}"

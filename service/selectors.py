@@ -10,7 +10,7 @@ from confidentiality.policy import visible_customers
 from crm import registry, roles as r
 
 from .models import Complaint, RevisitRule, Visit
-from .services import late_complaints, period_of
+from .services import late_complaints, period_of, revisit_visits
 
 TodoItem = registry.InboxItem  # (kind, title, url, due, overdue): the registry's own item
 
@@ -22,11 +22,10 @@ def _revisit_items(user, on: date, limit: int) -> list[TodoItem]:
     for rule in RevisitRule.objects.all():
         if rule.who == RevisitRule.Who.OWNER:
             customers = visible_customers(user).filter(account_manager=user)
-            by = Q(participants=user)
         elif rule.who == RevisitRule.Who.SALES_MANAGER and r.has_role(user, r.SALES_MANAGER):
-            customers, by = visible_customers(user), Q(participants__groups__name=r.SALES_MANAGER)
+            customers = visible_customers(user)
         elif rule.who == RevisitRule.Who.MARKETING_HEAD and r.has_role(user, r.MARKETING_HEAD):
-            customers, by = visible_customers(user), Q(participants__groups__name=r.MARKETING_HEAD)
+            customers = visible_customers(user)
         else:
             continue
         if rule.tier:
@@ -35,10 +34,10 @@ def _revisit_items(user, on: date, limit: int) -> list[TodoItem]:
         prev_start, _prev_end = period_of(start - timedelta(days=1), rule.every_months)
 
         def visited(since, until):
-            return Exists(Visit.objects.filter(by, customer=OuterRef("pk"), visited_on__range=(since, until)))
+            return Exists(revisit_visits(rule).filter(customer=OuterRef("pk"), visited_on__range=(since, until)))
 
         rows = (
-            customers.filter(registration_status="approved").exclude(customer_status="cancelled")
+            customers.active()
             .annotate(done=visited(start, on), before=visited(prev_start, start - timedelta(days=1)))
             .filter(done=False)
             .values("pk", "name", "before")[:limit]
@@ -64,15 +63,16 @@ NEW_ACCOUNT_DEADLINES = (
 def _verification_items(user, on: date, limit: int) -> list[TodoItem]:
     from dateutil.relativedelta import relativedelta
 
-    from customers.services import STATIC_REVIEW_EVERY, VERIFY_EVERY
+    from customers.models import next_verification_due, verification_state
+    from customers.services import STATIC_REVIEW_EVERY
 
     items = []
-    mine = visible_customers(user).filter(account_manager=user, registration_status="approved").exclude(
-        customer_status="cancelled")
-    for c in mine.filter(Q(last_verified_on__lte=on - VERIFY_EVERY) | Q(last_verified_on__isnull=True))[:limit]:
-        due = c.last_verified_on + VERIFY_EVERY if c.last_verified_on else on
+    mine = visible_customers(user).filter(account_manager=user).active()
+    for c in mine.verification_due(on)[:limit]:
+        due = next_verification_due(c.last_verified_on) or on
         items.append(TodoItem("verification", _("Verify %(name)s (quarterly)") % {"name": c.name},
-                              reverse("customers:detail", args=[c.pk]), due, due < on))
+                              reverse("customers:detail", args=[c.pk]), due,
+                              verification_state(c.last_verified_on, on) == "overdue"))
     soon = on - STATIC_REVIEW_EVERY + relativedelta(days=14)
     for c in mine.filter(static_reviewed_on__lte=soon)[:limit]:
         due = c.static_reviewed_on + STATIC_REVIEW_EVERY

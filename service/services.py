@@ -4,24 +4,44 @@ from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models.functions import Cast, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from confidentiality.policy import is_visible
 from crm import roles as r
 from crm.errors import AppError
+from crm.workflow import Transition, Workflow
 from crm.workdays import add_working_days
 from customers.models import Customer, CustomerChange
 
-from .models import Complaint, ComplaintSequence, RevisitRule, Visit
+from . import permissions
+from .models import Complaint, ComplaintEvent, ComplaintSequence, RevisitRule, Visit
 
 FIRST_RESPONSE = timedelta(hours=24)
 SOLUTION_WORKING_DAYS = 2
 QUALITY_FIELDS = ("order_number", "product", "quantity", "delivered_on", "defect_count")
+C = Complaint.Status
+_RESPOND = Transition(ComplaintEvent.Kind.RESPONDED, permissions.can_handle_complaint)
+_RESOLVE = Transition(ComplaintEvent.Kind.RESOLVED, permissions.can_handle_complaint)
+COMPLAINT = Workflow(
+    model=Complaint,
+    event_model=ComplaintEvent,
+    event_fk="complaint",
+    transitions={
+        C.OPEN: {C.RESPONDED: _RESPOND, C.RESOLVED: _RESOLVE},
+        C.RESPONDED: {C.RESOLVED: _RESOLVE},
+        C.RESOLVED: {C.CONFIRMED: Transition(ComplaintEvent.Kind.CONFIRMED, permissions.can_confirm_complaint)},
+        C.CONFIRMED: {},
+    },
+)
 
 
 class ServiceError(AppError):
-    """A refused action, with a message for the user in the active language."""
+    """A refused action: `ServiceError("service.<what>", _("message"), **params)`."""
+
+    code = "service.refused"
 
     code = "service.refused"
 
@@ -33,12 +53,12 @@ def log_visit(*, actor, customer: Customer, channel: str, content: str, particip
               feedback: str = "", next_plan: str = "", next_on: date | None = None) -> Visit:
     """A new customer's first visit needs two reps (DOMAIN §2); the actor always takes part."""
     if not is_visible(actor, customer):
-        raise ServiceError(_("You cannot log a visit for this customer."))
+        raise ServiceError("service.cannot_log_visit", _("You cannot log a visit for this customer."))
     if not (content or "").strip():
-        raise ServiceError(_("Write what was discussed."))
+        raise ServiceError("service.content_required", _("Write what was discussed."))
     people = {actor, *participants}
     if not customer.visits.exists() and len(people) < 2:
-        raise ServiceError(_("A new customer's first visit needs two reps."))
+        raise ServiceError("service.first_visit_needs_two", _("A new customer's first visit needs two reps."))
     visit = Visit.objects.create(
         customer=customer, visited_on=visited_on or timezone.localdate(), channel=channel, content=content.strip(),
         feedback=feedback, next_plan=next_plan, next_on=next_on, created_by=actor,
@@ -77,13 +97,23 @@ def owner_on(customer: Customer, day: date) -> int | None:
     return int(later) if later.isdigit() else None
 
 
-def _qualifies(rule: RevisitRule, visit: Visit, customer: Customer) -> bool:
-    people = list(visit.participants.all())
+def revisit_visits(rule: RevisitRule):
+    """The visits that count for `rule` (DOMAIN §3): for the owner rule, one the customer's account manager
+    of the visit day took part in (a handover does not undo a done revisit); for the others, one a sales
+    manager or the marketing head took part in. The detail page, the inbox and the scan all ask this."""
+    visits = Visit.objects.all()
     if rule.who == RevisitRule.Who.OWNER:
-        owner = owner_on(customer, visit.visited_on)
-        return any(p.pk == owner for p in people)
+        later = CustomerChange.objects.filter(
+            customer_id=OuterRef("customer_id"), field="account_manager", at__date__gt=OuterRef("visited_on")
+        ).order_by("at", "id")
+        owner_then = Case(
+            When(Exists(later), then=Cast(NullIf(Subquery(later.values("old_value")[:1]), Value("")), IntegerField())),
+            default=F("customer__account_manager_id"),
+            output_field=IntegerField(),
+        )
+        return visits.annotate(owner_then=owner_then).filter(participants=F("owner_then"))
     role = r.SALES_MANAGER if rule.who == RevisitRule.Who.SALES_MANAGER else r.MARKETING_HEAD
-    return any(r.has_role(p, role) for p in people)
+    return visits.filter(participants__groups__name=role)
 
 
 def rules_for(customer: Customer):
@@ -94,17 +124,17 @@ def revisit_status(customer: Customer, on: date | None = None) -> list[Revisit]:
     """For each rule that applies: done this period, due by its end, or overdue (the previous
     period went without a qualifying visit and none has come since)."""
     on = on or timezone.localdate()
-    visits = list(customer.visits.filter(visited_on__lte=on).prefetch_related("participants__groups"))
     result = []
     for rule in rules_for(customer):
         start, end = period_of(on, rule.every_months)
-        done = next((v for v in visits if start <= v.visited_on <= on and _qualifies(rule, v, customer)), None)
+        counted = revisit_visits(rule).filter(customer=customer).order_by("-visited_on", "-id")
+        done = counted.filter(visited_on__range=(start, on)).first()
         if done:
             result.append(Revisit(rule, start, end, "done", done))
             continue
         prev_start, prev_end = period_of(start - timedelta(days=1), rule.every_months)
         existed = customer.registered_on is not None and customer.registered_on <= prev_end
-        missed = existed and not any(prev_start <= v.visited_on <= prev_end and _qualifies(rule, v, customer) for v in visits)
+        missed = existed and not counted.filter(visited_on__range=(prev_start, prev_end)).exists()
         result.append(Revisit(rule, start, end, "overdue" if missed else "due"))
     return result
 
@@ -126,53 +156,70 @@ def register_complaint(*, actor, customer: Customer, category: str, description:
     """Numbers restart each month with no gaps or repeats; the solution is due 2 working days
     after receipt by the Chinese calendar; the first response 24 hours after it."""
     if not is_visible(actor, customer):
-        raise ServiceError(_("You cannot register a complaint for this customer."))
+        raise ServiceError("service.cannot_register_complaint", _("You cannot register a complaint for this customer."))
     if not (description or "").strip():
-        raise ServiceError(_("Describe the complaint."))
+        raise ServiceError("service.description_required", _("Describe the complaint."))
     if category == Complaint.Category.QUALITY and any(quality.get(f) in (None, "") for f in QUALITY_FIELDS):
-        raise ServiceError(_("A quality complaint needs the order number, product, quantity, delivery date and defect count."))
+        raise ServiceError("service.quality_fields_required", _("A quality complaint needs the order number, product, quantity, delivery date and defect count."))
     received_at = received_at or timezone.now()
-    return Complaint.objects.create(
+    complaint = Complaint.objects.create(
         number=_next_number(received_at), customer=customer, category=category, description=description.strip(),
         received_at=received_at, handler=actor, response_due=received_at + FIRST_RESPONSE,
         solution_due=add_working_days(timezone.localtime(received_at).date(), SOLUTION_WORKING_DAYS),
         **{k: v for k, v in quality.items() if k in QUALITY_FIELDS},
     )
+    ComplaintEvent.objects.create(complaint=complaint, kind=ComplaintEvent.Kind.REGISTERED, actor=actor,
+                                  data={"to": complaint.status})
+    return complaint
+
+
+def _locked_complaint(complaint_id: int) -> Complaint:
+    return Complaint.objects.select_for_update().select_related("customer").get(pk=complaint_id)
+
+
+def _complaint_move(actor, complaint: Complaint, target: str, refused: str, **kwargs) -> Complaint:
+    """The map decides the move; this gives its refusals the messages users know."""
+    if target not in COMPLAINT.transitions.get(complaint.status, {}):
+        raise ServiceError("service.complaint_step_done", refused)
+    if not COMPLAINT.transitions[complaint.status][target].permission(actor, complaint):
+        raise ServiceError("service.complaint_not_yours", _("This complaint is not yours to handle."))
+    return COMPLAINT.move(complaint, target, actor=actor, **kwargs)
 
 
 @transaction.atomic
 def respond_to_complaint(*, actor, complaint_id: int, note: str = "") -> Complaint:
-    complaint = Complaint.objects.select_for_update().get(pk=complaint_id)
-    if complaint.status != Complaint.Status.OPEN:
-        raise ServiceError(_("This complaint was already answered."))
-    complaint.status, complaint.responded_at = Complaint.Status.RESPONDED, timezone.now()
-    complaint.handler = complaint.handler or actor
-    complaint.save(update_fields=["status", "responded_at", "handler"])
-    return complaint
+    def respond(complaint):
+        complaint.responded_at = timezone.now()
+        complaint.handler = complaint.handler or actor
+        return ["responded_at", "handler"]
+
+    return _complaint_move(actor, _locked_complaint(complaint_id), C.RESPONDED, _("This complaint was already answered."),
+                           comment=(note or "").strip(), side_effect=respond)
 
 
 @transaction.atomic
 def resolve_complaint(*, actor, complaint_id: int, resolution: str) -> Complaint:
     if not (resolution or "").strip():
-        raise ServiceError(_("Describe the solution."))
-    complaint = Complaint.objects.select_for_update().get(pk=complaint_id)
-    if complaint.status not in (Complaint.Status.OPEN, Complaint.Status.RESPONDED):
-        raise ServiceError(_("This complaint is already resolved."))
-    now = timezone.now()
-    complaint.responded_at = complaint.responded_at or now
-    complaint.status, complaint.resolved_at, complaint.resolution = Complaint.Status.RESOLVED, now, resolution.strip()
-    complaint.save(update_fields=["status", "responded_at", "resolved_at", "resolution"])
-    return complaint
+        raise ServiceError("service.resolution_required", _("Describe the solution."))
+
+    def resolve(complaint):
+        now = timezone.now()
+        complaint.responded_at = complaint.responded_at or now
+        complaint.resolved_at, complaint.resolution = now, resolution.strip()
+        return ["responded_at", "resolved_at", "resolution"]
+
+    return _complaint_move(actor, _locked_complaint(complaint_id), C.RESOLVED, _("This complaint is already resolved."),
+                           comment=resolution.strip(), side_effect=resolve)
 
 
 @transaction.atomic
 def confirm_complaint(*, actor, complaint_id: int) -> Complaint:
-    complaint = Complaint.objects.select_for_update().get(pk=complaint_id)
-    if complaint.status != Complaint.Status.RESOLVED:
-        raise ServiceError(_("Only a resolved complaint can be confirmed by the customer."))
-    complaint.status, complaint.confirmed_at = Complaint.Status.CONFIRMED, timezone.now()
-    complaint.save(update_fields=["status", "confirmed_at"])
-    return complaint
+    def confirm(complaint):
+        complaint.confirmed_at = timezone.now()
+        return ["confirmed_at"]
+
+    return _complaint_move(actor, _locked_complaint(complaint_id), C.CONFIRMED,
+                           _("Only a resolved complaint can be confirmed by the customer."), side_effect=confirm)
 
 
 def late_complaints(now: datetime | None = None):
@@ -210,7 +257,7 @@ def set_care_opt_out(*, actor, customer: Customer, opt_out: bool) -> None:
     from .models import CareOptOut
 
     if not is_visible(actor, customer):
-        raise ServiceError(_("You cannot change this customer's greetings."))
+        raise ServiceError("service.cannot_change_greetings", _("You cannot change this customer's greetings."))
     if opt_out:
         CareOptOut.objects.get_or_create(customer=customer, defaults={"recorded_by": actor})
     else:

@@ -12,7 +12,7 @@ from crm import registry, roles as r
 from crm.actions import refuse_form, run_action
 from crm.inputs import form_errors, positive_int, safe_next
 
-from . import selectors, services
+from . import permissions, selectors, services
 from .forms import (
     CareOptOutForm, ComplaintForm, ComplaintStepForm, InquiryForm, OpportunityForm, OpportunityStepForm, PoolClaimForm,
     RollupQuery, VisitForm,
@@ -69,7 +69,7 @@ def visit_new(request):
 
 @login_required
 def weekly(request):
-    if not r.has_role(request.user, r.SALES_SUPERVISOR, r.SALES_MANAGER, r.MARKETING_HEAD, r.SALES_REP):
+    if not permissions.can_see_weekly_visits(request.user):
         raise PermissionDenied
     monday, visits = selectors.weekly_visits(request.user)
     return render(request, "service/weekly.html", {"monday": monday, "visits": visits})
@@ -109,7 +109,8 @@ def complaint_detail(request, pk):
         extra = {"resolution": form.cleaned_data["resolution"]} if form.cleaned_data["action"] == "resolve" else {}
         return run_action(request, step, actor=request.user, complaint_id=pk, **extra,
                           success=_("Saved."), redirect_to=back)
-    return render(request, "service/complaint_detail.html", {"complaint": complaint})
+    can = {step: services.COMPLAINT.can_move(complaint, step, request.user) for step in ("responded", "resolved", "confirmed")}
+    return render(request, "service/complaint_detail.html", {"complaint": complaint, "can": can})
 
 
 
@@ -131,7 +132,6 @@ def public_pool(request):
     })
 
 
-ROLLUP_ROLES = (r.SALES_SUPERVISOR, r.SALES_MANAGER, r.CS_SPECIALIST, r.CS_MANAGER, r.MARKETING_HEAD)
 
 
 @login_required
@@ -161,7 +161,7 @@ def inquiries(request):
     query.warn(request)
     period = query.values.get("period", "")
     context = {"today": records.inquiries_seen_by(request.user).filter(arrived_at__date=timezone.localdate(), rep=request.user),
-               "hows": Inquiry.How.choices, "may_rollup": r.has_role(request.user, *ROLLUP_ROLES), "period": period}
+               "hows": Inquiry.How.choices, "may_rollup": permissions.can_roll_up_inquiries(request.user), "period": period}
     if period in ("week", "month"):
         if not context["may_rollup"]:
             raise PermissionDenied
@@ -202,7 +202,7 @@ def opportunities(request):
     rows = Opportunity.objects.filter(customer__in=visible_customers(request.user)).select_related("customer", "owner")
     return render(request, "service/opportunities.html", {
         "rows": rows[:200], "figures": records.monthly_figures(timezone.localdate())
-        if r.has_role(request.user, *ROLLUP_ROLES) else None,
+        if permissions.can_roll_up_inquiries(request.user) else None,
         "customer": request.GET.get("customer", ""),
     })
 

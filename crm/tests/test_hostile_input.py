@@ -24,7 +24,7 @@ HOSTILE = [
 EACH = ["99999999999999999999", "-1", "abc", "2026-02-30", "a\x00b", "²"]  # each key alone; all of HOSTILE at once
 CUSTOMER_FILTERS = (
     "q", "state", "tier", "customer_status", "customer_source", "retail_format", "admin_region", "unit", "owner",
-    "verification_overdue", "completeness_below", "sort",
+    "verification_overdue", "verification_due", "completeness_below", "sort",
 )
 # url name → (args from the world, the query keys the view reads, base queries each key is fuzzed on top of)
 GET_PAGES = {

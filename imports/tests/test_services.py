@@ -353,3 +353,21 @@ def test_a_zip_bomb_of_repeated_cells_is_refused_at_once_in_chinese(tmp_path, ad
     assert unpacked == []
     assert ImportJob.objects.count() == jobs
     assert not [p for p in media.rglob("*") if p.is_file()]
+
+
+def test_a_directly_active_import_and_an_approved_registration_end_up_alike(tmp_path, admin, zhang, make_user, unit):
+    """Approval's side effects have one definition (customers.services.approval_values and the code sequence)."""
+    from customers import services as customers
+
+    job = commit(admin, preview(admin, sheets.plain_xlsx(tmp_path / "one.xlsx", ACTIVE_ROWS[:2]), unit, mode="active"))
+    imported = Customer.objects.get(import_job=job)
+    manager = make_user(r.SALES_MANAGER, units=[unit])
+    draft = CustomerFactory(unit=unit, created_by=zhang, customer_code=None, customer_status="",
+                            registration_status=Customer.Registration.SUBMITTED, last_verified_on=None,
+                            static_reviewed_on=None)
+    approved = customers.approve_registration(actor=manager, customer_id=draft.pk)
+    fields = ["registration_status", "customer_status", "last_verified_on", "static_reviewed_on"]
+    assert [getattr(imported, f) for f in fields] == [getattr(approved, f) for f in fields]
+    assert {f: getattr(approved, f) for f in fields} == customers.approval_values(approved.last_verified_on)
+    # Both take their codes from the same sequence, in the same shape.
+    assert (imported.customer_code, approved.customer_code) == ("SH01-000001", "SH01-000002")
