@@ -165,4 +165,4 @@ def test_archive_steps_go_through_a_form_and_the_services_refusal_is_a_message(c
     response = client.post(url, {"reason": "x" * 2001}, follow=True)
     assert any("2000" in str(m) for m in response.context["messages"])
     response = client.post(url, {"reason": ""}, follow=True)
-    assert [m.extra_tags for m in response.context["messages"]] == ["code-confidentiality.archive"]
+    assert [m.extra_tags for m in response.context["messages"]] == ["code-archive.reason_required"]
