@@ -8,4 +8,6 @@ class ConfidentialityConfig(AppConfig):
     verbose_name = _("Confidentiality")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import contributions, signals  # noqa: F401
+
+        contributions.register()

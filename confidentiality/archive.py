@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import roles as r
-from crm.errors import DomainError
+from crm.errors import AppError
 from crm.workflow import Transition, Workflow
 
 from . import permissions
@@ -30,7 +30,7 @@ LOANS = Workflow(
 )
 
 
-class ArchiveError(DomainError):
+class ArchiveError(AppError):
     """A refused step: `ArchiveError("archive.<what>", _("message"))`."""
 
     code = "archive.refused"

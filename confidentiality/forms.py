@@ -66,3 +66,42 @@ class CopiesForm(forms.Form):
 
 class CheckInForm(forms.Form):
     returned_copies = forms.IntegerField(label=_("Copies returned"), min_value=0, max_value=1000)
+
+
+class DecisionForm(forms.Form):
+    """Approve, reject or fulfil a data request: a comment, or the reason of a rejection (the service asks for it)."""
+
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+
+
+class LeakReportForm(forms.Form):
+    description = forms.CharField(label=_("What happened"), max_length=5000)
+    customer_codes = forms.CharField(label=_("Customer codes"), required=False, max_length=2000)
+
+    def codes(self) -> list[str]:
+        return [c.upper() for c in self.cleaned_data["customer_codes"].replace(",", " ").split() if c]
+
+
+class LeakDecisionForm(forms.Form):
+    from .models import LeakIncident as _Leak
+
+    remediation = forms.CharField(label=_("Remediation steps"), max_length=5000)
+    penalty = forms.ChoiceField(label=_("Penalty"), choices=_Leak.Penalty.choices)
+    deduction = forms.IntegerField(label=_("Deduction (CNY)"), required=False, min_value=0, max_value=100_000)
+
+
+class LoanRequestForm(forms.Form):
+    from .models import ArchiveLoan as _Loan
+
+    customer_code = forms.CharField(label=_("Customer code"), max_length=40)
+    kind = forms.ChoiceField(label=_("Kind"), choices=_Loan.Kind.choices,
+                             error_messages={"invalid_choice": _("Choose reading on site, a loan or a copy."),
+                                             "required": _("Choose reading on site, a loan or a copy.")})
+    purpose = forms.CharField(label=_("Purpose"), max_length=2000)
+
+
+class LoanStepForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+    complete = forms.BooleanField(label=_("complete"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)

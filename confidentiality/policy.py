@@ -26,8 +26,6 @@ SECRET, CONFIDENTIAL, INTERNAL = "secret", "confidential", "internal"
 SEES_ALL_LEVELS = (r.MARKETING_HEAD,)
 SEES_ALL_BUT_SECRET = (r.SALES_MANAGER, r.CS_MANAGER, r.GENERAL_MANAGER)
 SEES_OWN_UNIT_BUT_SECRET = (r.SALES_SUPERVISOR, r.CS_SPECIALIST, r.PLANNER)
-# May reveal a masked field of a record they see, with a reason that goes to the audit log.
-UNMASKERS = (r.MARKETING_HEAD, r.CS_MANAGER, r.SALES_MANAGER, r.GENERAL_MANAGER, r.CS_SPECIALIST)
 
 
 def own_unit_ids(user) -> set[int]:

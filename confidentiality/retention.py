@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import roles as r
+from crm.errors import AppError
 from customers.models import Customer, CustomerChange, CustomerEvent
 
 from . import audit
@@ -16,12 +17,11 @@ from .models import Destruction
 
 IDENTITY_FIELDS = ("id_number", "birth_date", "home_address", "bank_account", "photo_licence", "photo_legal_person")
 IDENTITY_YEARS = 5
-TRANSACTION_YEARS = 10
 APPROVERS = (r.GENERAL_MANAGER, r.MARKETING_HEAD)
 
 
-class RetentionError(Exception):
-    pass
+class RetentionError(AppError):
+    code = "confidentiality.retention"
 
 
 @dataclass

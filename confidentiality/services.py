@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import roles as r
-from crm.errors import DomainError
+from crm.errors import AppError
 from crm.workflow import Move, Transition, Workflow
 from customers.models import Customer
 
@@ -21,10 +21,12 @@ MAX_DAYS = 30
 PRINT_RETURN_DAYS = 3
 
 
-class DataRequestError(DomainError):
+class DataRequestError(AppError):
     """A refused step: `DataRequestError("request.<what>", _("message"), **params)`."""
 
     code = "request.refused"
+
+    code = "confidentiality.data_request"
 
 
 def _request_event(workflow: Workflow, move: Move) -> DataRequestEvent:

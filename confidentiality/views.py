@@ -5,10 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from crm.actions import refuse_form, run_action
 from crm.inputs import form_errors, positive_int
 from crm.models import display_name
 from customers.catalogue import CATALOGUE
@@ -18,7 +20,10 @@ from customers.resources import CustomerExportResource
 
 from . import audit, permissions, policy, selectors, services
 from .exports import watermarked_workbook, xlsx_response
-from .forms import AuditQuery, CheckInForm, CopiesForm, DataRequestForm
+from .forms import (
+    AuditQuery, CheckInForm, CopiesForm, DataRequestForm, DecisionForm, LeakDecisionForm, LeakReportForm, LoanRequestForm,
+    LoanStepForm,
+)
 from .models import ArchiveLoan, AuditEntry, DataRequest, Printout
 
 BASE_COLUMNS = ("customer_code", "name", "tier", "contact_name", "address")
@@ -94,26 +99,25 @@ def request_detail(request, pk):
 @require_POST
 def request_action(request, pk, action):
     data_request = _own_request_or_404(request.user, pk)
-    try:
-        if action == "approve":
-            services.approve_data_request(actor=request.user, request_id=data_request.pk,
-                                          comment=request.POST.get("comment", ""), http_request=request)
-            messages.success(request, _("Approved."))
-        elif action == "reject":
-            services.reject_data_request(actor=request.user, request_id=data_request.pk,
-                                         reason=request.POST.get("reason", ""), http_request=request)
-            messages.success(request, _("Rejected."))
-        elif action == "fulfil":
-            grant = services.fulfil_data_request(actor=request.user, request_id=data_request.pk, http_request=request)
-            until = timezone.localtime(grant.expires_at).strftime("%Y-%m-%d %H:%M")
-            messages.success(request, _("Access granted until %(date)s.") % {"date": until})
-        else:
-            raise Http404
-    except services.DataRequestError as exc:
-        messages.error(request, str(exc))
-    if request.POST.get("next") == "queue":
-        return redirect("confidentiality:queue")
-    return redirect("confidentiality:request_detail", pk=pk)
+    back = reverse("confidentiality:queue") if request.POST.get("next") == "queue" else reverse(
+        "confidentiality:request_detail", args=[pk])
+    form = DecisionForm(request.POST)
+    if action not in ("approve", "reject", "fulfil"):
+        raise Http404
+    if not form.is_valid():
+        return refuse_form(request, form, back)
+    data, common = form.cleaned_data, {"actor": request.user, "request_id": data_request.pk, "http_request": request}
+    if action == "approve":
+        return run_action(request, services.approve_data_request, comment=data["comment"], **common,
+                          success=_("Approved."), redirect_to=back)
+    if action == "reject":
+        return run_action(request, services.reject_data_request, reason=data["reason"], **common,
+                          success=_("Rejected."), redirect_to=back)
+
+    def granted(grant) -> str:
+        return _("Access granted until %(date)s.") % {"date": timezone.localtime(grant.expires_at).strftime("%Y-%m-%d %H:%M")}
+
+    return run_action(request, services.fulfil_data_request, **common, success=granted, redirect_to=back)
 
 
 def _granted_columns() -> list[str]:
@@ -260,16 +264,15 @@ def leaks(request):
     from .models import LeakIncident
 
     if request.method == "POST":
-        codes = [c for c in request.POST.get("customer_codes", "").replace(",", " ").split() if c]
-        customers = policy.visible_customers(request.user).filter(customer_code__in=[c.upper() for c in codes])
-        try:
-            incident = services.report_leak(reporter=request.user, description=request.POST.get("description", ""),
-                                            customers=list(customers))
-        except services.DataRequestError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Report no. %(pk)d sent to the general manager's office.") % {"pk": incident.pk})
-            return redirect("confidentiality:leaks")
+        form = LeakReportForm(request.POST)
+        if not form.is_valid():
+            return refuse_form(request, form, reverse("confidentiality:leaks"))
+        customers = policy.visible_customers(request.user).filter(customer_code__in=form.codes())
+        return run_action(
+            request, services.report_leak, reporter=request.user, description=form.cleaned_data["description"],
+            customers=list(customers), redirect_to=reverse("confidentiality:leaks"),
+            success=lambda incident: _("Report no. %(pk)d sent to the general manager's office.") % {"pk": incident.pk},
+        )
     incidents = LeakIncident.objects.select_related("reported_by")
     if not permissions.can_decide_leaks(request.user):
         incidents = incidents.filter(reported_by=request.user)
@@ -285,14 +288,12 @@ def leak_detail(request, pk):
     if not is_gm and incident.reported_by_id != request.user.pk:
         raise Http404
     if request.method == "POST" and is_gm:
-        try:
-            services.decide_leak(actor=request.user, incident_id=incident.pk, remediation=request.POST.get("remediation", ""),
-                                 penalty=request.POST.get("penalty", ""), deduction=request.POST.get("deduction") or None)
-        except (services.DataRequestError, ValueError) as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Decision recorded."))
-            return redirect("confidentiality:leak_detail", pk=pk)
+        form = LeakDecisionForm(request.POST)
+        back = reverse("confidentiality:leak_detail", args=[pk])
+        if not form.is_valid():
+            return refuse_form(request, form, back)
+        return run_action(request, services.decide_leak, actor=request.user, incident_id=incident.pk, **form.cleaned_data,
+                          success=_("Decision recorded."), redirect_to=back)
     return render(request, "confidentiality/leak_detail.html", {
         "incident": incident, "is_gm": is_gm, "penalties": LeakIncident.Penalty.choices,
         "customers": policy.visible_customers(request.user).filter(pk__in=incident.customers.values("pk")),
@@ -304,19 +305,17 @@ def archive(request):
     from . import archive as lending
 
     if request.method == "POST":
-        customer = policy.visible_customers(request.user).filter(
-            customer_code=request.POST.get("customer_code", "").strip().upper()
-        ).first()
+        form = LoanRequestForm(request.POST)
+        back = reverse("confidentiality:archive")
+        if not form.is_valid():
+            return refuse_form(request, form, back)
+        data = form.cleaned_data
+        customer = policy.visible_customers(request.user).filter(customer_code=data["customer_code"].upper()).first()
         if customer is None:
             messages.error(request, _("No customer you may see has this code."))
-        else:
-            try:
-                lending.request_loan(borrower=request.user, customer=customer, kind=request.POST.get("kind", ""),
-                                     purpose=request.POST.get("purpose", ""))
-                messages.success(request, _("Request registered."))
-                return redirect("confidentiality:archive")
-            except lending.ArchiveError as exc:
-                messages.error(request, str(exc))
+            return redirect(back)
+        return run_action(request, lending.request_loan, borrower=request.user, customer=customer, kind=data["kind"],
+                          purpose=data["purpose"], success=_("Request registered."), redirect_to=back)
     is_archivist = permissions.is_archivist(request.user)
     to_handle = ArchiveLoan.objects.none()
     if is_archivist:
@@ -337,22 +336,20 @@ def archive(request):
 def archive_action(request, pk, action):
     from . import archive as lending
 
-    steps = {
-        "approve": lambda: lending.approve_loan(actor=request.user, loan_id=pk),
-        "reject": lambda: lending.reject_loan(actor=request.user, loan_id=pk, reason=request.POST.get("reason", "")),
-        "lend": lambda: lending.lend_out(actor=request.user, loan_id=pk),
-        "return": lambda: lending.receive_back(actor=request.user, loan_id=pk, complete=request.POST.get("complete") == "1",
-                                               note=request.POST.get("note", "")),
-    }
+    steps = {"approve": lending.approve_loan, "reject": lending.reject_loan, "lend": lending.lend_out,
+             "return": lending.receive_back}
     if action not in steps:
         raise Http404
     get_object_or_404(ArchiveLoan, pk=pk)
-    try:
-        steps[action]()
-        messages.success(request, _("Done."))
-    except lending.ArchiveError as exc:
-        messages.error(request, str(exc))
-    return redirect("confidentiality:archive")
+    back = reverse("confidentiality:archive")
+    form = LoanStepForm(request.POST)
+    if not form.is_valid():
+        return refuse_form(request, form, back)
+    data = form.cleaned_data
+    extra = ({"reason": data["reason"]} if action == "reject"
+             else {"complete": data["complete"], "note": data["note"]} if action == "return" else {})
+    return run_action(request, steps[action], actor=request.user, loan_id=pk, **extra, success=_("Done."),
+                      redirect_to=back)
 
 
 @login_required

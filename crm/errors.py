@@ -41,3 +41,20 @@ class ActionForbidden(DomainError, PermissionDenied):
     """The actor may not do this; also a PermissionDenied, so if nobody catches it Django answers 403, not 500."""
 
     code = "forbidden"
+
+
+class AppError(DomainError):
+    """An app's refusal raised with its message alone, as the services do: ``CustomerError(_("..."))``.
+
+    Code first works too (``CustomerError("customer.locked", _("..."))``); without one the class's code stands.
+    `args` keeps the message, so the error survives pickling (Celery) as itself and not as its code.
+    """
+
+    def __init__(self, *args: Any, **params: Any):
+        if "code" in params or "message" in params:
+            args = (params.pop("code", None), params.pop("message", None), *args)
+        if len(args) == 1:
+            super().__init__(None, args[0], **params)
+        else:
+            super().__init__(*args, **params)
+        self.args = (self._message,) if len(args) <= 1 else (self.code, self._message)

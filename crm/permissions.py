@@ -1,7 +1,10 @@
 """Who may hand out which powers in the admin: nobody but a superuser gives more than it holds."""
 from django.contrib.auth.models import Group
 
-from .roles import ROLE_REACH, ROLES, user_role_codes
+from .roles import (
+    ADMIN, CS_MANAGER, GENERAL_MANAGER, MARKETING_HEAD, ROLE_REACH, ROLES, SALES_MANAGER, SALES_SUPERVISOR, has_role,
+    user_role_codes,
+)
 
 
 def permission_names(permissions) -> set[str]:
@@ -37,3 +40,12 @@ def may_set_password(editor, user) -> bool:
     if not may_manage_user(editor, user):
         return False
     return editor.is_superuser or all(may_grant_group(editor, group) for group in user.groups.all())
+
+
+# Navigation: the core's own pages. A superuser sees every entry anyway (crm.registry.navigation_for).
+def can_open_admin(user) -> bool:
+    return has_role(user, ADMIN)
+
+
+def can_open_reports(user) -> bool:
+    return has_role(user, SALES_SUPERVISOR, SALES_MANAGER, CS_MANAGER, MARKETING_HEAD, GENERAL_MANAGER)

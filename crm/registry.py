@@ -38,9 +38,13 @@ class NavEntry:
     menu: str = "main"
     order: int = 100
     visible: Callable[[Any], bool] = everyone  # ask the app's permissions.py, not a role list
+    badge: str | None = None  # url name of a fragment the page loads after itself (a count), or None
 
     def url(self) -> str | None:
         return reverse(self.url_name) if self.url_name else None
+
+    def badge_url(self) -> str | None:
+        return reverse(self.badge) if self.badge else None
 
 
 @dataclass(frozen=True)
@@ -141,9 +145,9 @@ def register_menu(key: str, label: Label, *, order: int = 100) -> None:
 
 def register_nav(
     key: str, label: Label, url_name: str | None, *, menu: str = "main", order: int = 100,
-    visible: Callable[[Any], bool] = everyone,
+    visible: Callable[[Any], bool] = everyone, badge: str | None = None,
 ) -> NavEntry:
-    entry = NavEntry(key, label, url_name, menu, order, visible)
+    entry = NavEntry(key, label, url_name, menu, order, visible, badge)
     registry.navigation[key] = entry
     return entry
 
@@ -185,11 +189,11 @@ def override(*, empty: bool = False) -> Iterator[Registry]:
 
 
 def navigation_for(user: Any) -> list[NavEntry]:
-    """The entries this user may open, by menu then order; nothing for anonymous users."""
+    """The entries this user may open, by menu then order; nothing for anonymous users, everything for superusers."""
     if not getattr(user, "is_authenticated", False):
         return []
     menus = registry.menus
-    entries = [e for e in registry.navigation.values() if e.visible(user)]
+    entries = [e for e in registry.navigation.values() if user.is_superuser or e.visible(user)]
     return sorted(entries, key=lambda e: (menus[e.menu].order if e.menu in menus else 1000, e.menu, e.order, e.key))
 
 

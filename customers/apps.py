@@ -6,3 +6,8 @@ class CustomersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "customers"
     verbose_name = _("Customers")
+
+    def ready(self):
+        from . import contributions
+
+        contributions.register()

@@ -270,3 +270,11 @@ class CustomerFilterForm(QueryForm):
 class HandoverDecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", _("Confirm")), ("reject", _("Refuse"))])
     comment = forms.CharField(label=_("Comment"), required=False, max_length=500)
+
+
+class UnmaskForm(forms.Form):
+    """Which masked field to reveal and why; the reason goes to the audit log, so it is bounded."""
+
+    field = forms.ChoiceField(label=_("Field"), choices=[(code, code) for code in sorted(policy.MASKED_FIELDS)])
+    reason = forms.CharField(label=_("Reason"), max_length=500,
+                             error_messages={"required": _("Give a reason to unmask.")})

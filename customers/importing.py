@@ -36,7 +36,6 @@ from .validators import id_number_gender, normalise_number
 
 ALIASES_PATH = CSV_PATH.parent / "import_aliases.csv"
 NOT_IMPORTED = {"photo", "json", "code"}
-EXTRA = ("unit", "profile_type")
 # Every catalogue field people type, plus the customer code (to update) and the account manager.
 IMPORTABLE = frozenset(
     {"customer_code", "account_manager"} | {s.code for s in CATALOGUE if s.editable and s.type not in NOT_IMPORTED}

@@ -19,8 +19,6 @@ from .catalogue import CATALOGUE, COMPANY, DEALER, INDIVIDUAL, RETAIL
 from .fields import build_field
 from .validators import normalise_text
 
-# Field changes worth a line on the timeline, not only in the per-field history.
-MAJOR_FIELDS = ("name", "customer_status", "account_manager", "tier", "registration_status", "unit")
 TIER_CONFIDENTIALITY = {"A": "secret", "B": "confidential"}
 CONFIDENTIALITY_RANK = {"internal": 0, "confidential": 1, "secret": 2}
 

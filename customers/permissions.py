@@ -154,3 +154,27 @@ def actions_for(user, customer: Customer) -> dict[str, bool]:
         "change_status": can_change_status(user, customer),
         "verify": can_verify(user, customer),
     }
+
+
+# Navigation: which pages of this app a user may open; the app's ready() hands these to the registry.
+SALES_READERS = SALES_STAFF + (r.CS_SPECIALIST, r.CS_MANAGER, r.MARKETING_HEAD, r.PLANNER)
+
+
+def can_open_customers(user) -> bool:
+    return r.has_role(user, *SALES_READERS)
+
+
+def can_open_registrations(user) -> bool:
+    return can_approve_in_general(user) or can_first_review_in_general(user)
+
+
+def can_open_handover(user) -> bool:
+    return can_hand_over(user)
+
+
+def can_open_handover_requests(user) -> bool:
+    return can_confirm_handovers_in_general(user)
+
+
+def can_open_level_requests(user) -> bool:
+    return can_lower_confidentiality(user)

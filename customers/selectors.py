@@ -18,6 +18,7 @@ from confidentiality.policy import (  # the one place that decides visibility
 )
 from crm import roles as r
 from crm.models import OrgUnit
+from crm.registry import TimelineEntry
 
 from .models import Customer
 
@@ -145,15 +146,6 @@ def apply_filters(qs: QuerySet[Customer], params, *, user=None) -> QuerySet[Cust
     return qs.order_by(*SORTS.get(params.get("sort"), SORTS["updated"]))
 
 
-@dataclass
-class TimelineEntry:
-    at: object
-    label: str
-    detail: str
-    actor: object
-    comment: str = ""
-
-
 # Events that carry old → new values of a choice field say them in words, not codes.
 _EVENT_FIELDS = {"tier_changed": "tier", "level_changed": "confidentiality_level", "suspended": "customer_status",
                  "reactivated": "customer_status", "cancelled": "customer_status"}
@@ -169,19 +161,14 @@ def _change_words(event) -> str:
 
 
 def timeline(customer: Customer, limit: int = 50) -> list[TimelineEntry]:
-    """Workflow steps, tier, owner and status changes, verifications, plus renames from the field history."""
+    """Workflow steps, tier, owner and status changes, verifications, plus renames from the field history.
+
+    Other apps add their own entries (visits...) as timeline sources in `crm.registry`."""
     from .models import CustomerChange
 
     entries = [
         TimelineEntry(e.at, e.get_kind_display(), _change_words(e), e.actor, e.comment)
         for e in customer.events.select_related("actor")[:limit]
-    ]
-    from service.models import Visit
-
-    entries += [
-        TimelineEntry(v.created_at, gettext("Visit (%(channel)s)") % {"channel": v.get_channel_display()}, v.content[:80],
-                      v.created_by)
-        for v in Visit.objects.filter(customer=customer).select_related("created_by")[:limit]
     ]
     if customer.import_job_id:  # imports write no event per customer; the job is the record
         job = customer.import_job

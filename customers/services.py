@@ -128,6 +128,8 @@ class CustomerError(DomainError):
             code, message = None, code
         super().__init__(code, message, **params)
 
+    code = "customers.refused"
+
 
 class DuplicatesNeedAcknowledgement(CustomerError):
     def __init__(self, hits: list[DuplicateHit]):

@@ -15,15 +15,15 @@ from django.views.decorators.http import require_POST
 
 from confidentiality import audit, policy
 from confidentiality.exports import xlsx_response
+from crm import registry
 from crm.inputs import form_errors, page_number
 from crm.models import OrgUnit
-from service.services import revisit_status
 
 from . import permissions, selectors, services
 from .catalogue import CATALOGUE
 from .forms import (
     CommentForm, CustomerFilterForm, CustomerForm, HandoverDecisionForm, HandoverForm, ReasonForm, SavedFilterForm,
-    StatusForm, SubmitForm, TierForm, VerificationForm,
+    StatusForm, SubmitForm, TierForm, UnmaskForm, VerificationForm,
 )
 from .models import Customer, HandoverRequest, LevelChangeRequest, SavedFilter
 from .regions import region_label, search_regions
@@ -182,10 +182,10 @@ def customer_detail(request, pk):
         "missing_important": customer.missing_fields("important"),
         "groups": _detail_groups(customer, policy.field_access(request.user, [customer])),
         "may_unmask": policy.may_unmask(request.user, customer),
-        "timeline": selectors.timeline(customer),
+        # Other apps' entries and panels (visits, revisits, greetings...) come through the registry.
+        "timeline": registry.customer_timeline(customer, request.user)[:50],
+        "panels": registry.customer_panels(customer, request.user),
         "suggested_tier": services.suggest_tier(customer),
-        "revisits": revisit_status(customer) if customer.registration_status == Customer.Registration.APPROVED else [],
-        "care_opted_out": hasattr(customer, "care_opt_out"),
         "changes": selectors.change_history(customer, user=request.user),
         "co_owners": customer.co_owners.all(),
         "verifications": customer.verifications.select_related("verifier")[:10],
@@ -232,14 +232,16 @@ def _detail_groups(customer, access):
 def unmask_field(request, pk):
     """Reveals one masked field to a viewer allowed to, once, with the reason in the audit log."""
     customer = _visible_or_404(request.user, pk)
-    code = request.POST.get("field", "")
-    reason = request.POST.get("reason", "").strip()
+    form = UnmaskForm(request.POST)
+    form.is_valid()
+    code = form.cleaned_data.get("field")
     spec = CATALOGUE.by_code.get(code)
     # A scan is not text: revealing it would only give away the file's name.
-    if code not in policy.MASKED_FIELDS or spec.type == "photo" or not policy.may_unmask(request.user, customer):
+    if code is None or spec is None or spec.type == "photo" or not policy.may_unmask(request.user, customer):
         raise PermissionDenied
-    if not reason:
-        return HttpResponse(_("Give a reason to unmask."), status=400)
+    if form.errors:
+        return HttpResponse(escape(form_errors(form)), status=400)
+    reason = form.cleaned_data["reason"]
     audit.record("unmask", actor=request.user, customers=[customer], request=request, reason=reason, detail={"field": code})
     value = getattr(customer, code)
     return HttpResponse(escape(getattr(value, "name", value) or ""))

@@ -43,3 +43,8 @@ def can_commit(user, job) -> bool:
     if job.mode == "active" and not can_import_active(user):
         return False
     return can_see_job(user, job)
+
+
+def can_open_import(user) -> bool:
+    """The navigation entry: the import list is for those who may import."""
+    return can_import(user)

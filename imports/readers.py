@@ -28,11 +28,15 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from crm.errors import AppError
+
 CHUNK = 1 << 20  # a chunk's cells are listed at once: 1 MB of sheet XML is about 25,000 cells
 
 
-class ImportFileError(Exception):
+class ImportFileError(AppError):
     """The file cannot be read; the message says why and what to do, in the user's language."""
+
+    code = "imports.file"
 
 
 @dataclass
@@ -225,7 +229,6 @@ TYPE_RE = re.compile(rb'\bt="(\w+)"')
 V_RE = re.compile(rb"<" + P + rb"v>(.*?)</" + P + rb"v>", re.S)
 T_RE = re.compile(rb"<" + P + rb"t(?:\s[^>]*)?>(.*?)</" + P + rb"t>", re.S)
 PHONETIC_RE = re.compile(rb"<" + P + rb"rPh\b.*?</" + P + rb"rPh>", re.S)
-SI_RE = re.compile(rb"<" + P + rb"si\b[^>]*?(?:/>|>(.*?)</" + P + rb"si>)", re.S)
 MERGE_RE = re.compile(rb'<' + P + rb'mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 FAST_CELL_RE = re.compile(
     # An inline string may not run past the end of its cell or the start of the next cell or row: a

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from confidentiality import audit
+from crm.errors import AppError
 from crm.models import display_name
 
 from . import permissions, sql
@@ -35,8 +36,10 @@ STAGE_COLUMNS = ["job_id", "row_no", "status", "data", "messages", "target_id", 
                  "k_code", "k_mobile", "k_id", "k_uscc", "k_name", "k_region", "dup_key"]
 
 
-class ImportRefused(Exception):
+class ImportRefused(AppError):
     """A refused step, with a message for the user in the active language."""
+
+    code = "imports.refused"
 
 
 def inline_rows() -> int:

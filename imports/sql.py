@@ -58,10 +58,6 @@ def json_text(column: str, key: str) -> str:
     return f"json_extract({column}, '$.{safe}')"
 
 
-def json_param() -> str:
-    return "%s::jsonb" if postgres() else "%s"
-
-
 def zero_padded(expression: str, width: int) -> str:
     if postgres():
         return f"lpad(({expression})::text, {int(width)}, '0')"

@@ -36,13 +36,6 @@ def _job_or_404(request, pk: int) -> ImportJob:
     return job
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _page(request) -> int:
     return page_number(request.GET.get("page"))
 

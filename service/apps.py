@@ -6,3 +6,8 @@ class ServiceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "service"
     verbose_name = _("Customer service")
+
+    def ready(self):
+        from . import contributions
+
+        contributions.register()

@@ -83,3 +83,39 @@ class OpportunityForm(forms.ModelForm):
 
 class CareOptOutForm(forms.Form):
     opt_out = forms.TypedChoiceField(label=_("Greetings"), choices=[("1", "1"), ("0", "0")], coerce=lambda v: v == "1")
+
+
+class ComplaintStepForm(forms.Form):
+    """One step of a complaint from its page: the step, and the solution when resolving."""
+
+    action = forms.ChoiceField(label=_("Step"), choices=[("respond", _("First response given")), ("resolve", _("Resolve")),
+                                                         ("confirm", _("Customer confirmed"))])
+    resolution = forms.CharField(label=_("Solution"), required=False, max_length=2000)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "resolve" and not data.get("resolution"):
+            self.add_error("resolution", _("Describe the solution."))
+        return data
+
+
+class PoolClaimForm(forms.Form):
+    customer = forms.IntegerField(label=_("Customer"), min_value=1, max_value=2**63 - 1)
+
+
+class OpportunityStepForm(forms.Form):
+    """A follow-up note, or closing the opportunity as won or lost (a loss says why)."""
+
+    action = forms.ChoiceField(label=_("Step"), choices=[("follow_up", _("Follow-up")), ("close", _("Close"))])
+    note = forms.CharField(label=_("Follow-up"), required=False, max_length=2000)
+    result = forms.ChoiceField(label=_("result"), required=False,
+                               choices=[("", "")] + [(c, l) for c, l in Opportunity.Result.choices if c != "open"])
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "follow_up" and not data.get("note"):
+            self.add_error("note", _("Write what happened."))
+        if data.get("action") == "close" and not data.get("result"):
+            self.add_error("result", _("Choose won or lost."))
+        return data

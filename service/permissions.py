@@ -35,3 +35,32 @@ def can_see_weekly_visits(user) -> bool:
 def can_roll_up_inquiries(user) -> bool:
     """Weekly by supervisors, monthly by the CS specialist (DOMAIN §3); managers read the roll-ups."""
     return r.has_role(user, *ROLLUP_ROLES)
+
+
+# Navigation: which pages of this app a user may open; ServiceConfig.ready() hands these to the registry.
+SALES = (r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER)
+
+
+def can_open_inbox(user) -> bool:
+    """Everyone has a to-do list, if only an empty one."""
+    return True
+
+
+def can_open_visits(user) -> bool:
+    return can_see_weekly_visits(user)
+
+
+def can_open_inquiries(user) -> bool:
+    return r.has_role(user, *SALES, r.CS_SPECIALIST, r.CS_MANAGER, r.MARKETING_HEAD)
+
+
+def can_open_opportunities(user) -> bool:
+    return r.has_role(user, *SALES, r.MARKETING_HEAD)
+
+
+def can_open_pool(user) -> bool:
+    return r.has_role(user, *SALES)
+
+
+def can_open_complaints(user) -> bool:
+    return r.has_role(user, *SALES, r.CS_SPECIALIST, r.CS_MANAGER)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from confidentiality.notifications import notify
 from confidentiality.policy import visible_customers
 from crm import roles as r
+from crm.errors import AppError
 from customers.models import Customer
 from customers.services import change_owner
 
@@ -20,8 +21,8 @@ from .models import PoolEvent, PoolRule, Visit
 CLAIM_WINDOW_DAYS = 30
 
 
-class PoolError(Exception):
-    pass
+class PoolError(AppError):
+    code = "service.pool"
 
 
 def claim_cap() -> int:

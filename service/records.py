@@ -9,12 +9,13 @@ from django.utils.translation import gettext as _
 
 from confidentiality.policy import is_visible, own_unit_ids
 from crm import roles as r
+from crm.errors import AppError
 
 from .models import Inquiry, Opportunity, OpportunityFollowUp
 
 
-class RecordError(Exception):
-    pass
+class RecordError(AppError):
+    code = "service.records"
 
 
 def inquiries_seen_by(user):

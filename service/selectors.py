@@ -1,5 +1,4 @@
 """The to-do inbox and the roll-ups: everything due for one person, overdue first."""
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import Exists, OuterRef, Q
@@ -8,19 +7,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from confidentiality.policy import visible_customers
-from crm import roles as r
+from crm import registry, roles as r
 
 from .models import Complaint, RevisitRule, Visit
 from .services import late_complaints, period_of, revisit_visits
 
-
-@dataclass
-class TodoItem:
-    kind: str
-    title: str
-    url: str
-    due: date | None
-    overdue: bool
+TodoItem = registry.InboxItem  # (kind, title, url, due, overdue): the registry's own item
 
 
 def _revisit_items(user, on: date, limit: int) -> list[TodoItem]:
@@ -112,44 +104,45 @@ def _new_account_items(user, on: date, limit: int) -> list[TodoItem]:
     return items
 
 
-def inbox(user, on: date | None = None, limit: int = 200) -> list[TodoItem]:
-    on = on or timezone.localdate()
-    items = _revisit_items(user, on, limit) + _verification_items(user, on, limit) + _new_account_items(user, on, limit)
-    now = timezone.now()
-    late_ids = set(late_complaints(now).values_list("pk", flat=True))
+def complaint_items(user, on: date, limit: int) -> list[TodoItem]:
+    late_ids = set(late_complaints(timezone.now()).values_list("pk", flat=True))
     complaints = Complaint.objects.filter(handler=user, status__in=[Complaint.Status.OPEN, Complaint.Status.RESPONDED])
     if r.has_role(user, r.CS_MANAGER):
         complaints = Complaint.objects.filter(pk__in=late_ids)
-    for c in complaints[:limit]:
-        items.append(TodoItem("complaint", _("Complaint %(number)s") % {"number": c.number},
-                              reverse("service:complaint_detail", args=[c.pk]), c.solution_due, c.pk in late_ids))
-    from customers.permissions import can_approve_in_general, can_first_review_in_general
-    from customers.selectors import approval_queue
+    return [
+        TodoItem("complaint", _("Complaint %(number)s") % {"number": c.number},
+                 reverse("service:complaint_detail", args=[c.pk]), c.solution_due, c.pk in late_ids)
+        for c in complaints[:limit]
+    ]
 
-    if can_approve_in_general(user) or can_first_review_in_general(user):
-        for c in approval_queue(user)[:limit]:
-            items.append(TodoItem("approval", _("Approve the registration of %(name)s") % {"name": c.name},
-                                  reverse("customers:detail", args=[c.pk]), None, False))
-    from confidentiality.models import Printout
-    from confidentiality.selectors import data_request_queue
 
+def task_items(user, on: date, limit: int) -> list[TodoItem]:
     from .models import FollowUpTask
 
     job_kinds = (FollowUpTask.Kind.LICENCE_EXPIRY, FollowUpTask.Kind.ANNUAL_REVIEW)
     tasks = Q(assignee=user, kind__in=job_kinds)
     if r.has_role(user, r.SALES_MANAGER, r.MARKETING_HEAD):
         tasks |= Q(kind=FollowUpTask.Kind.TIER_REVIEW, customer__in=visible_customers(user))
-    for task in FollowUpTask.objects.filter(tasks, done_at__isnull=True).select_related("customer")[:limit]:
-        items.append(TodoItem("task", f"{task.get_kind_display()}: {task.customer.name}",
-                              reverse("customers:detail", args=[task.customer_id]), task.due_on, task.due_on < on))
-    for req in data_request_queue(user):
-        items.append(TodoItem("data_request", _("Data request %(number)s") % {"number": req.number},
-                              reverse("confidentiality:request_detail", args=[req.pk]), None, False))
-    for p in Printout.objects.filter(printed_by=user, returned_at__isnull=True).select_related("grant__request"):
-        items.append(TodoItem("printout", _("Return the printout of %(number)s") % {"number": p.grant.request.number},
-                              reverse("confidentiality:request_detail", args=[p.grant.request_id]), p.return_due,
-                              p.return_due < on))
-    return sorted(items, key=lambda i: (not i.overdue, i.due or date.max, i.title))
+    return [
+        TodoItem("task", f"{task.get_kind_display()}: {task.customer.name}",
+                 reverse("customers:detail", args=[task.customer_id]), task.due_on, task.due_on < on)
+        for task in FollowUpTask.objects.filter(tasks, done_at__isnull=True).select_related("customer")[:limit]
+    ]
+
+
+# The inbox sources this app registers (service/contributions.py); other apps register their own.
+INBOX_SOURCES = {
+    "revisits": _revisit_items,
+    "verifications": _verification_items,
+    "new_accounts": _new_account_items,
+    "complaints": complaint_items,
+    "tasks": task_items,
+}
+
+
+def inbox(user, on: date | None = None, limit: int = 200) -> list[TodoItem]:
+    """Everything due for the user, from every app's registered sources (`crm.registry.inbox_for`)."""
+    return registry.inbox_for(user, on, limit)
 
 
 def inbox_count(user) -> int:
@@ -159,7 +152,7 @@ def inbox_count(user) -> int:
     key = f"inbox-count:{user.pk}"
     count = cache.get(key)
     if count is None:
-        count = len(inbox(user))
+        count = len(registry.inbox_for(user))
         cache.set(key, count, 60)
     return count
 

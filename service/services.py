@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from confidentiality.policy import is_visible
 from crm import roles as r
-from crm.errors import DomainError
+from crm.errors import AppError
 from crm.workflow import Transition, Workflow
 from crm.workdays import add_working_days
 from customers.models import Customer, CustomerChange
@@ -38,8 +38,10 @@ COMPLAINT = Workflow(
 )
 
 
-class ServiceError(DomainError):
+class ServiceError(AppError):
     """A refused action: `ServiceError("service.<what>", _("message"), **params)`."""
+
+    code = "service.refused"
 
     code = "service.refused"
 

@@ -4,14 +4,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from confidentiality.policy import visible_customers
-from crm import roles as r
+from crm import registry, roles as r
+from crm.actions import refuse_form, run_action
 from crm.inputs import form_errors, positive_int, safe_next
 
 from . import permissions, selectors, services
-from .forms import CareOptOutForm, ComplaintForm, InquiryForm, OpportunityForm, RollupQuery, VisitForm
+from .forms import (
+    CareOptOutForm, ComplaintForm, ComplaintStepForm, InquiryForm, OpportunityForm, OpportunityStepForm, PoolClaimForm,
+    RollupQuery, VisitForm,
+)
 from .models import Complaint
 
 
@@ -25,7 +30,7 @@ def _customer_or_404(user, pk):
 
 @login_required
 def inbox(request):
-    return render(request, "service/inbox.html", {"items": selectors.inbox(request.user)})
+    return render(request, "service/inbox.html", {"items": registry.inbox_for(request.user)})
 
 
 @login_required
@@ -95,21 +100,15 @@ def complaint_new(request):
 def complaint_detail(request, pk):
     complaint = get_object_or_404(Complaint.objects.filter(customer__in=visible_customers(request.user)), pk=pk)
     if request.method == "POST":
-        steps = {
-            "respond": lambda: services.respond_to_complaint(actor=request.user, complaint_id=pk),
-            "resolve": lambda: services.resolve_complaint(actor=request.user, complaint_id=pk,
-                                                          resolution=request.POST.get("resolution", "")),
-            "confirm": lambda: services.confirm_complaint(actor=request.user, complaint_id=pk),
-        }
-        step = steps.get(request.POST.get("action"))
-        if step is None:
-            raise Http404
-        try:
-            step()
-            messages.success(request, _("Saved."))
-        except services.ServiceError as exc:
-            messages.error(request, str(exc))
-        return redirect("service:complaint_detail", pk=pk)
+        form = ComplaintStepForm(request.POST)
+        back = reverse("service:complaint_detail", args=[pk])
+        if not form.is_valid():
+            return refuse_form(request, form, back)
+        step = {"respond": services.respond_to_complaint, "resolve": services.resolve_complaint,
+                "confirm": services.confirm_complaint}[form.cleaned_data["action"]]
+        extra = {"resolution": form.cleaned_data["resolution"]} if form.cleaned_data["action"] == "resolve" else {}
+        return run_action(request, step, actor=request.user, complaint_id=pk, **extra,
+                          success=_("Saved."), redirect_to=back)
     can = {step: services.COMPLAINT.can_move(complaint, step, request.user) for step in ("responded", "resolved", "confirmed")}
     return render(request, "service/complaint_detail.html", {"complaint": complaint, "can": can})
 
@@ -118,15 +117,15 @@ def complaint_detail(request, pk):
 
 @login_required
 def public_pool(request):
-    from .pool import PoolError, claim, pool
+    from .pool import claim, pool
 
     if request.method == "POST":
-        try:
-            customer = claim(actor=request.user, customer_id=positive_int(request.POST.get("customer")) or 0)
-            messages.success(request, _("%(name)s is now yours.") % {"name": customer.name})
-        except PoolError as exc:
-            messages.error(request, str(exc))
-        return redirect("service:pool")
+        form = PoolClaimForm(request.POST)
+        if not form.is_valid():
+            return refuse_form(request, form, reverse("service:pool"))
+        return run_action(request, claim, actor=request.user, customer_id=form.cleaned_data["customer"],
+                          success=lambda customer: _("%(name)s is now yours.") % {"name": customer.name},
+                          redirect_to=reverse("service:pool"))
     return render(request, "service/pool.html", {
         "customers": pool(request.user).select_related("unit").order_by("-updated_at")[:200],
         "can_claim": r.has_role(request.user, r.SALES_REP),
@@ -216,16 +215,16 @@ def opportunity_action(request, pk):
     get_object_or_404(Opportunity.objects.filter(customer__in=visible_customers(request.user)), pk=pk)
     if request.method != "POST":
         raise Http404
-    try:
-        if request.POST.get("action") == "follow_up":
-            records.follow_up(actor=request.user, opportunity_id=pk, note=request.POST.get("note", ""))
-        else:
-            records.close_opportunity(actor=request.user, opportunity_id=pk, result=request.POST.get("result", ""),
-                                      reason=request.POST.get("reason", ""))
-        messages.success(request, _("Saved."))
-    except records.RecordError as exc:
-        messages.error(request, str(exc))
-    return redirect("service:opportunities")
+    form = OpportunityStepForm(request.POST)
+    back = reverse("service:opportunities")
+    if not form.is_valid():
+        return refuse_form(request, form, back)
+    data = form.cleaned_data
+    if data["action"] == "follow_up":
+        return run_action(request, records.follow_up, actor=request.user, opportunity_id=pk, note=data["note"],
+                          success=_("Saved."), redirect_to=back)
+    return run_action(request, records.close_opportunity, actor=request.user, opportunity_id=pk, result=data["result"],
+                      reason=data["reason"], success=_("Saved."), redirect_to=back)
 
 
 @login_required

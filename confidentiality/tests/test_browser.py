@@ -3,7 +3,7 @@ planner prints a watermarked sheet; the CS specialist checks the printout back i
 import pytest
 from django.urls import reverse
 
-from crm.tests.browser import sign_out, signed_in
+from crm.tests.browser import open_nav, sign_out, signed_in
 
 from confidentiality.models import DataRequest, Printout
 from crm import roles as r
@@ -36,7 +36,7 @@ def test_cross_unit_print_request_end_to_end(browser_page, password):
         CustomerFactory(unit=bj, created_by=bj_rep, name=name, mobile=mobile, customer_code=code)
 
     signed_in(page, planner, password)
-    page.locator("[data-nav=data_requests] a").click()
+    open_nav(page, "data_requests")
     page.get_by_role("link", name="新建信息使用申请").click()
     page.get_by_label("用途").fill("北京区域联合推广活动邀请")
     page.get_by_label("数据所属单位").select_option(label="北京分公司 (BJ)")
@@ -57,7 +57,7 @@ def test_cross_unit_print_request_end_to_end(browser_page, password):
     assert DataRequest.objects.get().status == "fulfilled"
 
     signed_in(page, planner, password)
-    page.locator("[data-nav=data_requests] a").click()
+    open_nav(page, "data_requests")
     page.get_by_role("link", name=request.number).click()
     page.get_by_role("link", name="打印", exact=True).click()
     page.get_by_role("button", name="登记并打印").click()

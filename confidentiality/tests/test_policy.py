@@ -132,6 +132,16 @@ def test_unmask_needs_a_reason_and_is_audited(client, world, make_user):
     assert entry.actor == cs and entry.customer_ids == [world["plain"].pk] and entry.reason == "客户来电核实"
 
 
+def test_an_unmask_reason_goes_through_a_form_and_an_endless_one_is_refused(client, world, make_user):
+    client.force_login(make_user(r.CS_SPECIALIST, units=[world["unit"]]))
+    url = reverse("customers:unmask", args=[world["plain"].pk])
+    response = client.post(url, {"field": "mobile", "reason": "核实" * 300})
+    assert response.status_code == 400 and "500" in response.content.decode()
+    assert "请填写查看原因" in client.post(url, {"field": "mobile", "reason": "   "}).content.decode()
+    assert not AuditEntry.objects.filter(action="unmask").exists()
+    assert client.post(url, {"field": "'; drop", "reason": "x"}).status_code == 403
+
+
 def test_reps_cannot_unmask_others_customers(client, world, make_user):
     client.force_login(make_user(r.SALES_REP, units=[world["unit"]]))
     response = client.post(reverse("customers:unmask", args=[world["plain"].pk]), {"field": "mobile", "reason": "x"})

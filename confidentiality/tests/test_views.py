@@ -138,3 +138,31 @@ def _unit():
     from crm.tests.factories import OrgUnitFactory
 
     return OrgUnitFactory()
+
+
+def test_a_leak_decision_with_a_deduction_that_is_not_a_number_is_a_message_in_chinese(client, make_user):
+    from confidentiality import services
+    from confidentiality.models import LeakIncident
+
+    reporter, gm = make_user(), make_user(r.GENERAL_MANAGER)
+    incident = services.report_leak(reporter=reporter, description="客户名单被拍照外传")
+    client.force_login(gm)
+    response = client.post(reverse("confidentiality:leak_detail", args=[incident.pk]),
+                           {"remediation": "收回名单", "penalty": "warning", "deduction": "三百"}, follow=True)
+    assert any("整数" in str(m) for m in response.context["messages"])
+    incident.refresh_from_db()
+    assert incident.status != LeakIncident.Status.CLOSED
+
+
+def test_archive_steps_go_through_a_form_and_the_services_refusal_is_a_message(client, make_user, unit):
+    from confidentiality import archive as lending
+
+    rep, archivist = make_user(r.SALES_REP, units=[unit]), make_user(r.ARCHIVIST)
+    loan = lending.request_loan(borrower=rep, customer=CustomerFactory(unit=unit, created_by=rep), kind="loan",
+                                purpose="核对合同")
+    client.force_login(archivist)
+    url = reverse("confidentiality:archive_action", args=[loan.pk, "reject"])
+    response = client.post(url, {"reason": "x" * 2001}, follow=True)
+    assert any("2000" in str(m) for m in response.context["messages"])
+    response = client.post(url, {"reason": ""}, follow=True)
+    assert [m.extra_tags for m in response.context["messages"]] == ["code-archive.reason_required"]

@@ -17,3 +17,14 @@ def sign_out(page):
     page.get_by_test_id("user-menu").click()
     page.get_by_test_id("logout").click()
     page.get_by_role("button", name="登录").wait_for()
+
+
+def open_nav(page, key):
+    """Clicks a navigation entry, opening the collapsed bar (phone) and its menu's dropdown first."""
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():
+        toggler.click()
+    entry = page.locator(f"[data-nav={key}] a")
+    if not entry.is_visible():
+        page.locator(f"[data-nav-menu]:has([data-nav={key}]) > .dropdown-toggle").click()
+    entry.click()

@@ -51,7 +51,9 @@ def test_switching_to_english_translates_the_navigation(browser_page, password):
     page = browser_page
     user = UserFactory(username="bilingual", roles=[r.SALES_REP])
     sign_in(page, user, password)
-    assert page.locator("[data-nav=customers]").inner_text().startswith("客户")
+    assert page.locator("[data-nav-menu=service] > .dropdown-toggle").inner_text() == "服务"
+    assert page.locator("[data-nav=customers]").text_content().strip().startswith("客户")
     page.get_by_role("button", name="English").click()
     page.locator("html[lang=en]").wait_for()
-    assert page.locator("[data-nav=customers]").inner_text().startswith("Customers")
+    assert page.locator("[data-nav-menu=service] > .dropdown-toggle").inner_text() == "Service"
+    assert page.locator("[data-nav=customers]").text_content().strip().startswith("Customers")

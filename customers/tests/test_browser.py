@@ -1,7 +1,7 @@
 """Acceptance flow: a rep registers, a manager approves, the rep finds the customer by ID digits."""
 import pytest
 
-from crm.tests.browser import sign_out, signed_in
+from crm.tests.browser import open_nav, sign_out, signed_in
 
 from crm import roles as r
 from crm.tests.factories import OrgUnitFactory, UserFactory
@@ -21,7 +21,7 @@ def test_rep_registers_manager_approves_rep_finds_by_id_digits(browser_page, pas
     manager = UserFactory(username="mgr1", roles=[r.SALES_MANAGER], units=[unit])
 
     signed_in(page, rep, password)
-    page.locator("[data-nav=customers] a").click()
+    open_nav(page, "customers")
     page.get_by_role("link", name="登记新客户").click()
     page.locator("#id_name").fill("韩梅梅")
     page.locator("#id_customer_nature").select_option("individual")
@@ -65,7 +65,7 @@ def test_rep_registers_manager_approves_rep_finds_by_id_digits(browser_page, pas
     sign_out(page)
 
     signed_in(page, manager, password)
-    page.locator("[data-nav=registrations] a").click()
+    open_nav(page, "registrations")
     page.get_by_role("link", name="韩梅梅").click()
     page.get_by_role("button", name="批准").click()
     code = page.get_by_test_id("customer-code").inner_text()
@@ -73,7 +73,7 @@ def test_rep_registers_manager_approves_rep_finds_by_id_digits(browser_page, pas
     sign_out(page)
 
     signed_in(page, rep, password)
-    page.locator("[data-nav=customers] a").click()
+    open_nav(page, "customers")
     page.get_by_placeholder("名称、手机号、客户代码或身份证后 4 位").fill(VALID_ID[-4:])
     page.get_by_role("button", name="搜索").click()
     row = page.get_by_test_id("customer-table").locator("tbody tr")

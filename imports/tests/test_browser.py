@@ -5,7 +5,7 @@ import pytest
 from openpyxl import Workbook
 
 from crm import roles as r
-from crm.tests.browser import signed_in
+from crm.tests.browser import open_nav, signed_in
 from crm.tests.factories import OrgUnitFactory, UserFactory
 from customers.models import Customer
 from imports.models import ImportJob
@@ -38,7 +38,7 @@ def test_admin_uploads_maps_previews_and_imports_a_messy_sheet(browser_page, pas
     admin = UserFactory(username="admin1", roles=[r.ADMIN], units=[unit])
 
     signed_in(page, admin, password)
-    page.locator("[data-nav=import] a").click()
+    open_nav(page, "import")
     page.locator("#import-file").set_input_files(files=[{
         "name": "老系统客户.xlsx",
         "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -168,3 +168,49 @@ def test_hostile_ids_in_the_pool_and_visit_pages_are_404_or_a_message(client, ma
     client.force_login(make_user(r.SALES_REP, units=[unit]))
     assert client.get(reverse("service:visit_new"), {"customer": "²"}).status_code == 404
     assert client.post(reverse("service:pool"), {"customer": "99999999999999999999"}).status_code == 302
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.wsgi_request._messages]
+
+
+def test_complaint_steps_go_through_a_form_and_bad_ones_are_a_message(client, make_user, unit):
+    rep = make_user(r.SALES_REP, units=[unit])
+    complaint = services.register_complaint(actor=rep, customer=CustomerFactory(unit=unit, created_by=rep),
+                                            category="service", description="态度差")
+    client.force_login(rep)
+    url = reverse("service:complaint_detail", args=[complaint.pk])
+    response = client.post(url, {"action": "reopen"})  # not a step: a message, not a 404
+    assert response.status_code == 302 and any("有效的选项" in m for m in _messages(response))
+    client.post(url, {"action": "respond"})
+    response = client.post(url, {"action": "resolve", "resolution": "   "})
+    assert response.status_code == 302 and any("解决" in m for m in _messages(response))
+    complaint.refresh_from_db()
+    assert complaint.status == "responded"
+    response = client.post(url, {"action": "confirm"})  # not resolved yet: the service refuses, as a message
+    tags = [m.extra_tags for m in response.wsgi_request._messages]
+    assert response.status_code == 302 and tags[-1].startswith("code-service.")  # a DomainError, via run_action
+
+
+def test_a_pool_claim_needs_a_customer_number(client, make_user, unit):
+    client.force_login(make_user(r.SALES_REP, units=[unit]))
+    response = client.post(reverse("service:pool"), {"customer": "abc"})
+    assert response.status_code == 302 and any("整数" in m for m in _messages(response))
+
+
+def test_closing_an_opportunity_needs_won_or_lost_from_the_form(client, make_user, unit):
+    from service import records
+
+    rep = make_user(r.SALES_REP, units=[unit])
+    customer = CustomerFactory(unit=unit, created_by=rep)
+    opportunity = records.open_opportunity(actor=rep, customer=customer, title="新品试销", content="首次合作",
+                                         deadline=date(2027, 6, 30))
+    client.force_login(rep)
+    url = reverse("service:opportunity_action", args=[opportunity.pk])
+    response = client.post(url, {"action": "close", "result": "maybe"})
+    assert response.status_code == 302 and any("有效的选项" in m for m in _messages(response))
+    opportunity.refresh_from_db()
+    assert opportunity.result == "open"
+    client.post(url, {"action": "close", "result": "won"})
+    opportunity.refresh_from_db()
+    assert opportunity.result == "won"
