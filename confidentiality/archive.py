@@ -6,9 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import roles as r
+from customers.policy import is_visible
 
 from .models import ArchiveLoan
-from .policy import is_visible
 
 K, S = ArchiveLoan.Kind, ArchiveLoan.Status
 LOAN_DAYS = 3
@@ -118,7 +118,7 @@ def send_outstanding_report(today=None) -> int:
 
     from crm.models import JobRun
 
-    from .notifications import notify
+    from crm.notifications import notify
 
     today = today or timezone.localdate()
     job = f"lending_report_{today:%Y%m}"

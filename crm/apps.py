@@ -8,4 +8,4 @@ class CrmConfig(AppConfig):
     verbose_name = _("Organisation and staff")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import audit_signals, signals  # noqa: F401

@@ -6,3 +6,10 @@ class CustomersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "customers"
     verbose_name = _("Customers")
+
+    def ready(self):
+        from crm.demo import register_demo_loader
+
+        from .demo import load_demo_customers
+
+        register_demo_loader("Demo customers added", load_demo_customers)

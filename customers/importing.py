@@ -12,21 +12,21 @@ from datetime import date
 from decimal import Decimal
 from functools import cached_property, lru_cache
 
+import time
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from confidentiality import policy
 from crm.actor import acting_as
 from crm.models import OrgUnit, display_name
 from imports import normalise, sql
 from imports import permissions as import_permissions
 from imports.headers import Column
-from imports.resources import BulkResource, CleanRow, register
+from imports.resources import BulkResource, CleanRow, Target, register
 from imports.services import ImportRefused
 
-from . import permissions
+from . import permissions, policy
 from .catalogue import CATALOGUE, CSV_PATH, REQUIRED
 from .choice_labels import ZH, ZH_BY_FIELD, choice_label
 from .models import TIER_CONFIDENTIALITY, Customer, CustomerCodeSequence, completeness, kinds_of, name_key
@@ -292,6 +292,19 @@ class CustomerImportResource(BulkResource):
             row.status = "update" if changed else "unchanged"
 
     # --- commit -------------------------------------------------------------------------------------
+    def duplicate_targets(self, viewer, ids: set[int]) -> dict[int, Target]:
+        seen = set(policy.visible_customers(viewer).filter(pk__in=ids).values_list("pk", flat=True))
+        targets = {}
+        for customer in Customer.objects.filter(pk__in=ids).select_related("account_manager").only(
+                "pk", "customer_code", "name", "account_manager__first_name", "account_manager__last_name",
+                "account_manager__username"):
+            owner = display_name(customer.account_manager)
+            if customer.pk in seen:
+                targets[customer.pk] = Target(True, customer.customer_code or "", customer.name, owner)
+            else:
+                targets[customer.pk] = Target(False, owner=owner)
+        return targets
+
     def commit(self, job, actor, pause: float = 0) -> dict:
         from imports.models import ImportRow
 

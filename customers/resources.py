@@ -16,9 +16,9 @@ from import_export.fields import Field
 from import_export.resources import ModelResource
 from import_export.widgets import Widget
 
-from confidentiality import policy
-from confidentiality.exports import neutralise, streamed_workbook
+from crm.exports import neutralise, streamed_workbook
 from crm.models import display_name
+from customers import policy
 
 from .catalogue import CATALOGUE, FieldSpec
 from .choice_labels import choice_label

@@ -42,6 +42,16 @@ class CleanRow:
     notes: list = field(default_factory=list)  # [(field code, message)]: cells left out, not errors
 
 
+@dataclass
+class Target:
+    """The existing record a row duplicates, as much of it as the viewer may know."""
+
+    visible: bool
+    code: str = ""
+    name: str = ""
+    owner: str = ""
+
+
 class BulkResource(resources.ModelResource):
     key = ""
     verbose_name = ""
@@ -75,6 +85,10 @@ class BulkResource(resources.ModelResource):
 
     def commit(self, job, actor) -> dict:
         raise NotImplementedError
+
+    def duplicate_targets(self, viewer, ids: set[int]) -> dict[int, Target]:
+        """The existing records (by id) that staged rows duplicate, as `viewer` may know them."""
+        return {}
 
     def label_of(self, code: str) -> str:
         for column in self.columns():

@@ -16,14 +16,14 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from confidentiality import audit
+from crm import audit
 from crm.models import display_name
 
 from . import permissions, sql
 from .headers import SEARCH_ROWS, HeaderMatcher, column_letter, signature
 from .models import ImportJob, ImportRow, SavedMapping
-from .readers import ImportFileError, open_sheet
 from .parallel import cleaned_chunks
+from .readers import ImportFileError, open_sheet
 from .resources import CleanRow, get_resource
 
 log = logging.getLogger(__name__)

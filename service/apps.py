@@ -6,3 +6,6 @@ class ServiceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "service"
     verbose_name = _("Customer service")
+
+    def ready(self):
+        from . import receivers  # noqa: F401

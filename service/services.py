@@ -7,10 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from confidentiality.policy import is_visible
 from crm import roles as r
 from crm.workdays import add_working_days
 from customers.models import Customer, CustomerChange
+from customers.policy import is_visible
 
 from .models import Complaint, ComplaintSequence, RevisitRule, Visit
 
@@ -187,7 +187,7 @@ def escalate_late_complaints(now: datetime | None = None) -> int:
     """Hourly: each late complaint is escalated once to every CS manager (idempotent)."""
     from django.contrib.auth import get_user_model
 
-    from confidentiality.notifications import notify
+    from crm.notifications import notify
 
     now = now or timezone.now()
     managers = list(get_user_model().objects.filter(groups__name=r.CS_MANAGER, is_active=True))
