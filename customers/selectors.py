@@ -1,4 +1,4 @@
-"""Read side of the customer archive. Visibility comes from confidentiality.policy, nowhere else."""
+"""Read side of the customer archive. Visibility comes from customers.policy, nowhere else."""
 import re
 from dataclasses import dataclass
 
