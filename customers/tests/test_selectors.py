@@ -188,6 +188,8 @@ def test_a_grant_no_longer_in_force_finds_nothing(world, make_user, masked, end)
     planner = make_user(r.PLANNER, units=[world["sh"]])
     grant = _grant_fields(planner, masked, ["mobile", "id_number"])
     if end == "expired":  # the row's own expiry counts before the hourly job revokes the grant
+        from customers.models import CustomerUserObjectPermission
+
         CustomerUserObjectPermission.objects.filter(grant_id=grant.pk).update(expires_at=past)
     else:
         from confidentiality.services import revoke_expired_grants
