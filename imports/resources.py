@@ -35,7 +35,7 @@ class CleanRow:
     row_no: int
     data: dict = field(default_factory=dict)  # column name → JSON-ready value
     errors: list = field(default_factory=list)  # [(field code, message)]
-    keys: dict = field(default_factory=dict)  # k_code, k_mobile, k_id, k_uscc, k_name
+    keys: dict = field(default_factory=dict)  # staging key slot (ImportRow.KEY_COLUMNS) → value
     unit_id: int | None = None
     status: str = "new"
     target_id: int | None = None

@@ -102,7 +102,7 @@ class RowWords:
 
     @staticmethod
     def customer_name(row: ImportRow) -> str:
-        return str(row.data.get("name") or row.k_code or "")
+        return str(row.data.get("name") or row.key1 or "")
 
     def reasons(self, row: ImportRow, targets: dict[int, Target]) -> list[Reason]:
         S = ImportRow.Status

@@ -32,7 +32,7 @@ R = ImportRow.Status
 CHUNK_ROWS = 2000
 STALE_AFTER = timedelta(minutes=10)
 STAGE_COLUMNS = ["job_id", "row_no", "status", "data", "messages", "target_id", "dup_row", "unit_id",
-                 "k_code", "k_mobile", "k_id", "k_uscc", "k_name", "k_region", "dup_key"]
+                 *ImportRow.KEY_COLUMNS, "dup_key"]
 
 
 class ImportRefused(Exception):
@@ -342,8 +342,7 @@ def _stage_rows(job_pk: int, cleaned, letters) -> list[tuple]:
         k = row.keys
         rows.append((
             job_pk, row.row_no, status, dumps(row.data), messages, row.target_id, None, row.unit_id,
-            k.get("k_code", ""), k.get("k_mobile", ""), k.get("k_id", ""), k.get("k_uscc", ""),
-            k.get("k_name", ""), k.get("k_region", ""), "",
+            *(k.get(column, "") for column in ImportRow.KEY_COLUMNS), "",
         ))
     return rows
 
