@@ -1,4 +1,4 @@
-"""Data requests (客户信息使用申请) and the grants they create. Only these functions call guardian."""
+"""Data requests (客户信息使用申请) and the grants they create. Only these functions write grant rows (through customers.services)."""
 from datetime import timedelta
 
 from django.db import transaction

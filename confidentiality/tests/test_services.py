@@ -170,6 +170,17 @@ def test_customers_of_one_request_come_from_the_chosen_unit(org):
     assert DataRequest.objects.count() == 0
 
 
+def test_a_deleted_grant_takes_its_rows_along(org):
+    """The grant rows keep the grant's id without a database foreign key: deleting the grant must still end the access."""
+    grant = _fulfilled(org)
+    assert CustomerUserObjectPermission.objects.filter(grant_id=grant.pk).exists()
+    grant.printouts.all().delete()
+    grant.delete()
+    assert not CustomerUserObjectPermission.objects.filter(grant_id=grant.pk).exists()
+    assert not set(policy.visible_customers(org["planner"]).values_list("pk", flat=True)) & {
+        c.pk for c in org["bj_customers"]}
+
+
 def test_hourly_task_revokes_through_the_service(org):
     from confidentiality.tasks import revoke_expired_grants
     from django.conf import settings
