@@ -127,10 +127,13 @@ def customers_with_field_visible(user, code: str) -> QuerySet:
     if not getattr(user, "is_authenticated", False):
         return Customer.objects.none().values("pk")
     rows = _grant_rows(user)
-    # A user holds a handful of grants; their field lists are read here rather than with a JSON lookup SQLite lacks.
-    grant_ids = {
-        pk for pk, fields in rows.exclude(grant_id=None).values_list("grant_id", "fields").order_by().distinct() if code in (fields or ())
-    }
+    # A user holds a handful of grants, and a grant's rows all carry its fields: one row's list per grant is read
+    # here (by the grant_id index) rather than with a JSON lookup SQLite lacks or a DISTINCT over every row.
+    grant_ids = []
+    for pk in rows.exclude(grant_id=None).order_by().values_list("grant_id", flat=True).distinct():
+        fields = list(rows.filter(grant_id=pk).order_by().values_list("fields", flat=True)[:1])
+        if fields and code in (fields[0] or ()):
+            grant_ids.append(pk)
     return (
         Customer.objects.filter(account_manager=user)
         .values("pk")
