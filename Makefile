@@ -32,6 +32,7 @@ run: demo
 	$(BIN)/honcho start -f Procfile.dev
 
 test: install messages
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install messages

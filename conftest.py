@@ -15,7 +15,7 @@ def _audit_triggers_on_sqlite(request):
     """Between transactional tests Django empties every table; on SQLite the audit log's
     append-only triggers let that through only while this flag is up. It is up for
     transactional tests only, so the triggers are fully armed everywhere else."""
-    from confidentiality import audit
+    from crm import audit
 
     marker = request.node.get_closest_marker("django_db")
     audit.MAINTENANCE = bool(marker and marker.kwargs.get("transaction")) or any(

@@ -1,22 +1,11 @@
 from django.contrib import admin
 
+from crm.admin import ReadOnlyAdmin
+from crm.models import AuditEntry
 from customers.admin import CustomerDataAdmin
 
-from .models import AccessGrant, ArchiveLoan, AuditEntry, DataRequest, Destruction, LeakIncident, Printout
+from .models import AccessGrant, ArchiveLoan, DataRequest, Destruction, LeakIncident, Printout
 from .selectors import may_read_audit
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """These records change only through their workflows; the admin shows them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AuditReaderAdmin(ReadOnlyAdmin):

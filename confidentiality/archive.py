@@ -8,10 +8,10 @@ from django.utils.translation import gettext as _
 from crm import roles as r
 from crm.errors import AppError
 from crm.workflow import Transition, Workflow
+from customers.policy import is_visible
 
 from . import permissions
 from .models import ArchiveLoan, ArchiveLoanEvent
-from .policy import is_visible
 
 K, S = ArchiveLoan.Kind, ArchiveLoan.Status
 LOAN_DAYS = 3
@@ -154,7 +154,7 @@ def send_outstanding_report(today=None) -> int:
 
     from crm.models import JobRun
 
-    from .notifications import notify
+    from crm.notifications import notify
 
     today = today or timezone.localdate()
     job = f"lending_report_{today:%Y%m}"

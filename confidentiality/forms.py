@@ -4,11 +4,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm.inputs import QueryForm
-from crm.models import OrgUnit
+from crm.models import AuditEntry, OrgUnit
 from customers.catalogue import CATALOGUE
+from customers.policy import SENSITIVE_FIELDS
 
-from .models import AuditEntry, DataRequest
-from .policy import SENSITIVE_FIELDS
+from .models import DataRequest
 
 
 class DataRequestForm(forms.Form):

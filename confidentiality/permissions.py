@@ -3,7 +3,7 @@ views and the navigation ask."""
 from crm import roles as r
 
 from .models import ArchiveLoan, DataRequest
-from .policy import own_unit_ids
+from customers.policy import own_unit_ids
 
 S = DataRequest.Status
 

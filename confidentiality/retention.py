@@ -8,11 +8,11 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm import audit
 from crm import roles as r
 from crm.errors import AppError
 from customers.models import Customer, CustomerChange, CustomerEvent
 
-from . import audit
 from .models import Destruction
 
 IDENTITY_FIELDS = ("id_number", "birth_date", "home_address", "bank_account", "photo_licence", "photo_legal_person")

@@ -4,9 +4,10 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 
 from crm import roles as r
+from crm.models import AuditEntry, AuditEntryCustomer
+from customers.policy import CONFIDENTIAL, INTERNAL, SECRET, SEES_ALL_LEVELS, own_unit_ids, visible_customers
 
-from .models import AccessGrant, AuditEntry, AuditEntryCustomer, DataRequest, Printout
-from .policy import CONFIDENTIAL, INTERNAL, SECRET, SEES_ALL_LEVELS, own_unit_ids, visible_customers
+from .models import AccessGrant, DataRequest, Printout
 from .services import may_act, scope_customers
 
 S = DataRequest.Status

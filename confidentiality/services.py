@@ -1,20 +1,22 @@
-"""Data requests (客户信息使用申请) and the grants they create. Only these functions call guardian."""
+"""Data requests (客户信息使用申请) and the grants they create. Only these functions write grant rows (through customers.services)."""
 from datetime import timedelta
 
-from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm import audit
 from crm import roles as r
 from crm.errors import AppError
 from crm.workflow import Move, Transition, Workflow
 from customers.models import Customer
+from customers.policy import SECRET, SENSITIVE_FIELDS, own_unit_ids
+from customers.selectors import grant_customer_ids
+from customers.services import delete_grant_rows, write_grant_rows
 
-from . import audit, permissions
-from .models import AccessGrant, CustomerUserObjectPermission, DataRequest, DataRequestEvent, Printout, PrintoutEvent
+from . import permissions
+from .models import AccessGrant, DataRequest, DataRequestEvent, Printout, PrintoutEvent
 from .permissions import may_act, next_step  # noqa: F401 - re-exported: selectors, views and tests ask here
-from .policy import SECRET, SENSITIVE_FIELDS, own_unit_ids
 
 S = DataRequest.Status
 MAX_DAYS = 30
@@ -169,10 +171,6 @@ def reject_data_request(*, actor, request_id: int, reason: str, http_request=Non
     )
 
 
-def _view_permission() -> Permission:
-    return Permission.objects.get(codename="view_customer", content_type__app_label="customers")
-
-
 def fulfil_data_request(*, actor, request_id: int, http_request=None) -> AccessGrant:
     """Creates the grant and one guardian object permission per customer, all expiring together.
     A unit or filter may gain secret customers after submission: if such a request skipped the
@@ -194,16 +192,9 @@ def _grant(actor, request: DataRequest, ids: list[int], http_request) -> AccessG
         request=request, user=request.requester, fields=request.fields, form=request.form, granted_by=actor,
         granted_at=now, expires_at=now + timedelta(days=request.days),
     )
-    permission = _view_permission()
     # Rows of the requester's other grants are left alone: each grant keeps its own rows until it expires.
-    CustomerUserObjectPermission.objects.bulk_create(
-        (
-            CustomerUserObjectPermission(
-                user=request.requester, permission=permission, content_object_id=pk, grant=grant, expires_at=grant.expires_at
-            )
-            for pk in ids
-        ),
-        batch_size=2000,
+    write_grant_rows(
+        user=request.requester, customer_ids=ids, grant_id=grant.pk, fields=grant.fields, expires_at=grant.expires_at
     )
     grant.customer_count = len(ids)
     grant.save(update_fields=["customer_count"])
@@ -228,10 +219,8 @@ def revoke_expired_grants(*, now=None, batch_size: int = 5000) -> int:
             grant = AccessGrant.objects.select_for_update().filter(pk=pk, revoked_at__isnull=True).first()
             if grant is None:
                 continue
-            ids = list(grant.permissions.values_list("content_object_id", flat=True))
-            while grant.permissions.filter(expires_at__lte=now).exists():
-                pks = list(grant.permissions.filter(expires_at__lte=now).values_list("pk", flat=True)[:batch_size])
-                CustomerUserObjectPermission.objects.filter(pk__in=pks).delete()
+            ids = list(grant_customer_ids(grant.pk))
+            delete_grant_rows(grant.pk, batch_size=batch_size)
             grant.revoked_at = now
             grant.save(update_fields=["revoked_at"])
             audit.record("revoke", customers=ids, subject=grant.request.number, detail={"user": grant.user_id, "reason": "expired"})
@@ -254,7 +243,7 @@ def register_printout(*, actor, grant: AccessGrant, copies: int, http_request=No
     )
     PrintoutEvent.objects.create(printout=printout, kind="printed", actor=actor,
                                  data={"to": printout.status, "copies": printout.copies})
-    ids = list(grant.permissions.values_list("content_object_id", flat=True))
+    ids = list(grant_customer_ids(grant.pk))
     audit.record("print", actor=actor, customers=ids, request=http_request, subject=grant.request.number,
                  detail={"copies": printout.copies, "return_due": printout.return_due.isoformat()})
     return printout
@@ -288,7 +277,8 @@ def report_leak(*, reporter, description: str, customers=(), suspected=None) -> 
     from django.core.mail import send_mail
     from django.urls import reverse
 
-    from .models import LeakIncident, Notification
+    from crm.models import Notification
+    from .models import LeakIncident
 
     if not (description or "").strip():
         raise DataRequestError("leak.description_required", _("Describe what happened."))

@@ -1,20 +1,13 @@
-"""Failed sign-ins go to the audit log with the IP they came from; SQLite connections learn the
-function the audit log's triggers consult."""
-from django.contrib.auth.signals import user_login_failed
-from django.db.backends.signals import connection_created
+"""The grant rows in customers' guardian table carry a grant's id without a database foreign key (customers
+sits below confidentiality), so the cascade the key used to give is done here."""
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from . import audit
-from .audit import record
+from customers.services import delete_grant_rows
+
+from .models import AccessGrant
 
 
-@receiver(connection_created)
-def register_audit_function(sender, connection, **kwargs):
-    if connection.vendor == "sqlite":
-        connection.connection.create_function("crm_audit_maintenance", 0, lambda: int(audit.MAINTENANCE))
-
-
-@receiver(user_login_failed)
-def audit_login_failure(sender, credentials, request=None, **kwargs):
-    username = (credentials or {}).get("username", "")
-    record("login_failed", request=request, subject=str(username)[:150], detail={"username": str(username)[:150]})
+@receiver(post_delete, sender=AccessGrant, dispatch_uid="confidentiality.grant_rows_go_with_their_grant")
+def grant_rows_go_with_their_grant(sender, instance, **kwargs):
+    delete_grant_rows(instance.pk)

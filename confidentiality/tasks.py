@@ -15,13 +15,3 @@ def monthly_lending_report() -> int:
     from .archive import send_outstanding_report
 
     return send_outstanding_report()
-
-
-@shared_task(acks_late=True)
-def anchor_audit_chain() -> int:
-    """Daily: the audit chain's head goes outside the database (file, log line, optional e-mail)."""
-    from crm.jobs import run_simple
-
-    from .anchors import write_anchor
-
-    return run_simple("audit_anchor", lambda: (write_anchor()["count"], 1)).tasks_created

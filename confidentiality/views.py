@@ -10,21 +10,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from crm import audit
 from crm.actions import refuse_form, run_action
+from crm.exports import watermark, watermarked_workbook, xlsx_response
 from crm.inputs import form_errors, positive_int
-from crm.models import display_name
+from crm.models import AuditEntry, display_name
+from customers import policy
 from customers.catalogue import CATALOGUE
 from customers.choice_labels import choice_label
 from customers.models import Customer
 from customers.resources import CustomerExportResource
+from customers.selectors import grant_customer_ids
 
-from . import audit, permissions, policy, selectors, services
-from .exports import watermarked_workbook, xlsx_response
+from . import permissions, selectors, services
 from .forms import (
     AuditQuery, CheckInForm, CopiesForm, DataRequestForm, DecisionForm, LeakDecisionForm, LeakReportForm, LoanRequestForm,
     LoanStepForm,
 )
-from .models import ArchiveLoan, AuditEntry, DataRequest, Printout
+from .models import ArchiveLoan, DataRequest, Printout
 
 BASE_COLUMNS = ("customer_code", "name", "tier", "contact_name", "address")
 
@@ -128,7 +131,7 @@ def _granted_columns() -> list[str]:
 def _granted_rows(user, grant):
     """Granted customers through the policy: visible rows only, sensitive fields unmasked only if granted."""
     customers = list(
-        policy.visible_customers(user).filter(pk__in=grant.permissions.values("content_object_id")).order_by("customer_code")
+        policy.visible_customers(user).filter(pk__in=grant_customer_ids(grant.pk)).order_by("customer_code")
     )
     access = policy.field_access(user, customers, grant=grant)
     columns = _granted_columns()
@@ -143,11 +146,7 @@ def _granted_rows(user, grant):
 
 
 def _watermark(user, data_request) -> str:
-    return _("%(who)s · %(when)s · request %(number)s · for the stated purpose only") % {
-        "who": f"{display_name(user)} ({user.get_username()})",
-        "when": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
-        "number": data_request.number,
-    }
+    return watermark(user, _("request %(number)s · for the stated purpose only") % {"number": data_request.number})
 
 
 @login_required
@@ -182,7 +181,7 @@ def request_export(request, pk):
     # The same cells as the list's export (labels, names, real dates, masking, formula-safe), limited
     # to the columns a data request is about: the granted customers' identity plus the sensitive fields.
     resource = CustomerExportResource(user=request.user, grant=grant)
-    customers = Customer.objects.filter(pk__in=grant.permissions.values("content_object_id")).order_by("customer_code")
+    customers = Customer.objects.filter(pk__in=grant_customer_ids(grant.pk)).order_by("customer_code")
     content = resource.export_xlsx(
         customers, title=data_request.number, watermark=_watermark(request.user, data_request),
         selected_fields=_granted_columns(),
@@ -248,8 +247,7 @@ def audit_log(request):
         ]
         audit.record("audit_export", actor=request.user, request=request, detail={"query": request.GET.urlencode(), "rows": len(rows)})
         content = watermarked_workbook(
-            title="audit", watermark=_("%(who)s · %(when)s · audit log export") % {
-                "who": display_name(request.user), "when": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
+            title="audit", watermark=watermark(request.user, _("audit log export")),
             headers=[_("At"), _("Who"), _("Action"), _("Customers"), _("Subject"), _("IP address"), _("Reason")], rows=rows,
         )
         return xlsx_response(content, "audit.xlsx")
@@ -367,8 +365,7 @@ def archive_report(request):
             for loan in report["out"]
         ]
         content = watermarked_workbook(
-            title="archive", watermark=_("%(who)s · %(when)s · files out") % {
-                "who": display_name(request.user), "when": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
+            title="archive", watermark=watermark(request.user, _("files out")),
             headers=[_("Customer code"), _("Name"), _("Borrower"), _("Kind"), _("Due back"), _("Overdue")], rows=rows,
         )
         return xlsx_response(content, "archive-outstanding.xlsx")

@@ -187,3 +187,16 @@ for _model in list(admin.site._registry):
         _admin_class = type(admin.site._registry[_model])
         admin.site.unregister(_model)
         admin.site.register(_model, _superuser_only_changes(_admin_class))
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """These records change only through their workflows; the admin shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

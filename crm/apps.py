@@ -8,6 +8,6 @@ class CrmConfig(AppConfig):
     verbose_name = _("Organisation and staff")
 
     def ready(self):
-        from . import contributions, signals  # noqa: F401
+        from . import audit_signals, contributions, signals  # noqa: F401
 
         contributions.register()

@@ -9,6 +9,16 @@ from .services import sync_role_groups
 
 DEMO_PASSWORD = "crm-demo-2026"
 
+# (label, loader) registered by the apps in `AppConfig.ready()`, run after the units and users in app order:
+# the core loads no domain app's data itself (issue 12, layers).
+DEMO_LOADERS: list[tuple[str, object]] = []
+
+
+def register_demo_loader(label: str, loader) -> None:
+    """`loader()` adds the app's demo data (idempotent) and returns how many records it added."""
+    if all(existing is not loader for _label, existing in DEMO_LOADERS):
+        DEMO_LOADERS.append((label, loader))
+
 DEMO_UNITS = [
     # code, name, kind, parent code
     ("HQ", "华东集团总部", OrgUnit.Kind.COMPANY, None),

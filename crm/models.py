@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -122,6 +123,14 @@ def display_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
+def own_unit_ids(user) -> set[int]:
+    """The user's units and all units below them ("own unit" in DOMAIN §1)."""
+    profile = getattr(user, "staff_profile", None)
+    if profile is None:
+        return set()
+    return OrgUnit.objects.descendant_ids(profile.units.values_list("pk", flat=True))
+
+
 class CalendarDay(models.Model):
     """A day that breaks the weekend rule: a weekday holiday or a weekend working day (调休).
     Seeded from chinesecalendar; admins add the State Council's next announcement here."""
@@ -162,3 +171,83 @@ class JobRun(models.Model):
         verbose_name = _("job run")
         verbose_name_plural = _("job runs")
         ordering = ["-started_at"]
+
+
+class AuditEntry(models.Model):
+    """One audited act. Rows are never changed, deleted or truncated (database triggers refuse it) and
+    each carries the keyed hash of the previous row, so a gap or an edit shows in `verify_audit_chain`."""
+
+    class Action(models.TextChoices):
+        LOGIN_FAILED = "login_failed", _("Sign-in failed")
+        READ = "read", _("Read a confidential record")
+        UNMASK = "unmask", _("Unmasked a field")
+        GRANT = "grant", _("Access granted")
+        REVOKE = "revoke", _("Access revoked")
+        APPROVE = "approve", _("Approved")
+        REJECT = "reject", _("Rejected")
+        EXPORT = "export", _("Exported")
+        PRINT = "print", _("Printed")
+        IMPORT = "import", _("Imported")
+        AUDIT_EXPORT = "audit_export", _("Exported the audit log")
+        HANDOVER = "handover", _("Customers handed over")
+        LEVEL_LOWERED = "level_lowered", _("Confidentiality level lowered")
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("who")
+    )
+    actor_name = models.CharField(_("who (as recorded)"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices, db_index=True)
+    customer_ids = models.JSONField(_("customers"), default=list, blank=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+    # None: chained before the log was keyed (plain SHA-256); 2: HMAC-SHA256 with AUDIT_CHAIN_KEY.
+    # Nullable so that adding it keeps SQLite's triggers (no table rebuild).
+    scheme = models.SmallIntegerField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        db_table = "confidentiality_auditentry"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["actor", "-at"], name="audit_actor_at")]
+
+
+class AuditEntryCustomer(models.Model):
+    """Which customers an audit entry touched, for searching the log by customer."""
+
+    entry = models.ForeignKey(AuditEntry, on_delete=models.PROTECT, related_name="+")
+    customer_id = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        db_table = "confidentiality_auditentrycustomer"
+
+
+class AuditHead(models.Model):
+    """The last hash of the chain: one row, locked by every append so the chain never forks; triggers
+    let it move only one entry forward, and the daily anchor keeps a copy outside the database."""
+
+    last_hash = models.CharField(max_length=64)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "confidentiality_audithead"
+
+
+class Notification(models.Model):
+    """An in-app message to one person (the GM's office about a leak, for instance)."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    created_at = models.DateTimeField(default=timezone.now)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=200, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "confidentiality_notification"
+        ordering = ["-created_at"]

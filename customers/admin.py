@@ -7,8 +7,9 @@ from django.utils.translation import gettext as _
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import XLSX
 
-from confidentiality import audit, policy
-from confidentiality.policy import visible_customers
+from crm import audit
+from customers import policy
+from customers.policy import visible_customers
 from imports.permissions import can_import
 
 from . import permissions, services

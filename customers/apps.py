@@ -8,6 +8,10 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self):
+        from crm.demo import register_demo_loader
+
         from . import contributions
+        from .demo import load_demo_customers
 
         contributions.register()
+        register_demo_loader("Demo customers added", load_demo_customers)

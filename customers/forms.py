@@ -6,10 +6,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric
 
-from confidentiality import policy
 from crm.inputs import MAX_ID, QueryForm, StaffChoiceField
 from crm.models import OrgUnit, display_name
 from crm.roles import SALES_REP
+from customers import policy
 
 from .catalogue import CATALOGUE, GROUPS, REQUIRED
 from .models import TIER_CONFIDENTIALITY, Customer

@@ -12,21 +12,21 @@ from datetime import date
 from decimal import Decimal
 from functools import cached_property, lru_cache
 
+import time
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from confidentiality import policy
 from crm.actor import acting_as
 from crm.models import OrgUnit, display_name
 from imports import normalise, sql
 from imports import permissions as import_permissions
 from imports.headers import Column
-from imports.resources import BulkResource, CleanRow, register
+from imports.resources import BulkResource, CleanRow, Target, register
 from imports.services import ImportRefused
 
-from . import permissions
+from . import permissions, policy
 from .catalogue import CATALOGUE, CSV_PATH, REQUIRED
 from .choice_labels import ZH, ZH_BY_FIELD, choice_label
 from .models import TIER_CONFIDENTIALITY, Customer, completeness, kinds_of, name_key
@@ -40,7 +40,9 @@ NOT_IMPORTED = {"photo", "json", "code"}
 IMPORTABLE = frozenset(
     {"customer_code", "account_manager"} | {s.code for s in CATALOGUE if s.editable and s.type not in NOT_IMPORTED}
 )
-KEY_FIELDS = {"customer_code": "k_code", "mobile": "k_mobile", "id_number": "k_id", "unified_social_credit_code": "k_uscc"}
+# The import staging table's generic key slots (imports.models.ImportRow.KEY_COLUMNS) as customers uses them.
+CODE_KEY, MOBILE_KEY, ID_KEY, USCC_KEY, NAME_KEY, REGION_KEY = "key1", "key2", "key3", "key4", "key5", "key6"
+KEY_FIELDS = {"customer_code": CODE_KEY, "mobile": MOBILE_KEY, "id_number": ID_KEY, "unified_social_credit_code": USCC_KEY}
 # Spellings offices use for choices, beyond the code and the Chinese and English labels.
 CHOICE_ALIASES = {
     "tier": {
@@ -74,17 +76,17 @@ def _aliases() -> dict[str, tuple[str, ...]]:
 class CustomerImportResource(BulkResource):
     key = "customers"
     duplicate_keys = (
-        ("mobile", (("k_mobile", "mobile"),)),
-        ("id_number", (("k_id", "id_number"),)),
-        ("uscc", (("k_uscc", "unified_social_credit_code"),)),
-        ("name", (("k_name", "name_key"), ("k_region", "admin_region"))),
+        ("mobile", ((MOBILE_KEY, "mobile"),)),
+        ("id_number", ((ID_KEY, "id_number"),)),
+        ("uscc", ((USCC_KEY, "unified_social_credit_code"),)),
+        ("name", ((NAME_KEY, "name_key"), (REGION_KEY, "admin_region"))),
     )
     file_keys = (
-        ("code", ("k_code",)),
-        ("mobile", ("k_mobile",)),
-        ("id_number", ("k_id",)),
-        ("uscc", ("k_uscc",)),
-        ("name", ("k_name", "k_region")),
+        ("code", (CODE_KEY,)),
+        ("mobile", (MOBILE_KEY,)),
+        ("id_number", (ID_KEY,)),
+        ("uscc", (USCC_KEY,)),
+        ("name", (NAME_KEY, REGION_KEY)),
     )
 
     class Meta:
@@ -144,7 +146,7 @@ class CustomerImportResource(BulkResource):
         return [self._clean(row_no, raw, ctx) for row_no, raw in rows]
 
     def needs_database(self, row: CleanRow) -> bool:
-        return bool(row.keys.get("k_code")) and not row.errors
+        return bool(row.keys.get(CODE_KEY)) and not row.errors
 
     def resolve_rows(self, cleaned: list[CleanRow], ctx) -> None:
         self._match_codes([c for c in cleaned if self.needs_database(c)], ctx)
@@ -178,7 +180,7 @@ class CustomerImportResource(BulkResource):
         if not code and not values.get("name") and "name" not in dict(errors):
             errors.append(("name", _("A customer needs a name.")))
         if code:
-            row.keys["k_code"] = code
+            row.keys[CODE_KEY] = code
             row.status = "update"
             row.data = values
             return row
@@ -226,7 +228,7 @@ class CustomerImportResource(BulkResource):
                 row.keys[key] = values[code]
                 hard = True
         if not hard and values["name_key"]:
-            row.keys["k_name"], row.keys["k_region"] = values["name_key"][:100], values.get("admin_region", "")
+            row.keys[NAME_KEY], row.keys[REGION_KEY] = values["name_key"][:100], values.get("admin_region", "")
         return row
 
     @staticmethod
@@ -253,14 +255,14 @@ class CustomerImportResource(BulkResource):
         if not rows:
             return
         actor = ctx["actor"]
-        found = {c.customer_code: c for c in Customer.objects.filter(customer_code__in={r.keys["k_code"] for r in rows})
+        found = {c.customer_code: c for c in Customer.objects.filter(customer_code__in={r.keys[CODE_KEY] for r in rows})
                  .select_related("unit", "account_manager")}
         editable = {}
         for row in rows:
-            customer = found.get(row.keys["k_code"])
+            customer = found.get(row.keys[CODE_KEY])
             if customer is None:
                 row.errors.append(("customer_code", _("No customer has the code %(code)s; leave the code empty for new customers.")
-                                   % {"code": row.keys["k_code"]}))
+                                   % {"code": row.keys[CODE_KEY]}))
                 continue
             if customer.pk not in editable and not permissions.can_edit(actor, customer):
                 row.errors.append(("customer_code", _("You may not change customer %(code)s (account manager: %(owner)s).")
@@ -269,7 +271,7 @@ class CustomerImportResource(BulkResource):
             editable[customer.pk] = customer
         access = policy.field_access(actor, editable.values())
         for row in rows:
-            customer = found.get(row.keys["k_code"])
+            customer = found.get(row.keys[CODE_KEY])
             if row.errors or customer is None:
                 continue
             for code in [c for c in row.data if c not in ctx["fields"] and not c.endswith("_id")]:
@@ -292,6 +294,19 @@ class CustomerImportResource(BulkResource):
             row.status = "update" if changed else "unchanged"
 
     # --- commit -------------------------------------------------------------------------------------
+    def duplicate_targets(self, viewer, ids: set[int]) -> dict[int, Target]:
+        seen = set(policy.visible_customers(viewer).filter(pk__in=ids).values_list("pk", flat=True))
+        targets = {}
+        for customer in Customer.objects.filter(pk__in=ids).select_related("account_manager").only(
+                "pk", "customer_code", "name", "account_manager__first_name", "account_manager__last_name",
+                "account_manager__username"):
+            owner = display_name(customer.account_manager)
+            if customer.pk in seen:
+                targets[customer.pk] = Target(True, customer.customer_code or "", customer.name, owner)
+            else:
+                targets[customer.pk] = Target(False, owner=owner)
+        return targets
+
     def commit(self, job, actor, pause: float = 0) -> dict:
         from imports.models import ImportRow
 

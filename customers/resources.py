@@ -3,7 +3,7 @@
 One column per catalogue field (photos stay inside), headed by the catalogue label in the active
 language, then the unit and the registration status. Cells read as people read the record: choice
 labels, staff names, real dates and numbers, 是/否. Sensitive fields are masked unless the viewer
-may see them (confidentiality.policy), and every text cell is made formula-safe.
+may see them (customers.policy), and every text cell is made formula-safe.
 """
 import json
 from itertools import islice
@@ -16,9 +16,9 @@ from import_export.fields import Field
 from import_export.resources import ModelResource
 from import_export.widgets import Widget
 
-from confidentiality import policy
-from confidentiality.exports import neutralise, streamed_workbook
+from crm.exports import neutralise, streamed_workbook
 from crm.models import display_name
+from customers import policy
 
 from .catalogue import CATALOGUE, FieldSpec
 from .choice_labels import choice_label

@@ -12,13 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from confidentiality import audit
+from crm import audit, exports
 from crm.actor import acting_as
 from crm.errors import DomainError
 from crm.models import OrgUnit, StaffProfile, display_name
 from crm.workflow import Move, Transition, Workflow, default_event
 
-from . import models, permissions, selectors
+from . import models, permissions, selectors, signals
 from .models import (
     CONFIDENTIALITY_RANK,
     TIER_CONFIDENTIALITY,
@@ -316,11 +316,7 @@ def change_tier(*, actor, customer_id: int, tier: str, reason: str) -> Customer:
         _event(customer, CustomerEvent.Kind.TIER_CHANGED, actor, reason.strip(), old=old, new=tier)
     if lowering:
         change_confidentiality(actor=actor, customer_id=customer.pk, level=default_level, reason=reason.strip())
-    from service.models import FollowUpTask  # the quarterly proposal is settled by the decision
-
-    FollowUpTask.objects.filter(customer=customer, kind=FollowUpTask.Kind.TIER_REVIEW, done_at__isnull=True).update(
-        done_at=timezone.now()
-    )
+    signals.tier_changed.send(sender=Customer, customer=customer, actor=actor, old=old, new=tier)
     return customer
 
 
@@ -655,10 +651,7 @@ def export_customers(*, actor, params, request=None, queryset=None, selected_fie
             _("More than %(cap)s customers match. Narrow the filter and export in parts.") % {"cap": f"{EXPORT_ROW_CAP:,}"}
         )
     now = timezone.localtime()
-    watermark = _("%(who)s · %(when)s · customer export · internal use only") % {
-        "who": f"{display_name(actor)} ({actor.get_username()})",
-        "when": now.strftime("%Y-%m-%d %H:%M"),
-    }
+    watermark = exports.watermark(actor, _("customer export · internal use only"))
     filename = f"customers-{now:%Y%m%d-%H%M%S}.xlsx"
     content = resource.export_xlsx(
         rows, title=str(Customer._meta.verbose_name_plural), watermark=watermark, selected_fields=selected_fields
@@ -673,3 +666,34 @@ def export_customers(*, actor, params, request=None, queryset=None, selected_fie
         detail={"rows": count, "filter": {key: value for key, value in params.items() if value}},
     )
     return content, filename, count
+
+
+def write_grant_rows(*, user, customer_ids, grant_id: int, fields, expires_at) -> int:
+    """The guardian rows a data request's grant gives: one per customer, carrying what the grant unmasks
+    and when it ends, so that `policy` reads visibility and masking from this table alone."""
+    from django.contrib.auth.models import Permission
+
+    from .models import CustomerUserObjectPermission
+
+    permission = Permission.objects.get(codename="view_customer", content_type__app_label="customers")
+    rows = CustomerUserObjectPermission.objects.bulk_create(
+        (
+            CustomerUserObjectPermission(
+                user=user, permission=permission, content_object_id=pk, grant_id=grant_id, fields=list(fields),
+                expires_at=expires_at,
+            )
+            for pk in customer_ids
+        ),
+        batch_size=2000,
+    )
+    return len(rows)
+
+
+def delete_grant_rows(grant_id: int, *, batch_size: int = 5000) -> None:
+    """A revoked grant loses all its rows, in batches so that a grant over a million customers does not hold
+    one huge delete; the policy reads only these rows, so a grant is over when they are gone."""
+    from .models import CustomerUserObjectPermission
+
+    rows = CustomerUserObjectPermission.objects.filter(grant_id=grant_id)
+    while pks := list(rows.values_list("pk", flat=True)[:batch_size]):
+        CustomerUserObjectPermission.objects.filter(pk__in=pks).delete()

@@ -13,11 +13,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from confidentiality import audit, policy
-from confidentiality.exports import xlsx_response
-from crm import registry
+from crm import audit, registry
+from crm.exports import xlsx_response
 from crm.inputs import form_errors, page_number
 from crm.models import OrgUnit
+from customers import policy
 
 from . import permissions, selectors, services
 from .catalogue import CATALOGUE

@@ -1,7 +1,8 @@
 from django.contrib import admin
 
-from confidentiality.admin import ReadOnlyAdmin
 from django.utils.translation import gettext_lazy as _
+
+from crm.admin import ReadOnlyAdmin
 
 from .models import ImportJob, SavedMapping
 

@@ -182,11 +182,11 @@ def _plain(path: Path, actor, unit) -> tuple[list, float, float]:
     import tablib
     from import_export import resources
 
-    from customers.models import Customer
+    from .resources import get_resource
 
     class PlainCustomerResource(resources.ModelResource):
         class Meta:
-            model = Customer
+            model = get_resource("customers")._meta.model
             fields = CODES
             import_id_fields = ()
 

@@ -93,12 +93,15 @@ class ImportRow(models.Model):
     target_id = models.BigIntegerField(null=True)  # the customer updated, or duplicated
     dup_row = models.PositiveIntegerField(null=True)  # the earlier row this one repeats
     unit_id = models.BigIntegerField(null=True)
-    k_code = models.CharField(max_length=20, default="")
-    k_mobile = models.CharField(max_length=20, default="")
-    k_id = models.CharField(max_length=20, default="")
-    k_uscc = models.CharField(max_length=20, default="")
-    k_name = models.CharField(max_length=100, default="")  # normalised name, for rows without a phone or ID
-    k_region = models.CharField(max_length=6, default="")
+    # Duplicate keys, whatever the resource makes of them (`BulkResource.duplicate_keys` / `file_keys` name the
+    # slots; customers: code, mobile, ID, USCC, name, region). key1 is by convention the record's own code.
+    KEY_COLUMNS = ("key1", "key2", "key3", "key4", "key5", "key6")
+    key1 = models.CharField(max_length=100, default="")
+    key2 = models.CharField(max_length=100, default="")
+    key3 = models.CharField(max_length=100, default="")
+    key4 = models.CharField(max_length=100, default="")
+    key5 = models.CharField(max_length=100, default="")
+    key6 = models.CharField(max_length=100, default="")
     dup_key = models.CharField(max_length=12, default="")  # which key made it a duplicate
 
     class Meta:

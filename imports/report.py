@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from confidentiality.exports import neutralise
+from crm.exports import neutralise
 from crm.models import display_name
 
 from .models import ImportJob, ImportRow

@@ -35,11 +35,21 @@ class CleanRow:
     row_no: int
     data: dict = field(default_factory=dict)  # column name → JSON-ready value
     errors: list = field(default_factory=list)  # [(field code, message)]
-    keys: dict = field(default_factory=dict)  # k_code, k_mobile, k_id, k_uscc, k_name
+    keys: dict = field(default_factory=dict)  # staging key slot (ImportRow.KEY_COLUMNS) → value
     unit_id: int | None = None
     status: str = "new"
     target_id: int | None = None
     notes: list = field(default_factory=list)  # [(field code, message)]: cells left out, not errors
+
+
+@dataclass
+class Target:
+    """The existing record a row duplicates, as much of it as the viewer may know."""
+
+    visible: bool
+    code: str = ""
+    name: str = ""
+    owner: str = ""
 
 
 class BulkResource(resources.ModelResource):
@@ -75,6 +85,10 @@ class BulkResource(resources.ModelResource):
 
     def commit(self, job, actor) -> dict:
         raise NotImplementedError
+
+    def duplicate_targets(self, viewer, ids: set[int]) -> dict[int, Target]:
+        """The existing records (by id) that staged rows duplicate, as `viewer` may know them."""
+        return {}
 
     def label_of(self, code: str) -> str:
         for column in self.columns():

@@ -7,12 +7,11 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from crm import roles as r
-from crm.models import display_name
 
 from . import permissions
 from .headers import column_letter
 from .models import ImportJob, ImportRow
-from .resources import get_resource
+from .resources import Target, get_resource
 
 PAGE_SIZE = 50
 # The duplicate key (ImportRow.dup_key) → the field whose label names it.
@@ -80,35 +79,11 @@ class Reason:
     customer_id: int | None = None  # a duplicate the viewer may open
 
 
-@dataclass
-class Target:
-    """The existing customer a row duplicates, as much of it as the viewer may know."""
-
-    visible: bool
-    code: str = ""
-    name: str = ""
-    owner: str = ""
-
-
-def duplicate_targets(viewer, rows: Iterable[ImportRow]) -> dict[int, Target]:
-    """Issue 3: someone who cannot see the existing customer is told only who owns it."""
-    from confidentiality.policy import visible_customers
-    from customers.models import Customer
-
+def duplicate_targets(viewer, rows: Iterable[ImportRow], resource) -> dict[int, Target]:
+    """Issue 3: someone who cannot see the existing record is told only who owns it; the resource
+    that owns the records decides (imports reads no other app's tables)."""
     ids = {row.target_id for row in rows if row.status == ImportRow.Status.DUPLICATE and row.target_id}
-    if not ids:
-        return {}
-    seen = set(visible_customers(viewer).filter(pk__in=ids).values_list("pk", flat=True))
-    targets = {}
-    for customer in Customer.objects.filter(pk__in=ids).select_related("account_manager").only(
-            "pk", "customer_code", "name", "account_manager__first_name", "account_manager__last_name",
-            "account_manager__username"):
-        owner = display_name(customer.account_manager)
-        if customer.pk in seen:
-            targets[customer.pk] = Target(True, customer.customer_code or "", customer.name, owner)
-        else:
-            targets[customer.pk] = Target(False, owner=owner)
-    return targets
+    return resource.duplicate_targets(viewer, ids) if ids else {}
 
 
 class RowWords:
@@ -127,7 +102,7 @@ class RowWords:
 
     @staticmethod
     def customer_name(row: ImportRow) -> str:
-        return str(row.data.get("name") or row.k_code or "")
+        return str(row.data.get("name") or row.key1 or "")
 
     def reasons(self, row: ImportRow, targets: dict[int, Target]) -> list[Reason]:
         S = ImportRow.Status
@@ -169,7 +144,7 @@ def preview_page(job: ImportJob, viewer, status: str = "", page: int = 1) -> dic
     has_next = len(chunk) > PAGE_SIZE
     chunk = chunk[:PAGE_SIZE]
     words = RowWords(job)
-    targets = duplicate_targets(viewer, chunk)
+    targets = duplicate_targets(viewer, chunk, words.resource)
     return {
         "rows": [(row, words.customer_name(row), words.reasons(row, targets)) for row in chunk],
         "page": page,
@@ -183,7 +158,7 @@ def described_rows(job: ImportJob, viewer, chunk_size: int = 2000) -> Iterator[t
     batch: list[ImportRow] = []
 
     def flush():
-        targets = duplicate_targets(viewer, batch)
+        targets = duplicate_targets(viewer, batch, words.resource)
         for row in batch:
             yield row, words.customer_name(row), words.reasons(row, targets)
 

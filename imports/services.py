@@ -16,15 +16,15 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from confidentiality import audit
+from crm import audit
 from crm.errors import AppError
 from crm.models import display_name
 
 from . import permissions, sql
 from .headers import SEARCH_ROWS, HeaderMatcher, column_letter, signature
 from .models import ImportJob, ImportRow, SavedMapping
-from .readers import ImportFileError, open_sheet
 from .parallel import cleaned_chunks
+from .readers import ImportFileError, open_sheet
 from .resources import CleanRow, get_resource
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ R = ImportRow.Status
 CHUNK_ROWS = 2000
 STALE_AFTER = timedelta(minutes=10)
 STAGE_COLUMNS = ["job_id", "row_no", "status", "data", "messages", "target_id", "dup_row", "unit_id",
-                 "k_code", "k_mobile", "k_id", "k_uscc", "k_name", "k_region", "dup_key"]
+                 *ImportRow.KEY_COLUMNS, "dup_key"]
 
 
 class ImportRefused(AppError):
@@ -345,8 +345,7 @@ def _stage_rows(job_pk: int, cleaned, letters) -> list[tuple]:
         k = row.keys
         rows.append((
             job_pk, row.row_no, status, dumps(row.data), messages, row.target_id, None, row.unit_id,
-            k.get("k_code", ""), k.get("k_mobile", ""), k.get("k_id", ""), k.get("k_uscc", ""),
-            k.get("k_name", ""), k.get("k_region", ""), "",
+            *(k.get(column, "") for column in ImportRow.KEY_COLUMNS), "",
         ))
     return rows
 

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from confidentiality.exports import xlsx_response
+from crm.exports import xlsx_response
 from crm.inputs import page_number, positive_int
 
 from . import permissions, selectors, services

@@ -8,6 +8,6 @@ class ServiceConfig(AppConfig):
     verbose_name = _("Customer service")
 
     def ready(self):
-        from . import contributions
+        from . import contributions, receivers  # noqa: F401
 
         contributions.register()

@@ -9,11 +9,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from confidentiality.notifications import notify
-from confidentiality.policy import visible_customers
 from crm import roles as r
 from crm.errors import AppError
+from crm.notifications import notify
 from customers.models import Customer
+from customers.policy import visible_customers
 from customers.services import change_owner
 
 from .models import PoolEvent, PoolRule, Visit

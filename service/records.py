@@ -7,9 +7,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from confidentiality.policy import is_visible, own_unit_ids
 from crm import roles as r
 from crm.errors import AppError
+from customers.policy import is_visible, own_unit_ids
 
 from .models import Inquiry, Opportunity, OpportunityFollowUp
 

@@ -6,8 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from confidentiality.policy import visible_customers
-from crm import registry, roles as r
+from crm import registry
+from crm import roles as r
+from customers.policy import visible_customers
 
 from .models import Complaint, RevisitRule, Visit
 from .services import late_complaints, period_of, revisit_visits

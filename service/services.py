@@ -9,12 +9,12 @@ from django.db.models.functions import Cast, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from confidentiality.policy import is_visible
 from crm import roles as r
 from crm.errors import AppError
 from crm.workflow import Transition, Workflow
 from crm.workdays import add_working_days
 from customers.models import Customer, CustomerChange
+from customers.policy import is_visible
 
 from . import permissions
 from .models import Complaint, ComplaintEvent, ComplaintSequence, RevisitRule, Visit
@@ -237,7 +237,7 @@ def escalate_late_complaints(now: datetime | None = None) -> int:
     """Hourly: each late complaint is escalated once to every CS manager (idempotent)."""
     from django.contrib.auth import get_user_model
 
-    from confidentiality.notifications import notify
+    from crm.notifications import notify
 
     now = now or timezone.now()
     managers = list(get_user_model().objects.filter(groups__name=r.CS_MANAGER, is_active=True))

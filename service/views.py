@@ -7,10 +7,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from confidentiality.policy import visible_customers
-from crm import registry, roles as r
+from crm import registry
+from crm import roles as r
 from crm.actions import refuse_form, run_action
 from crm.inputs import form_errors, positive_int, safe_next
+from customers.policy import visible_customers
 
 from . import permissions, selectors, services
 from .forms import (
@@ -139,7 +140,7 @@ def inquiries(request):
     """Daily entry for reps; weekly (supervisors) and monthly (CS) roll-ups with an .xlsx download."""
     from django.utils import timezone
 
-    from confidentiality.exports import watermarked_workbook, xlsx_response
+    from crm.exports import watermark, watermarked_workbook, xlsx_response
     from crm.models import display_name
 
     from . import records
@@ -170,7 +171,7 @@ def inquiries(request):
         rows = list(records.rollup(request.user, start, end))
         if query.values.get("format") == "xlsx":
             content = watermarked_workbook(
-                title=f"{start:%Y%m%d}", watermark=f"{display_name(request.user)} · {timezone.localtime():%Y-%m-%d %H:%M}",
+                title=f"{start:%Y%m%d}", watermark=watermark(request.user, _("inquiry figures")),
                 headers=[_("Rep"), _("Phone calls"), _("Walk-ins"), _("Trials"), _("Total")],
                 rows=[[f"{row['rep__last_name']}{row['rep__first_name']}", row["phone"], row["walk_in"], row["trials"],
                        row["total"]] for row in rows],

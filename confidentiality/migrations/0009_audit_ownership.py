@@ -10,7 +10,7 @@ def hand_over(apps, schema_editor):
     owner = getattr(settings, "AUDIT_OWNER_ROLE", "")
     if not owner or schema_editor.connection.vendor != "postgresql":
         return
-    from confidentiality.ownership import ownership_sql
+    from crm.ownership import ownership_sql
 
     with schema_editor.connection.cursor() as cursor:
         cursor.execute("SELECT current_user")

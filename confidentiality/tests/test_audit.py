@@ -6,9 +6,9 @@ from django.db import DatabaseError, connection, transaction
 from django.test import override_settings
 from django.urls import reverse
 
-from confidentiality.anchors import write_anchor
-from confidentiality.audit import record, verify_chain
-from confidentiality.models import AuditEntry, AuditEntryCustomer, AuditHead
+from crm.anchors import write_anchor
+from crm.audit import record, verify_chain
+from crm.models import AuditEntry, AuditEntryCustomer, AuditHead
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def test_update_and_delete_fail_in_the_database(statement):
 
 def _tamper(sql: str, *params):
     """Edits the table behind the triggers' back, as someone with database access would."""
-    from confidentiality import audit
+    from crm import audit
 
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
@@ -95,7 +95,7 @@ def _wipe():
 def _rechain(from_pk: int, *, scheme, key=None, reason=None):
     """Rewrites the chain from `from_pk` on as an intruder would: optionally edits the row, recomputes
     every later hash (unkeyed, or with a key of their own) and moves the head to match."""
-    from confidentiality import audit
+    from crm import audit
 
     prev, count = audit.GENESIS, 0
     for entry in AuditEntry.objects.order_by("pk"):
@@ -143,7 +143,7 @@ def test_truncate_is_refused_in_the_database():
     "\"count\" = \"count\" + 1",
 ])
 def test_the_head_only_moves_forward(change):
-    from confidentiality.audit import GENESIS
+    from crm.audit import GENESIS
 
     record("read", reason="first")
     record("read", reason="second")
@@ -217,13 +217,13 @@ def test_rows_chained_before_the_key_still_verify():
 
 
 def test_the_daily_anchor_goes_to_a_file_the_log_and_mail(settings, mailoutbox, caplog):
-    from confidentiality.tasks import anchor_audit_chain
+    from crm.tasks import anchor_audit_chain
     from crm.models import JobRun
 
     settings.AUDIT_ANCHOR_EMAILS = ["audit@example.com"]
     assert settings.CELERY_BEAT_SCHEDULE["audit-anchor"]["task"] == anchor_audit_chain.name
     entry = record("read", reason="first")
-    with caplog.at_level("INFO", logger="confidentiality.anchors"):
+    with caplog.at_level("INFO", logger="crm.anchors"):
         anchor_audit_chain()
     record("read", reason="second")
     anchor_audit_chain()
@@ -283,7 +283,7 @@ def test_the_application_role_may_only_read_and_append_after_the_hand_over():
 
 
 def test_the_hand_over_refuses_an_application_role_that_could_become_the_owner():
-    from confidentiality.ownership import ownership_sql
+    from crm.ownership import ownership_sql
 
     assert "pg_has_role('crm', 'audit_owner', 'MEMBER')" in ownership_sql("audit_owner", "crm")[0]
     with pytest.raises(CommandError, match="Name both roles"):
@@ -318,7 +318,7 @@ def test_the_flush_switch_does_not_work_for_the_application_even_as_the_tables_o
 
 
 def test_verify_audit_chain_can_anchor_after_a_clean_check():
-    from confidentiality.anchors import latest
+    from crm.anchors import latest
 
     entry = record("read", reason="first")
     call_command("verify_audit_chain", anchor=True)

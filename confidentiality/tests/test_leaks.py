@@ -3,8 +3,9 @@ from django.core import mail
 from django.urls import reverse
 
 from confidentiality import services
-from confidentiality.models import LeakIncident, Notification
+from confidentiality.models import LeakIncident
 from crm import roles as r
+from crm.models import Notification
 
 pytestmark = pytest.mark.django_db
 

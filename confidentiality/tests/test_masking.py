@@ -9,12 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from confidentiality import policy
-from confidentiality.models import AccessGrant, AuditEntry, CustomerUserObjectPermission, DataRequest
+from confidentiality.models import AccessGrant, DataRequest
 from crm import roles as r
 from crm.actor import acting_as
+from crm.models import AuditEntry
 from crm.tests.factories import OrgUnitFactory
-from customers import selectors
+from customers import policy, selectors
+from customers.models import CustomerUserObjectPermission
 from customers.tests.factories import VALID_ID, CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +119,7 @@ def test_a_grant_covering_the_id_number_covers_the_birth_date(world, make_user):
     grant = AccessGrant.objects.create(request=request, user=cs, fields=["id_number"], form="view", granted_by=cs,
                                        expires_at=timezone.now() + timedelta(days=1))
     CustomerUserObjectPermission.objects.create(
-        user=cs, content_object=customer, grant=grant, expires_at=grant.expires_at,
+        user=cs, content_object=customer, grant_id=grant.pk, fields=grant.fields, expires_at=grant.expires_at,
         permission=Permission.objects.get(codename="view_customer", content_type__app_label="customers"),
     )
     assert policy.can_see_field(cs, customer, "birth_date") and policy.can_see_field(cs, customer, "id_number")

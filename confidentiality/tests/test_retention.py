@@ -5,8 +5,9 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from confidentiality import retention
-from confidentiality.models import AuditEntry, Destruction
+from confidentiality.models import Destruction
 from crm import roles as r
+from crm.models import AuditEntry
 from customers.models import CustomerChange, CustomerEvent
 from customers.tests.factories import VALID_ID, CustomerFactory
 

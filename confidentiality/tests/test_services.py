@@ -7,10 +7,13 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from confidentiality import policy, services
-from confidentiality.models import AccessGrant, AuditEntry, CustomerUserObjectPermission, DataRequest, Printout
+from confidentiality import services
+from confidentiality.models import AccessGrant, DataRequest, Printout
 from crm import roles as r
+from crm.models import AuditEntry
 from crm.tests.factories import OrgUnitFactory
+from customers import policy
+from customers.models import CustomerUserObjectPermission
 from customers.tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -108,7 +111,7 @@ def test_grants_expire_and_the_hourly_job_removes_the_rows(org):
         assert not visible & {c.pk for c in org["bj_customers"]}  # the check at use, before the job
         assert services.revoke_expired_grants() == 1
         assert services.revoke_expired_grants() == 0  # idempotent
-    assert not CustomerUserObjectPermission.objects.filter(grant=grant).exists()
+    assert not CustomerUserObjectPermission.objects.filter(grant_id=grant.pk).exists()
     assert AccessGrant.objects.get(pk=grant.pk).revoked_at is not None
     assert AuditEntry.objects.filter(action="revoke").count() == 1
 
@@ -167,13 +170,24 @@ def test_customers_of_one_request_come_from_the_chosen_unit(org):
     assert DataRequest.objects.count() == 0
 
 
+def test_a_deleted_grant_takes_its_rows_along(org):
+    """The grant rows keep the grant's id without a database foreign key: deleting the grant must still end the access."""
+    grant = _fulfilled(org)
+    assert CustomerUserObjectPermission.objects.filter(grant_id=grant.pk).exists()
+    grant.printouts.all().delete()
+    grant.delete()
+    assert not CustomerUserObjectPermission.objects.filter(grant_id=grant.pk).exists()
+    assert not set(policy.visible_customers(org["planner"]).values_list("pk", flat=True)) & {
+        c.pk for c in org["bj_customers"]}
+
+
 def test_hourly_task_revokes_through_the_service(org):
     from confidentiality.tasks import revoke_expired_grants
     from django.conf import settings
 
     grant = _fulfilled(org)
     AccessGrant.objects.filter(pk=grant.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
-    CustomerUserObjectPermission.objects.filter(grant=grant).update(expires_at=timezone.now() - timedelta(minutes=1))
+    CustomerUserObjectPermission.objects.filter(grant_id=grant.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     assert revoke_expired_grants.apply().get() == 1
     assert settings.CELERY_BEAT_SCHEDULE["revoke-expired-grants"]["task"] == revoke_expired_grants.name
 
@@ -201,7 +215,7 @@ def test_a_newer_grant_leaves_an_older_export_its_rows(client, org):
     assert 'data-testid="grant"' in client.get(reverse("confidentiality:request_detail", args=[export.request_id])).content.decode()
     values = _sheet_values(client, export)
     assert {"13911110000", "13911110001", "13911110002"} <= set(values)
-    assert CustomerUserObjectPermission.objects.filter(grant=export).count() == 3
+    assert CustomerUserObjectPermission.objects.filter(grant_id=export.pk).count() == 3
 
 
 def test_expiring_one_grant_leaves_the_others_intact(client, org):
@@ -210,8 +224,8 @@ def test_expiring_one_grant_leaves_the_others_intact(client, org):
     later = timezone.now() + timedelta(days=3, minutes=1)
     with mock.patch("django.utils.timezone.now", return_value=later):
         assert services.revoke_expired_grants() == 1
-        assert not CustomerUserObjectPermission.objects.filter(grant=printed).exists()
-        assert CustomerUserObjectPermission.objects.filter(grant=export).count() == 3
+        assert not CustomerUserObjectPermission.objects.filter(grant_id=printed.pk).exists()
+        assert CustomerUserObjectPermission.objects.filter(grant_id=export.pk).count() == 3
         visible = set(policy.visible_customers(org["planner"]).values_list("pk", flat=True))
         assert visible >= {c.pk for c in org["bj_customers"]}
         client.force_login(org["planner"])

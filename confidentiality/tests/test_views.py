@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from confidentiality.audit import record
-from confidentiality.models import AuditEntry
 from crm import roles as r
+from crm.audit import record
+from crm.models import AuditEntry
 from customers.tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db

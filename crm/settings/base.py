@@ -199,7 +199,7 @@ CELERY_BEAT_SCHEDULE = {
     "new-account-scan": {"task": "service.tasks.new_account_scan", "schedule": crontab(hour=3, minute=0)},
     "monthly-lending-report": {"task": "confidentiality.tasks.monthly_lending_report",
                                "schedule": crontab(day_of_month=5, hour=8, minute=0)},
-    "audit-anchor": {"task": "confidentiality.tasks.anchor_audit_chain", "schedule": crontab(hour=0, minute=30)},
+    "audit-anchor": {"task": "crm.tasks.anchor_audit_chain", "schedule": crontab(hour=0, minute=30)},
 }
 CRM_EMAIL_NOTIFICATIONS = env_bool("CRM_EMAIL_NOTIFICATIONS", False)
 if REDIS_URL:

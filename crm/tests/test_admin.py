@@ -176,7 +176,7 @@ def test_the_admin_role_sets_the_password_of_a_fellow_admin(client, sysadmin, ma
 
 
 def test_role_reach_follows_the_visibility_policy():
-    from confidentiality import policy
+    from customers import policy
 
     by_reach = {n: {code for code, reach in r.ROLE_REACH.items() if reach == n} for n in (1, 2, 3)}
     assert by_reach[3] == set(policy.SEES_ALL_LEVELS)

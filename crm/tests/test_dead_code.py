@@ -5,7 +5,7 @@ import pytest
 
 REMOVED = [
     ("customers.models", "MAJOR_FIELDS"),  # the timeline decides which changes are major (customers.selectors)
-    ("confidentiality.policy", "UNMASKERS"),  # policy.may_unmask decides who unmasks
+    ("customers.policy", "UNMASKERS"),  # policy.may_unmask decides who unmasks
     ("confidentiality.retention", "TRANSACTION_YEARS"),
     ("customers.importing", "EXTRA"),
     ("imports.sql", "json_param"),

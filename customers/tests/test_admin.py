@@ -4,8 +4,8 @@ from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from confidentiality.models import AuditEntry
 from crm import roles as r
+from crm.models import AuditEntry
 from crm.tests.factories import OrgUnitFactory
 from customers.models import CustomerChange
 from service.models import CareMessage, CareTemplate
@@ -121,9 +121,9 @@ def test_a_text_messages_address_is_masked_like_the_mobile(client, world):
 
 def test_the_audit_log_in_the_admin_is_for_audit_readers_only(client, world, make_user):
     clerk = with_perms(make_user(r.ADMIN, is_staff=True), "view_auditentry")
-    response, _html = page(client, clerk, reverse("admin:confidentiality_auditentry_changelist"))
+    response, _html = page(client, clerk, reverse("admin:crm_auditentry_changelist"))
     assert response.status_code == 403
-    response, _html = page(client, world["manager"], reverse("admin:confidentiality_auditentry_changelist"))
+    response, _html = page(client, world["manager"], reverse("admin:crm_auditentry_changelist"))
     assert response.status_code == 200
 
 

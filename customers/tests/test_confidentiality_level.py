@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from confidentiality.models import AuditEntry
 from crm import roles as r
+from crm.models import AuditEntry
 from crm.tests.factories import OrgUnitFactory
 from customers import services
 from customers.models import Customer, CustomerEvent, LevelChangeRequest, lowers_confidentiality

@@ -13,11 +13,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from openpyxl import load_workbook
 
-from confidentiality.models import AccessGrant, AuditEntry, CustomerUserObjectPermission, DataRequest
+from confidentiality.models import AccessGrant, DataRequest
 from crm import roles as r
+from crm.models import AuditEntry
 from crm.tests.factories import OrgUnitFactory
 from customers import permissions, services
-from customers.models import Customer
+from customers.models import Customer, CustomerUserObjectPermission
 from customers.resources import CustomerExportResource
 from customers.tests.factories import VALID_ID, CustomerFactory
 
@@ -67,7 +68,7 @@ def grant(user, customer, fields):
     access = AccessGrant.objects.create(request=request, user=user, fields=fields, form="view", granted_by=user,
                                         expires_at=timezone.now() + timedelta(days=1))
     CustomerUserObjectPermission.objects.create(
-        user=user, content_object=customer, grant=access, expires_at=access.expires_at,
+        user=user, content_object=customer, grant_id=access.pk, fields=access.fields, expires_at=access.expires_at,
         permission=Permission.objects.get(codename="view_customer", content_type__app_label="customers"),
     )
 

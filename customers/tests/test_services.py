@@ -42,7 +42,7 @@ def test_full_registration_assigns_a_code_and_records_every_step(people, unit):
     assert kinds == [
         ("created", people["rep"].username), ("submitted", people["rep"].username), ("approved", people["manager"].username)
     ]
-    from confidentiality.models import AuditEntry
+    from crm.models import AuditEntry
 
     assert AuditEntry.objects.get(action="approve").customer_ids == [approved.pk]
 

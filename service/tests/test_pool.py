@@ -4,8 +4,8 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from confidentiality.models import Notification
 from crm import roles as r
+from crm.models import Notification
 from customers.models import Customer, CustomerChange
 from customers.tests.factories import CustomerFactory
 from service import pool

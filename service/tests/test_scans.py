@@ -131,7 +131,7 @@ def test_two_workers_at_once_create_nothing_twice(make_user, job):
 @pytest.mark.django_db(transaction=True)
 def test_two_pool_sweeps_and_two_monthly_reports_at_once(make_user):
     from confidentiality.archive import send_outstanding_report
-    from confidentiality.models import Notification
+    from crm.models import Notification
     from service import pool
     from service.models import PoolEvent, PoolRule
 
@@ -220,7 +220,7 @@ def test_monthly_lending_report_goes_to_the_gm_once(make_user, settings, django_
     from django.core import mail
 
     from confidentiality.archive import send_outstanding_report
-    from confidentiality.models import Notification
+    from crm.models import Notification
 
     settings.CRM_EMAIL_NOTIFICATIONS = True
     gm = make_user(r.GENERAL_MANAGER, email="gm@example.com")
@@ -238,7 +238,9 @@ def test_the_other_jobs_twice_at_once_create_nothing_twice(make_user):
     from django.contrib.auth.models import Permission
     from django.utils import timezone
 
-    from confidentiality.models import AccessGrant, AuditEntry, CustomerUserObjectPermission, DataRequest, Notification
+    from crm.models import AuditEntry, Notification
+    from customers.models import CustomerUserObjectPermission
+    from confidentiality.models import AccessGrant, DataRequest
     from confidentiality.services import revoke_expired_grants
     from customers.models import CustomerEvent
     from service.care import send_birthday_greetings
@@ -263,7 +265,7 @@ def test_the_other_jobs_twice_at_once_create_nothing_twice(make_user):
     grant = AccessGrant.objects.create(request=request, user=rep, form="view", granted_by=rep,
                                        expires_at=timezone.now() - timezone.timedelta(hours=1))
     CustomerUserObjectPermission.objects.bulk_create(
-        CustomerUserObjectPermission(user=rep, content_object=c, grant=grant, expires_at=grant.expires_at,
+        CustomerUserObjectPermission(user=rep, content_object=c, grant_id=grant.pk, fields=grant.fields, expires_at=grant.expires_at,
                                      permission=Permission.objects.get(codename="view_customer"))
         for c in customers
     )
@@ -283,3 +285,16 @@ def test_the_other_jobs_twice_at_once_create_nothing_twice(make_user):
     _twice_at_once(revoke_expired_grants)
     assert not CustomerUserObjectPermission.objects.exists()
     assert AuditEntry.objects.filter(action="revoke").count() == 1
+
+
+def test_a_tier_decision_settles_the_open_tier_review(make_user, unit):
+    """customers announces the change (customers.signals.tier_changed); service closes its own task."""
+    from customers import services as customer_services
+
+    manager = make_user(r.SALES_MANAGER, units=[unit])
+    customer = CustomerFactory(unit=unit, tier="C")
+    task = FollowUpTask.objects.create(customer=customer, kind=FollowUpTask.Kind.TIER_REVIEW, period="2026Q2",
+                                       due_on=TODAY)
+    customer_services.change_tier(actor=manager, customer_id=customer.pk, tier="B", reason="采购额上升")
+    task.refresh_from_db()
+    assert task.done_at is not None

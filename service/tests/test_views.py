@@ -38,7 +38,7 @@ def test_complaint_lifecycle_and_escalation(client, make_user, unit):
 
     from django.utils import timezone
 
-    from confidentiality.models import Notification
+    from crm.models import Notification
 
     rep, cs_manager = make_user(r.SALES_REP, units=[unit]), make_user(r.CS_MANAGER)
     customer = CustomerFactory(unit=unit, created_by=rep)

@@ -1,19 +1,18 @@
 from django.core.management.base import BaseCommand
 from django.utils import translation
 
-from crm.demo import load_demo_data
+from crm.demo import DEMO_LOADERS, load_demo_data
 
 
 class Command(BaseCommand):
-    help = "Load demo org units, one user per role and a few customers (idempotent)."
+    help = "Load demo org units, one user per role and each app's registered demo data (idempotent)."
 
     def handle(self, *args, **options):
-        from customers.demo import load_demo_customers
-
         with translation.override("zh-hans"):
             rows = load_demo_data()
-            customers = load_demo_customers()
+            added = [(label, loader()) for label, loader in DEMO_LOADERS]
         self.stdout.write(self.style.SUCCESS("Demo users (username / role / password):"))
         for username, label, password in rows:
             self.stdout.write(f"  {username:<12} {label:<10} {password}")
-        self.stdout.write(f"Demo customers added: {customers}")
+        for label, count in added:
+            self.stdout.write(f"{label}: {count}")

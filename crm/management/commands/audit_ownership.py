@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from confidentiality.ownership import ownership_sql
+from crm.ownership import ownership_sql
 
 
 class Command(BaseCommand):

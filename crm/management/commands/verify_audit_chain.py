@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from confidentiality import anchors
-from confidentiality.audit import verify_chain
-from confidentiality.models import AuditEntry
+from crm import anchors
+from crm.audit import verify_chain
+from crm.models import AuditEntry
 
 
 class Command(BaseCommand):

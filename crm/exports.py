@@ -4,6 +4,7 @@ from collections.abc import Iterable, Sequence
 from io import BytesIO
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -18,6 +19,18 @@ def neutralise(value):
     if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES):
         return "'" + value
     return value
+
+
+def watermark(user, purpose: str) -> str:
+    """The line every workbook that leaves the system carries: who (name and sign-in), when, and what for,
+    so that a leaked copy names the person it was made for."""
+    from .models import display_name
+
+    return _("%(who)s · %(when)s · %(purpose)s") % {
+        "who": f"{display_name(user)} ({user.get_username()})",
+        "when": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+        "purpose": purpose,
+    }
 
 
 def watermarked_workbook(*, title: str, watermark: str, headers: list[str], rows) -> bytes:
