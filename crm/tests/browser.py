@@ -14,8 +14,12 @@ def signed_in(page, user, password):
 
 
 def sign_out(page):
+    # On a phone the bar may still be unfolding (Bootstrap's .collapsing); a click then lands nowhere.
+    page.wait_for_selector(".navbar-collapse.collapsing", state="detached")
     page.get_by_test_id("user-menu").click()
-    page.get_by_test_id("logout").click()
+    logout = page.get_by_test_id("logout")
+    logout.wait_for(state="visible")
+    logout.click()
     page.get_by_role("button", name="登录").wait_for()
 
 
