@@ -7,7 +7,6 @@ from django.utils.translation import gettext as _
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import XLSX
 
-from crm import audit
 from customers import policy
 from customers.policy import visible_customers
 from imports.permissions import can_import
@@ -131,8 +130,8 @@ class CustomerDataAdmin(admin.ModelAdmin):
         obj = getattr(request, "_admin_customer_row", None)
         if obj is not None and request.method == "GET" and response.status_code == 200:
             customer = self.customer_of(obj)
-            audit.record("read", actor=request.user, customers=[customer], request=request, subject=customer.name,
-                         detail={"admin": self.opts.label_lower, "view": view, "id": obj.pk})
+            policy.read_customer(request.user, customer, request=request, every_level=True,
+                                 detail={"admin": self.opts.label_lower, "view": view, "id": obj.pk})
         return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -142,6 +142,22 @@ def customers_with_field_visible(user, code: str) -> QuerySet:
     )
 
 
+AUDITED_LEVELS = (CONFIDENTIAL, SECRET)
+
+
+def read_customer(user, customer, *, request=None, subject: str = "", detail: dict | None = None,
+                  every_level: bool = False) -> FieldAccess:
+    """The one presenter for a single customer's record (page, admin, file, later the API): what the reader
+    sees unmasked, and the audit row a read of a confidential record writes, decided here and not by each
+    view. `every_level`: a back door such as the admin audits internal records too."""
+    from crm import audit
+
+    if every_level or customer.confidentiality_level in AUDITED_LEVELS:
+        audit.record("read", actor=user, customers=[customer], request=request,
+                     subject=subject or customer.name, detail=detail)
+    return field_access(user, [customer])
+
+
 def can_see_field(user, customer, code: str) -> bool:
     return field_access(user, [customer]).can_see(customer, code)
 

@@ -174,13 +174,12 @@ def customer_edit(request, pk):
 @login_required
 def customer_detail(request, pk):
     customer = _visible_or_404(request.user, pk)
-    if customer.confidentiality_level in (policy.CONFIDENTIAL, policy.SECRET):
-        audit.record("read", actor=request.user, customers=[customer], request=request, subject=customer.name)
+    access = policy.read_customer(request.user, customer, request=request)
     context = {
         "customer": customer,
         "actions": permissions.actions_for(request.user, customer),
         "missing_important": customer.missing_fields("important"),
-        "groups": _detail_groups(customer, policy.field_access(request.user, [customer])),
+        "groups": _detail_groups(customer, access),
         "may_unmask": policy.may_unmask(request.user, customer),
         # Other apps' entries and panels (visits, revisits, greetings...) come through the registry.
         "timeline": registry.customer_timeline(customer, request.user)[:50],
@@ -257,8 +256,8 @@ def customer_file(request, pk, field):
     file = getattr(customer, field)
     if not file:
         raise Http404
-    if field in policy.SENSITIVE_FIELDS or customer.confidentiality_level != policy.INTERNAL:
-        audit.record("read", actor=request.user, customers=[customer], request=request, subject=field)
+    policy.read_customer(request.user, customer, request=request, subject=field,
+                         every_level=field in policy.SENSITIVE_FIELDS)
     handle = file.open("rb")
     # Served as what it is, never as what its name says: anything but a verified image or PDF is a download.
     kind = sniff_upload(handle)

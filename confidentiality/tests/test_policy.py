@@ -237,3 +237,21 @@ def test_a_data_request_filter_does_not_confirm_a_masked_number(world, make_user
     assert covered("q=13812345678") == [] and covered(f"q={VALID_ID}") == []
     assert covered(f"q={world['plain'].name}") == [world["plain"].pk]  # a name is no secret: the filter still works
     assert covered("q=13812345678&tier=C") == []
+
+
+def test_the_policy_decides_which_reads_are_audited(make_user, unit):
+    """One presenter: a confidential or secret record's read is audited; an internal one is not, unless the
+    path is a back door (the admin) that audits every level."""
+    from crm.models import AuditEntry
+    from customers import policy as customer_policy
+
+    reader = make_user(r.MARKETING_HEAD, units=[unit])
+    internal = CustomerFactory(unit=unit, confidentiality_level="internal")
+    secret = CustomerFactory(unit=unit, confidentiality_level="secret")
+    customer_policy.read_customer(reader, internal)
+    assert not AuditEntry.objects.filter(action="read").exists()
+    access = customer_policy.read_customer(reader, secret)
+    assert list(AuditEntry.objects.filter(action="read").values_list("customer_ids", flat=True)) == [[secret.pk]]
+    assert not access.can_see(secret, "mobile")  # the head sees the row, not its mobile, without a grant
+    customer_policy.read_customer(reader, internal, every_level=True)
+    assert AuditEntry.objects.filter(action="read").count() == 2
