@@ -20,6 +20,7 @@ PLANNER = "planner"
 ARCHIVIST = "archivist"
 FINANCE = "finance"
 GENERAL_MANAGER = "general_manager"
+QUALITY = "quality"
 ADMIN = "admin"
 
 ROLES: dict[str, Role] = {
@@ -35,6 +36,7 @@ ROLES: dict[str, Role] = {
         Role(ARCHIVIST, _("Archivist")),
         Role(FINANCE, _("Finance")),
         Role(GENERAL_MANAGER, _("General manager")),
+        Role(QUALITY, _("Quality manager")),
         Role(ADMIN, _("System administrator")),
     )
 }
