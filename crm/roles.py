@@ -53,6 +53,9 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {
         "crm.view_jobrun", "crm.view_calendarday", "crm.add_calendarday", "crm.change_calendarday",
         "imports.view_importjob", "imports.view_savedmapping", "imports.change_savedmapping",
         "imports.delete_savedmapping",
+        # Seed 001's monthly targets and the revisit rules (contacts a month) are data the admin keeps.
+        "service.view_monthlytarget", "service.add_monthlytarget", "service.change_monthlytarget",
+        "service.view_revisitrule", "service.add_revisitrule", "service.change_revisitrule",
     ],
 }
 
