@@ -250,7 +250,7 @@ class MonthlyTarget(models.Model):
     opportunities_found = models.PositiveSmallIntegerField(_("opportunities found a month"), default=2)
     opportunities_won = models.PositiveSmallIntegerField(_("opportunities won a month"), default=1)
     face_to_face_percent = models.PositiveSmallIntegerField(
-        _("face-to-face contacts (% of the month's contacts)"), default=15, validators=[MaxValueValidator(100)])
+        _("face-to-face share of the month's contacts (percent)"), default=15, validators=[MaxValueValidator(100)])
 
     class Meta:
         verbose_name = _("monthly target")

@@ -114,7 +114,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('opportunities_found', models.PositiveSmallIntegerField(default=2, verbose_name='opportunities found a month')),
                 ('opportunities_won', models.PositiveSmallIntegerField(default=1, verbose_name='opportunities won a month')),
-                ('face_to_face_percent', models.PositiveSmallIntegerField(default=15, validators=[django.core.validators.MaxValueValidator(100)], verbose_name="face-to-face contacts (% of the month's contacts)")),
+                ('face_to_face_percent', models.PositiveSmallIntegerField(default=15, validators=[django.core.validators.MaxValueValidator(100)], verbose_name="face-to-face share of the month's contacts (percent)")),
                 ('unit', models.OneToOneField(blank=True, help_text='Blank: the whole company', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='crm.orgunit', verbose_name='unit')),
             ],
             options={
