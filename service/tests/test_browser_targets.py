@@ -18,7 +18,7 @@ from service.tests.factories import VisitFactory
 pytestmark = pytest.mark.browser
 
 
-def test_home_and_roll_up_flag_who_is_short(chromium, live_server, transactional_db, password):
+def test_home_and_roll_up_flag_who_is_short(zh_page, password):
     unit = OrgUnitFactory(code="SH", name="上海分公司")
     rep = UserFactory(username="rep_short", roles=[r.SALES_REP], units=[unit], last_name="王", first_name="五")
     manager = UserFactory(username="mgr_rollup", roles=[r.SALES_MANAGER], units=[unit])
@@ -27,25 +27,18 @@ def test_home_and_roll_up_flag_who_is_short(chromium, live_server, transactional
     RevisitRule.objects.create(tier="B", who="owner", per_month=Decimal("2"))
     customer = CustomerFactory(unit=unit, created_by=rep, tier="B", name="远洋船务", registered_on=date(2025, 1, 1))
     VisitFactory(customer=customer, created_by=rep, channel="visit", visited_on=last_month(timezone.localdate()))
-    ARTIFACTS.mkdir(exist_ok=True)
+    page = zh_page
+    signed_in(page, rep, password)
+    card = page.get_by_test_id("queue-card").filter(has_text="上月未达标指标")
+    assert card.inner_text().strip().endswith("3")  # nothing found, nothing won, one customer short
+    card.click()
+    assert "远洋船务" in page.get_by_test_id("below-last").inner_text()
+    assert "1 / 2" in page.get_by_test_id("below-last").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "targets_rep.png"), full_page=True)
+    sign_out(page)
 
-    context = chromium.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    try:
-        signed_in(page, rep, password)
-        card = page.get_by_test_id("queue-card").filter(has_text="上月未达标指标")
-        assert card.inner_text().strip().endswith("3")  # nothing found, nothing won, one customer short
-        card.click()
-        assert "远洋船务" in page.get_by_test_id("below-last").inner_text()
-        assert "1 / 2" in page.get_by_test_id("below-last").inner_text()
-        page.screenshot(path=str(ARTIFACTS / "targets_rep.png"), full_page=True)
-        sign_out(page)
-
-        signed_in(page, manager, password)
-        page.get_by_test_id("queue-card").filter(has_text="上月未达标的业务员").click()
-        row = page.get_by_test_id("rollup-last").get_by_test_id("standing-rep_short")
-        assert "未达标" in row.inner_text() and "王五" in row.inner_text()
-        page.screenshot(path=str(ARTIFACTS / "targets_manager.png"), full_page=True)
-    finally:
-        context.close()
+    signed_in(page, manager, password)
+    page.get_by_test_id("queue-card").filter(has_text="上月未达标的业务员").click()
+    row = page.get_by_test_id("rollup-last").get_by_test_id("standing-rep_short")
+    assert "未达标" in row.inner_text() and "王五" in row.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "targets_manager.png"), full_page=True)
