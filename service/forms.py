@@ -98,6 +98,10 @@ class RecallForm(forms.ModelForm):
         _bootstrap(self)
 
 
+class RecallQuery(QueryForm):
+    status = forms.ChoiceField(label=_("status"), required=False, choices=[("", ""), *Recall.Status.choices])
+
+
 class RecallStepForm(forms.Form):
     action = forms.ChoiceField(label=_("Step"), choices=[("start", _("Take it on")), ("close", _("Close the recall"))])
     comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)

@@ -1,5 +1,4 @@
 """Thin views over service workflows; customers always come through the confidentiality policy."""
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,14 +10,14 @@ from django.utils.translation import gettext as _
 from crm import registry
 from crm import roles as r
 from crm.actions import refuse_form, run_action
-from crm.inputs import QueryForm, form_errors, positive_int, safe_next
+from crm.inputs import form_errors, positive_int, safe_next
 from customers.policy import is_visible, visible_customers
 
 from . import permissions, selectors, services
 from . import recalls as recalls_svc
 from .forms import (
     CareOptOutForm, ComplaintForm, ComplaintStepForm, InquiryForm, OpportunityForm, OpportunityStepForm, PoolClaimForm,
-    RecallForm, RecallStepForm, RollupQuery, VisitForm,
+    RecallForm, RecallQuery, RecallStepForm, RollupQuery, VisitForm,
 )
 from .models import Complaint, Recall
 
@@ -119,10 +118,6 @@ def complaint_detail(request, pk):
                   {"complaint": complaint, "can": can, "recall": getattr(complaint, "recall", None)})
 
 
-class RecallQuery(QueryForm):
-    status = forms.ChoiceField(label=_("status"), required=False, choices=[("", ""), *Recall.Status.choices])
-
-
 @login_required
 def recalls(request):
     """The quality managers' list; customers are not named here (the quality role may not see them)."""
@@ -140,7 +135,7 @@ def recalls(request):
 @login_required
 def recall_detail(request, pk):
     """Quality managers record and close; whoever sees the customer reads it; anyone else gets a 404."""
-    recall = get_object_or_404(Recall.objects.select_related("complaint__customer", "assignee"), pk=positive_int(pk) or 0)
+    recall = get_object_or_404(Recall.objects.select_related("complaint__customer", "assignee"), pk=pk)
     if not permissions.can_view_recall(request.user, recall):
         raise Http404
     back = reverse("service:recall_detail", args=[recall.pk])
