@@ -34,10 +34,13 @@ def printouts_to_check_in(user):
     ).select_related("grant__request", "printed_by")
 
 
-def search_audit(*, actor=None, customer_id=None, action="", since=None, until=None):
+def search_audit(*, actor=None, customer_id=None, action="", since=None, until=None, who=""):
+    """`who` is part of the person's name or username; never the subject, which may name customers the reader may not see."""
     qs = AuditEntry.objects.select_related("actor")
     if actor:
         qs = qs.filter(actor=actor)
+    for word in who.split()[:5]:
+        qs = qs.filter(Q(actor_name__icontains=word) | Q(actor__username__icontains=word))
     if customer_id:
         qs = qs.filter(pk__in=AuditEntryCustomer.objects.filter(customer_id=customer_id).values("entry_id"))
     if action:
@@ -138,3 +141,8 @@ AUDIT_READERS = (r.MARKETING_HEAD, r.CS_MANAGER, r.SALES_MANAGER, r.GENERAL_MANA
 
 def may_read_audit(user) -> bool:
     return user.is_superuser or r.has_role(user, *AUDIT_READERS)
+
+
+def requests_of(user):
+    """The data requests a user filed, newest first."""
+    return DataRequest.objects.filter(requester=user).order_by("-created_at", "-pk")

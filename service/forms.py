@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm import roles as r
 from crm.inputs import QueryForm, StaffChoiceField
+from crm.lists import ListQuery, choices
 from crm.models import display_name
 
 from .models import Complaint, Inquiry, Opportunity, Visit
@@ -78,7 +79,18 @@ class RollupQuery(QueryForm):
 class OpportunityForm(forms.ModelForm):
     class Meta:
         model = Opportunity
-        fields = ["title", "content", "deadline"]
+        fields = ["title", "content", "deadline", "amount"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].required = False
+
+    def clean_amount(self):
+        return self.cleaned_data.get("amount") or 0
+
+
+class OpportunityMoveForm(forms.Form):
+    stage = forms.ChoiceField(label=_("Stage"), choices=Opportunity.Stage.choices)
 
 
 class CareOptOutForm(forms.Form):
@@ -119,3 +131,22 @@ class OpportunityStepForm(forms.Form):
         if data.get("action") == "close" and not data.get("result"):
             self.add_error("result", _("Choose won or lost."))
         return data
+
+
+class ComplaintQuery(ListQuery):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=choices(Complaint.Status.choices))
+    category = forms.ChoiceField(label=_("Category"), required=False, choices=choices(Complaint.Category.choices))
+    escalated = forms.ChoiceField(label=_("Escalated"), required=False, choices=choices([("1", _("Escalated only"))]))
+    since = forms.DateField(label=_("Received from"), required=False)
+    until = forms.DateField(label=_("Received until"), required=False)
+
+
+class OpportunityQuery(ListQuery):
+    stage = forms.ChoiceField(label=_("Stage"), required=False, choices=choices(Opportunity.Stage.choices))
+    result = forms.ChoiceField(label=_("result"), required=False, choices=choices(Opportunity.Result.choices))
+    mine = forms.ChoiceField(label=_("Rep"), required=False, choices=choices([("1", _("Mine only"))], empty=_("Everyone")))
+    due_before = forms.DateField(label=_("Deadline by"), required=False)
+
+
+class WeekQuery(QueryForm):
+    week = forms.DateField(label=_("Week"), required=False)

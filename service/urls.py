@@ -14,6 +14,8 @@ urlpatterns = [
     path("care/<int:pk>/", views.care_opt_out, name="care_opt_out"),
     path("opportunities/", views.opportunities, name="opportunities"),
     path("opportunities/<int:pk>/", views.opportunity_action, name="opportunity_action"),
+    path("opportunities/<int:pk>/move/", views.opportunity_move, name="opportunity_move"),
+    path("new/<slug:purpose>/customer/", views.pick_customer, name="pick_customer"),
     path("complaints/new/", views.complaint_new, name="complaint_new"),
     path("complaints/<int:pk>/", views.complaint_detail, name="complaint_detail"),
 ]
