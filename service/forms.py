@@ -7,6 +7,7 @@ from crm.inputs import QueryForm, StaffChoiceField
 from crm.lists import ListQuery, choices
 from crm.models import display_name
 
+from . import services
 from .models import Complaint, Inquiry, Opportunity, Visit
 
 
@@ -21,19 +22,41 @@ class VisitForm(forms.ModelForm):
             "content": forms.Textarea(attrs={"rows": 3}),
             "feedback": forms.Textarea(attrs={"rows": 2}),
             "next_plan": forms.Textarea(attrs={"rows": 2}),
+            "participants": forms.CheckboxSelectMultiple,
         }
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, customer=None, **kwargs):
         super().__init__(*args, **kwargs)
-        staff = get_user_model().objects.filter(
-            is_active=True, groups__name__in=[r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER, r.MARKETING_HEAD]
-        ).distinct()
-        self.fields["participants"].queryset = staff.exclude(pk=getattr(user, "pk", None))
-        self.fields["participants"].required = False
-        self.fields["participants"].label = _("Together with")
-        self.fields["participants"].label_from_instance = display_name
-        for field in self.fields.values():
-            field.widget.attrs.setdefault("class", "form-select" if isinstance(field.widget, forms.Select) else "form-control")
+        self.customer = customer
+        self.first_visit = customer is not None and services.first_visit_in_person(customer)
+        participants = self.fields["participants"]
+        participants.queryset = companions_for(customer, user)
+        participants.required = False
+        participants.label = _("Together with")
+        participants.label_from_instance = display_name
+        participants.help_text = _("Colleagues of the customer's unit who came along.")
+        for name, field in self.fields.items():
+            if name != "participants":
+                field.widget.attrs.setdefault("class", "form-select" if isinstance(field.widget, forms.Select) else "form-control")
+        self.fields["channel"].widget.attrs["data-in-person"] = Visit.Channel.VISIT
+
+    def clean(self):
+        data = super().clean()
+        if self.customer is not None and not data.get("participants") and data.get("channel") \
+                and services.needs_two_reps(self.customer, data["channel"]):
+            self.add_error("participants", services.FIRST_VISIT_RULE)
+        return data
+
+
+COMPANION_ROLES = (r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER, r.MARKETING_HEAD)
+
+
+def companions_for(customer, user):
+    """Who may be named as having come along: active sales staff of the customer's unit, not the one logging."""
+    staff = get_user_model().objects.filter(is_active=True, groups__name__in=COMPANION_ROLES)
+    if customer is not None:
+        staff = staff.filter(staff_profile__units=customer.unit_id)
+    return staff.exclude(pk=getattr(user, "pk", None)).distinct().order_by("last_name", "first_name", "username")
 
 
 class ComplaintForm(forms.ModelForm):

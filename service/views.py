@@ -51,7 +51,7 @@ def inbox_count(request):
 def visit_new(request):
     """Phone-sized quick entry; opened from the inbox or the customer page."""
     customer = _customer_or_404(request.user, request.GET.get("customer") or request.POST.get("customer"))
-    form = VisitForm(request.POST or None, user=request.user)
+    form = VisitForm(request.POST or None, user=request.user, customer=customer)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -66,7 +66,7 @@ def visit_new(request):
             messages.success(request, _("Visit logged."))
             return safe_next(request, "service:inbox")
     return render(request, "service/visit_form.html", {"form": form, "customer": customer,
-                                                        "next": request.GET.get("next", "")})
+                                                        "next": request.POST.get("next") or request.GET.get("next", "")})
 
 
 @login_required
