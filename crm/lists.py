@@ -20,6 +20,7 @@ from django import forms
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .inputs import QueryForm, page_number
 
@@ -27,7 +28,7 @@ PER_PAGE = 50
 Filter = str | Callable[[QuerySet, object], QuerySet]  # a lookup ("status", "received_at__date__gte") or a function
 
 
-def choices(pairs, *, empty=_("All")) -> list[tuple[str, str]]:
+def choices(pairs, *, empty=pgettext_lazy("list filter", "All")) -> list[tuple[str, str]]:
     """A filter's choices with a first "all" entry (never Django's `---------`)."""
     return [("", empty), *pairs]
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm import roles as r
 from crm.inputs import QueryForm, StaffChoiceField
@@ -113,7 +114,7 @@ class OpportunityForm(forms.ModelForm):
 
 
 class OpportunityMoveForm(forms.Form):
-    stage = forms.ChoiceField(label=_("Stage"), choices=Opportunity.Stage.choices)
+    stage = forms.ChoiceField(label=pgettext_lazy("opportunity", "Stage"), choices=Opportunity.Stage.choices)
 
 
 class CareOptOutForm(forms.Form):
@@ -165,11 +166,11 @@ class ComplaintQuery(ListQuery):
 
 
 class OpportunityQuery(ListQuery):
-    stage = forms.ChoiceField(label=_("Stage"), required=False, choices=choices(Opportunity.Stage.choices))
+    stage = forms.ChoiceField(label=pgettext_lazy("opportunity", "Stage"), required=False, choices=choices(Opportunity.Stage.choices))
     result = forms.ChoiceField(label=_("result"), required=False, choices=choices(Opportunity.Result.choices))
-    mine = forms.ChoiceField(label=_("Rep"), required=False, choices=choices([("1", _("Mine only"))], empty=_("Everyone")))
+    mine = forms.ChoiceField(label=_("Rep"), required=False, choices=choices([("1", _("Mine only"))], empty=pgettext_lazy("list filter", "Everyone")))
     due_before = forms.DateField(label=_("Deadline by"), required=False)
 
 
 class WeekQuery(QueryForm):
-    week = forms.DateField(label=_("Week"), required=False)
+    week = forms.DateField(label=pgettext_lazy("week", "Week"), required=False)

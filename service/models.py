@@ -4,6 +4,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RevisitRule(models.Model):
@@ -265,7 +266,7 @@ class Opportunity(models.Model):
     title = models.CharField(_("title"), max_length=100)
     content = models.TextField(_("content"))
     deadline = models.DateField(_("deadline"))
-    stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices, default=Stage.FOUND, db_index=True)
+    stage = models.CharField(pgettext_lazy("opportunity", "stage"), max_length=12, choices=Stage.choices, default=Stage.FOUND, db_index=True)
     amount = models.DecimalField(_("expected amount (yuan)"), max_digits=14, decimal_places=2, default=0,
                                  validators=[MinValueValidator(0)])
     result = models.CharField(_("result"), max_length=5, choices=Result.choices, default=Result.OPEN)
