@@ -1,9 +1,12 @@
 """Read side of confidentiality: approvers' queues, a requester's requests, the audit log search."""
+import re
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
 from crm import roles as r
+from crm.inputs import positive_int
+from crm.lists import search
 from crm.models import AuditEntry, AuditEntryCustomer
 from customers.policy import CONFIDENTIAL, INTERNAL, SECRET, SEES_ALL_LEVELS, own_unit_ids, visible_customers
 
@@ -146,3 +149,11 @@ def may_read_audit(user) -> bool:
 def requests_of(user):
     """The data requests a user filed, newest first."""
     return DataRequest.objects.filter(requester=user).order_by("-created_at", "-pk")
+
+
+def search_requests(requests, text: str):
+    """A request's number (SQ202612-00042, or its serial 42) or words of its purpose."""
+    number = re.fullmatch(r"(?:SQ\d{6}-)?0*(\d{1,10})", text.strip().upper())
+    if number and positive_int(number.group(1)):
+        return requests.filter(Q(pk=int(number.group(1))) | Q(purpose__icontains=text.strip()))
+    return search(requests, text, ("purpose",))

@@ -42,9 +42,9 @@ def _own_request_or_404(user, pk) -> DataRequest:
 
 @login_required
 def request_list(request):
-    page = list_page(request, selectors.requests_of(request.user).select_related("data_unit"), RequestQuery,
-                     search_fields=("number", "purpose"), filters={
-                         "status": "status", "form": "form", "since": "created_at__date__gte", "until": "created_at__date__lte"})
+    page = list_page(request, selectors.requests_of(request.user).select_related("data_unit"), RequestQuery, filters={
+        "q": selectors.search_requests, "status": "status", "form": "form",
+        "since": "created_at__date__gte", "until": "created_at__date__lte"})
     return render(request, "confidentiality/request_list.html", {"list": page})
 
 
