@@ -101,3 +101,45 @@ def test_rep_drags_an_opportunity_to_the_next_stage_and_the_totals_follow(chromi
         assert card.stage == "proposal" and card.events.count() == 2
     finally:
         context.close()
+
+
+def test_cs_pages_searches_and_filters_the_complaints_list_on_a_phone(chromium, live_server, transactional_db, password):
+    from django.utils import timezone
+
+    from service.models import Complaint
+
+    unit = OrgUnitFactory(code="SH", name="上海分公司")
+    cs = UserFactory(username="cs_list", roles=[r.CS_SPECIALIST], units=[unit])
+    customers = [CustomerFactory(unit=unit, name=name) for name in ("华联超市", "联华便利")]
+    now = timezone.now()
+    Complaint.objects.bulk_create([
+        Complaint(number=f"KS-202612-{i:04d}", customer=customers[i % 2], category="quality" if i % 3 == 0 else "service",
+                  description="描述", received_at=now - timedelta(hours=i), status="open", response_due=now,
+                  solution_due=now.date())
+        for i in range(120)
+    ])
+    context = chromium.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844}, is_mobile=True,
+                                   has_touch=True, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        signed_in(page, cs, password)
+        page.goto("/service/complaints/")
+        assert "共 120 条" in page.get_by_test_id("list-count").inner_text()
+        page.get_by_test_id("list-pages").get_by_role("link", name="下一页").click()
+        assert "第 2 页，共 3 页" in page.get_by_test_id("list-pages").inner_text()
+        page.get_by_test_id("list-search").fill("联华便利")
+        page.get_by_test_id("list-search").press("Enter")
+        assert "共 60 条" in page.get_by_test_id("list-count").inner_text()
+        filters = page.get_by_test_id("list-filters").locator("details")
+        if not filters.evaluate("details => details.open"):  # folded away unless a search or filter is in use
+            page.get_by_text("筛选条件").click()
+        page.get_by_label("类别").select_option("quality")
+        page.get_by_role("button", name="应用筛选").click()
+        assert "共 20 条" in page.get_by_test_id("list-count").inner_text()  # odd i, multiples of three
+        assert page.get_by_test_id("list-search").input_value() == "联华便利"  # the search is kept with the filter
+        assert page.evaluate("document.documentElement.scrollWidth") <= 400
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "complaints-list-phone.png"), full_page=True)
+    finally:
+        context.close()
