@@ -39,6 +39,7 @@ class VisitForm(forms.ModelForm):
         for name, field in self.fields.items():
             if name != "participants":
                 field.widget.attrs.setdefault("class", "form-select" if isinstance(field.widget, forms.Select) else "form-control")
+        self.fields["channel"].choices = [("", _("Choose how"))] + list(Visit.Channel.choices)
         self.fields["channel"].widget.attrs["data-in-person"] = Visit.Channel.VISIT
 
     def clean(self):
