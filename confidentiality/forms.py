@@ -8,7 +8,7 @@ from crm.models import AuditEntry, OrgUnit
 from customers.catalogue import CATALOGUE
 from customers.policy import SENSITIVE_FIELDS
 
-from .models import DataRequest
+from .models import DataRequest, LeakIncident
 
 
 class DataRequestForm(forms.Form):
@@ -67,6 +67,11 @@ class RequestQuery(ListQuery):
     form = forms.ChoiceField(label=_("Form"), required=False, choices=choices(DataRequest.Form.choices))
     since = forms.DateField(label=_("Requested from"), required=False)
     until = forms.DateField(label=_("Requested until"), required=False)
+
+
+class LeakQuery(ListQuery):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=choices(LeakIncident.Status.choices))
+    penalty = forms.ChoiceField(label=_("Penalty"), required=False, choices=choices(LeakIncident.Penalty.choices))
 
 
 class GrantedQuery(ListQuery):

@@ -25,8 +25,8 @@ from customers.selectors import grant_customer_ids
 
 from . import permissions, selectors, services
 from .forms import (
-    AuditQuery, CheckInForm, CopiesForm, DataRequestForm, DecisionForm, GrantedQuery, LeakDecisionForm, LeakReportForm,
-    LoanRequestForm, LoanStepForm, RequestQuery,
+    AuditQuery, CheckInForm, CopiesForm, DataRequestForm, DecisionForm, GrantedQuery, LeakDecisionForm, LeakQuery,
+    LeakReportForm, LoanRequestForm, LoanStepForm, RequestQuery,
 )
 from .models import ArchiveLoan, DataRequest, Printout
 
@@ -293,7 +293,9 @@ def leaks(request):
     incidents = LeakIncident.objects.select_related("reported_by")
     if not permissions.can_decide_leaks(request.user):
         incidents = incidents.filter(reported_by=request.user)
-    return render(request, "confidentiality/leaks.html", {"incidents": incidents[:200]})
+    page = list_page(request, incidents.order_by("-reported_at", "-pk"), LeakQuery, search_fields=("description",),
+                     filters={"status": "status", "penalty": "penalty"})
+    return render(request, "confidentiality/leaks.html", {"list": page})
 
 
 @login_required

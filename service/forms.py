@@ -7,6 +7,7 @@ from crm import roles as r
 from crm.inputs import QueryForm, StaffChoiceField
 from crm.lists import ListQuery, choices
 from crm.models import display_name
+from customers.models import Customer
 
 from . import services
 from .models import Complaint, Inquiry, Opportunity, Visit
@@ -171,6 +172,10 @@ class OpportunityQuery(ListQuery):
     result = forms.ChoiceField(label=_("result"), required=False, choices=choices(Opportunity.Result.choices))
     mine = forms.ChoiceField(label=_("Rep"), required=False, choices=choices([("1", _("Mine only"))], empty=pgettext_lazy("list filter", "Everyone")))
     due_before = forms.DateField(label=_("Deadline by"), required=False)
+
+
+class PoolQuery(ListQuery):
+    tier = forms.ChoiceField(label=_("Tier"), required=False, choices=choices(Customer._meta.get_field("tier").choices))
 
 
 class WeekQuery(QueryForm):

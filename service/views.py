@@ -18,7 +18,7 @@ from customers.policy import visible_customers
 from . import permissions, selectors, services
 from .forms import (
     CareOptOutForm, ComplaintForm, ComplaintQuery, ComplaintStepForm, InquiryForm, OpportunityForm, OpportunityMoveForm,
-    OpportunityQuery, OpportunityStepForm, PoolClaimForm, RollupQuery, VisitForm, WeekQuery,
+    OpportunityQuery, OpportunityStepForm, PoolClaimForm, PoolQuery, RollupQuery, VisitForm, WeekQuery,
 )
 
 
@@ -161,8 +161,10 @@ def public_pool(request):
         return run_action(request, claim, actor=request.user, customer_id=form.cleaned_data["customer"],
                           success=lambda customer: _("%(name)s is now yours.") % {"name": customer.name},
                           redirect_to=reverse("service:pool"))
+    page = list_page(request, pool(request.user).select_related("unit").order_by("-updated_at", "-pk"), PoolQuery,
+                     search_fields=("name", "customer_code"), filters={"tier": "tier"})
     return render(request, "service/pool.html", {
-        "customers": pool(request.user).select_related("unit").order_by("-updated_at")[:200],
+        "list": page,
         "can_claim": r.has_role(request.user, r.SALES_REP),
     })
 

@@ -95,3 +95,24 @@ def test_the_link_in_a_fulfilled_request_opens_exactly_the_granted_customers(cli
     expired = client.get(url, follow=True)
     assert expired.redirect_chain[-1][0] == reverse("confidentiality:request_detail", args=[granted["request"].pk])
     assert expired.context["messages"]
+
+
+def test_leak_reports_page_search_and_filter_and_a_reporter_sees_only_their_own(client, make_user):
+    from confidentiality.models import LeakIncident
+
+    reporter, gm = make_user(), make_user(r.GENERAL_MANAGER)
+    LeakIncident.objects.bulk_create([
+        LeakIncident(reported_by=reporter, description=f"名单外传{i:03d}", status="closed" if i % 2 else "reported")
+        for i in range(250)
+    ])
+    LeakIncident.objects.create(reported_by=gm, description="总经理办公室自报")
+    url = reverse("confidentiality:leaks")
+    client.force_login(gm)
+    page = client.get(url).context["list"]
+    assert (page.count, len(page.rows)) == (251, 50)
+    assert client.get(url, {"q": "名单外传007"}).context["list"].count == 1
+    assert client.get(url, {"status": "closed", "page": "3"}).context["list"].page.number == 3
+    assert client.get(url, {"status": "closed"}).context["list"].count == 125
+    client.force_login(reporter)
+    assert client.get(url).context["list"].count == 250
+    assert client.get(url, {"q": "总经理"}).context["list"].count == 0

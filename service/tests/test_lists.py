@@ -201,3 +201,18 @@ def test_the_visit_form_states_the_two_reps_rule_before_saving_and_a_call_needs_
     assert _visit(client, customer, "visit", [partner]).status_code == 302
     assert 'data-testid="first-visit-rule"' not in client.get(reverse("service:visit_new"), {"customer": customer.pk}).content.decode()
     assert _visit(client, customer, "visit").status_code == 302  # no longer the first visit in person
+
+
+def test_the_pool_pages_searches_and_filters_by_tier_within_the_units_pool(client, make_user, unit):
+    rep = make_user(r.SALES_REP, units=[unit])
+    for i in range(250):
+        CustomerFactory(unit=unit, account_manager=None, tier="D" if i % 2 else "C", name=f"公海客户{i:03d}")
+    CustomerFactory(unit=OrgUnitFactory(), account_manager=None, tier="D", name="外单位公海客户")
+    client.force_login(rep)
+    url = reverse("service:pool")
+    page = client.get(url).context["list"]
+    assert (page.count, len(page.rows), page.page.paginator.num_pages) == (250, 50, 5)
+    assert client.get(url, {"page": "5"}).context["list"].page.number == 5
+    assert [c.name for c in client.get(url, {"q": "公海客户007"}).context["list"].rows] == ["公海客户007"]
+    assert client.get(url, {"q": "外单位"}).context["list"].count == 0
+    assert client.get(url, {"tier": "D"}).context["list"].count == 125
