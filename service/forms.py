@@ -168,9 +168,11 @@ class ComplaintQuery(ListQuery):
 
 
 class OpportunityQuery(ListQuery):
-    stage = forms.ChoiceField(label=pgettext_lazy("opportunity", "Stage"), required=False, choices=choices(Opportunity.Stage.choices))
+    stage = forms.ChoiceField(label=pgettext_lazy("opportunity", "Stage"), required=False,
+                              choices=choices(Opportunity.Stage.choices))
     result = forms.ChoiceField(label=_("result"), required=False, choices=choices(Opportunity.Result.choices))
-    mine = forms.ChoiceField(label=_("Rep"), required=False, choices=choices([("1", _("Mine only"))], empty=pgettext_lazy("list filter", "Everyone")))
+    mine = forms.ChoiceField(label=_("Rep"), required=False,
+                             choices=choices([("1", _("Mine only"))], empty=pgettext_lazy("list filter", "Everyone")))
     due_before = forms.DateField(label=_("Deadline by"), required=False)
 
 

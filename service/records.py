@@ -71,7 +71,8 @@ def log_inquiry(*, actor, how: str, name: str, summary: str, companions: int = 0
 
 
 @transaction.atomic
-def open_opportunity(*, actor, customer, title: str, content: str, deadline: date, amount: Decimal = Decimal(0)) -> Opportunity:
+def open_opportunity(*, actor, customer, title: str, content: str, deadline: date,
+                     amount: Decimal = Decimal(0)) -> Opportunity:
     if not is_visible(actor, customer):
         raise RecordError(_("You cannot open an opportunity for this customer."))
     if not (title or "").strip() or not (content or "").strip():

@@ -1,4 +1,6 @@
 """Thin views over service workflows; customers always come through the confidentiality policy."""
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -73,8 +75,6 @@ def visit_new(request):
 def weekly(request):
     if not permissions.can_see_weekly_visits(request.user):
         raise PermissionDenied
-    from datetime import timedelta
-
     query = WeekQuery(request.GET)
     query.warn(request)
     monday, visits = selectors.weekly_visits(request.user, query.values.get("week"))
@@ -242,7 +242,8 @@ def opportunities(request):
     page = list_page(request, rows, OpportunityQuery, search_fields=OPPORTUNITY_SEARCH, filters=filters)
     customer = _customer_or_404(request.user, request.GET["customer"]) if request.GET.get("customer") else None
     return render(request, "service/opportunities.html", {
-        "list": page, "board": records.pipeline(request.user, filtered(page.query, rows, OPPORTUNITY_SEARCH, filters)) if board else None,
+        "list": page,
+        "board": records.pipeline(request.user, filtered(page.query, rows, OPPORTUNITY_SEARCH, filters)) if board else None,
         "figures": records.monthly_figures(timezone.localdate()) if permissions.can_roll_up_inquiries(request.user) else None,
         "customer": customer, "view": "board" if board else "table",
     })
