@@ -3,12 +3,12 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from crm.inputs import QueryForm
+from crm.lists import ListQuery, choices
 from crm.models import AuditEntry, OrgUnit
 from customers.catalogue import CATALOGUE
 from customers.policy import SENSITIVE_FIELDS
 
-from .models import DataRequest
+from .models import DataRequest, LeakIncident
 
 
 class DataRequestForm(forms.Form):
@@ -49,15 +49,33 @@ class DataRequestForm(forms.Form):
         return cleaned
 
 
-class AuditQuery(QueryForm):
-    """The audit log's search: a date that is no date (2026-02-30, garbage) is ignored with a message."""
+class AuditQuery(ListQuery):
+    """The audit log's search: a date that is no date (2026-02-30, garbage) is ignored with a message.
+    The search box looks for the person (name or username) only: the subject may name customers the reader may not see."""
 
     person = forms.CharField(label=_("Username"), required=False, max_length=150)
     customer = forms.CharField(label=_("Customer code"), required=False, max_length=40)
-    action = forms.ChoiceField(label=_("Action"), required=False, choices=[("", ""), *AuditEntry.Action.choices])
+    action = forms.ChoiceField(label=_("Action"), required=False, choices=choices(AuditEntry.Action.choices))
     since = forms.DateField(label=_("From"), required=False)
     until = forms.DateField(label=_("Until"), required=False)
-    format = forms.ChoiceField(label=_("Format"), required=False, choices=[("", ""), ("xlsx", "xlsx")])
+    format = forms.ChoiceField(label=_("Format"), required=False, choices=[("", ""), ("xlsx", "xlsx")],
+                               widget=forms.HiddenInput)
+
+
+class RequestQuery(ListQuery):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=choices(DataRequest.Status.choices))
+    form = forms.ChoiceField(label=_("Form"), required=False, choices=choices(DataRequest.Form.choices))
+    since = forms.DateField(label=_("Requested from"), required=False)
+    until = forms.DateField(label=_("Requested until"), required=False)
+
+
+class LeakQuery(ListQuery):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=choices(LeakIncident.Status.choices))
+    penalty = forms.ChoiceField(label=_("Penalty"), required=False, choices=choices(LeakIncident.Penalty.choices))
+
+
+class GrantedQuery(ListQuery):
+    """The granted customers' page: a search among them, nothing more."""
 
 
 class CopiesForm(forms.Form):

@@ -1,9 +1,12 @@
 """Read side of confidentiality: approvers' queues, a requester's requests, the audit log search."""
+import re
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
 from crm import roles as r
+from crm.inputs import positive_int
+from crm.lists import search
 from crm.models import AuditEntry, AuditEntryCustomer
 from customers.policy import CONFIDENTIAL, INTERNAL, SECRET, SEES_ALL_LEVELS, own_unit_ids, visible_customers
 
@@ -34,10 +37,13 @@ def printouts_to_check_in(user):
     ).select_related("grant__request", "printed_by")
 
 
-def search_audit(*, actor=None, customer_id=None, action="", since=None, until=None):
+def search_audit(*, actor=None, customer_id=None, action="", since=None, until=None, who=""):
+    """`who` is part of the person's name or username; never the subject, which may name customers the reader may not see."""
     qs = AuditEntry.objects.select_related("actor")
     if actor:
         qs = qs.filter(actor=actor)
+    for word in who.split()[:5]:
+        qs = qs.filter(Q(actor_name__icontains=word) | Q(actor__username__icontains=word))
     if customer_id:
         qs = qs.filter(pk__in=AuditEntryCustomer.objects.filter(customer_id=customer_id).values("entry_id"))
     if action:
@@ -138,3 +144,16 @@ AUDIT_READERS = (r.MARKETING_HEAD, r.CS_MANAGER, r.SALES_MANAGER, r.GENERAL_MANA
 
 def may_read_audit(user) -> bool:
     return user.is_superuser or r.has_role(user, *AUDIT_READERS)
+
+
+def requests_of(user):
+    """The data requests a user filed, newest first."""
+    return DataRequest.objects.filter(requester=user).order_by("-created_at", "-pk")
+
+
+def search_requests(requests, text: str):
+    """A request's number (SQ202612-00042, or its serial 42) or words of its purpose."""
+    number = re.fullmatch(r"(?:SQ\d{6}-)?0*(\d{1,10})", text.strip().upper())
+    if number and positive_int(number.group(1)):
+        return requests.filter(Q(pk=int(number.group(1))) | Q(purpose__icontains=text.strip()))
+    return search(requests, text, ("purpose",))

@@ -7,6 +7,7 @@ urlpatterns = [
     path("requests/", views.request_list, name="requests"),
     path("requests/new/", views.request_new, name="request_new"),
     path("requests/<int:pk>/", views.request_detail, name="request_detail"),
+    path("requests/<int:pk>/customers/", views.request_customers, name="request_customers"),
     path("requests/<int:pk>/print/", views.request_print, name="request_print"),
     path("requests/<int:pk>/export/", views.request_export, name="request_export"),
     path("requests/<int:pk>/<slug:action>/", views.request_action, name="request_action"),

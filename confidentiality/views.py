@@ -14,7 +14,8 @@ from crm import audit
 from crm.actions import refuse_form, run_action
 from crm.exports import watermark, watermarked_workbook, xlsx_response
 from crm.inputs import form_errors, positive_int
-from crm.models import AuditEntry, display_name
+from crm.lists import list_page
+from crm.models import display_name
 from customers import policy
 from customers.catalogue import CATALOGUE
 from customers.choice_labels import choice_label
@@ -24,8 +25,8 @@ from customers.selectors import grant_customer_ids
 
 from . import permissions, selectors, services
 from .forms import (
-    AuditQuery, CheckInForm, CopiesForm, DataRequestForm, DecisionForm, LeakDecisionForm, LeakReportForm, LoanRequestForm,
-    LoanStepForm,
+    AuditQuery, CheckInForm, CopiesForm, DataRequestForm, DecisionForm, GrantedQuery, LeakDecisionForm, LeakQuery,
+    LeakReportForm, LoanRequestForm, LoanStepForm, RequestQuery,
 )
 from .models import ArchiveLoan, DataRequest, Printout
 
@@ -41,8 +42,24 @@ def _own_request_or_404(user, pk) -> DataRequest:
 
 @login_required
 def request_list(request):
-    mine = DataRequest.objects.filter(requester=request.user).select_related("data_unit")[:200]
-    return render(request, "confidentiality/request_list.html", {"requests": mine})
+    page = list_page(request, selectors.requests_of(request.user).select_related("data_unit"), RequestQuery, filters={
+        "q": selectors.search_requests, "status": "status", "form": "form",
+        "since": "created_at__date__gte", "until": "created_at__date__lte"})
+    return render(request, "confidentiality/request_list.html", {"list": page})
+
+
+@login_required
+def request_customers(request, pk):
+    """Exactly the customers a fulfilled request granted the user (and the user may still see), each linking to its page."""
+    data_request = _own_request_or_404(request.user, pk)
+    grant = services.active_grant(request.user, data_request)
+    if grant is None:
+        messages.error(request, _("This request grants you no access now."))
+        return redirect("confidentiality:request_detail", pk=pk)
+    granted = policy.visible_customers(request.user).filter(pk__in=grant_customer_ids(grant.pk))
+    page = list_page(request, granted.select_related("unit").order_by("customer_code", "pk"), GrantedQuery,
+                     search_fields=("name", "customer_code"))
+    return render(request, "confidentiality/request_customers.html", {"req": data_request, "grant": grant, "list": page})
 
 
 @login_required
@@ -237,7 +254,7 @@ def audit_log(request):
         customer_id = found or positive_int(customer) or -1
     entries = selectors.search_audit(
         actor=actor, customer_id=customer_id, action=params.get("action", ""),
-        since=params.get("since"), until=params.get("until"),
+        since=params.get("since"), until=params.get("until"), who=params.get("q", ""),
     )
     if params.get("format") == "xlsx":
         rows = [
@@ -251,8 +268,10 @@ def audit_log(request):
             headers=[_("At"), _("Who"), _("Action"), _("Customers"), _("Subject"), _("IP address"), _("Reason")], rows=rows,
         )
         return xlsx_response(content, "audit.xlsx")
+    page = list_page(request, entries, AuditQuery, warn=False)
     return render(request, "confidentiality/audit_log.html", {
-        "rows": selectors.audit_rows(request.user, entries[:200]), "actions": AuditEntry.Action.choices, "params": request.GET,
+        "rows": selectors.audit_rows(request.user, page.rows), "list": page,
+        "export": f"?{page.querystring}&format=xlsx" if page.querystring else "?format=xlsx",
     })
 
 
@@ -274,7 +293,9 @@ def leaks(request):
     incidents = LeakIncident.objects.select_related("reported_by")
     if not permissions.can_decide_leaks(request.user):
         incidents = incidents.filter(reported_by=request.user)
-    return render(request, "confidentiality/leaks.html", {"incidents": incidents[:200]})
+    page = list_page(request, incidents.order_by("-reported_at", "-pk"), LeakQuery, search_fields=("description",),
+                     filters={"status": "status", "penalty": "penalty"})
+    return render(request, "confidentiality/leaks.html", {"list": page})
 
 
 @login_required

@@ -1,6 +1,7 @@
 """Untrusted input from the query string and from `next`: shaped in one place, so no page answers a bad value with a 500."""
 from django import forms
 from django.contrib import messages
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -50,8 +51,9 @@ def safe_next(request, default="home", *args, **kwargs):
     url = request.POST.get("next") or request.GET.get("next") or ""
     if not url:
         return redirect(default, *args, **kwargs)
-    if url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(url)
+    if url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
+                                                               require_https=request.is_secure()):
+        return HttpResponseRedirect(url)  # never redirect(url): "abc" would be taken for a URL name
     return redirect("home")
 
 

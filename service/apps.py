@@ -8,6 +8,10 @@ class ServiceConfig(AppConfig):
     verbose_name = _("Customer service")
 
     def ready(self):
+        from crm.demo import register_demo_loader
+
         from . import contributions, receivers  # noqa: F401
+        from .demo import load_demo_opportunities
 
         contributions.register()
+        register_demo_loader("Demo opportunities added", load_demo_opportunities)

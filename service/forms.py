@@ -1,11 +1,15 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm import roles as r
 from crm.inputs import QueryForm, StaffChoiceField
+from crm.lists import ListQuery, choices
 from crm.models import display_name
+from customers.models import Customer
 
+from . import services
 from .models import Complaint, Inquiry, Opportunity, Recall, Visit
 
 
@@ -20,19 +24,42 @@ class VisitForm(forms.ModelForm):
             "content": forms.Textarea(attrs={"rows": 3}),
             "feedback": forms.Textarea(attrs={"rows": 2}),
             "next_plan": forms.Textarea(attrs={"rows": 2}),
+            "participants": forms.CheckboxSelectMultiple,
         }
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, customer=None, **kwargs):
         super().__init__(*args, **kwargs)
-        staff = get_user_model().objects.filter(
-            is_active=True, groups__name__in=[r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER, r.MARKETING_HEAD]
-        ).distinct()
-        self.fields["participants"].queryset = staff.exclude(pk=getattr(user, "pk", None))
-        self.fields["participants"].required = False
-        self.fields["participants"].label = _("Together with")
-        self.fields["participants"].label_from_instance = display_name
-        for field in self.fields.values():
-            field.widget.attrs.setdefault("class", "form-select" if isinstance(field.widget, forms.Select) else "form-control")
+        self.customer = customer
+        self.first_visit = customer is not None and services.first_visit_in_person(customer)
+        participants = self.fields["participants"]
+        participants.queryset = companions_for(customer, user)
+        participants.required = False
+        participants.label = _("Together with")
+        participants.label_from_instance = display_name
+        participants.help_text = _("Colleagues of the customer's unit who came along.")
+        for name, field in self.fields.items():
+            if name != "participants":
+                field.widget.attrs.setdefault("class", "form-select" if isinstance(field.widget, forms.Select) else "form-control")
+        self.fields["channel"].choices = [("", _("Choose how"))] + list(Visit.Channel.choices)
+        self.fields["channel"].widget.attrs["data-in-person"] = Visit.Channel.VISIT
+
+    def clean(self):
+        data = super().clean()
+        if self.customer is not None and not data.get("participants") and data.get("channel") \
+                and services.needs_two_reps(self.customer, data["channel"]):
+            self.add_error("participants", services.FIRST_VISIT_RULE)
+        return data
+
+
+COMPANION_ROLES = (r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER, r.MARKETING_HEAD)
+
+
+def companions_for(customer, user):
+    """Who may be named as having come along: active sales staff of the customer's unit, not the one logging."""
+    staff = get_user_model().objects.filter(is_active=True, groups__name__in=COMPANION_ROLES)
+    if customer is not None:
+        staff = staff.filter(staff_profile__units=customer.unit_id)
+    return staff.exclude(pk=getattr(user, "pk", None)).distinct().order_by("last_name", "first_name", "username")
 
 
 def _bootstrap(form) -> None:
@@ -135,7 +162,18 @@ class RollupQuery(QueryForm):
 class OpportunityForm(forms.ModelForm):
     class Meta:
         model = Opportunity
-        fields = ["title", "content", "deadline"]
+        fields = ["title", "content", "deadline", "amount"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].required = False
+
+    def clean_amount(self):
+        return self.cleaned_data.get("amount") or 0
+
+
+class OpportunityMoveForm(forms.Form):
+    stage = forms.ChoiceField(label=pgettext_lazy("opportunity", "Stage"), choices=Opportunity.Stage.choices)
 
 
 class CareOptOutForm(forms.Form):
@@ -176,3 +214,28 @@ class OpportunityStepForm(forms.Form):
         if data.get("action") == "close" and not data.get("result"):
             self.add_error("result", _("Choose won or lost."))
         return data
+
+
+class ComplaintQuery(ListQuery):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=choices(Complaint.Status.choices))
+    category = forms.ChoiceField(label=_("Category"), required=False, choices=choices(Complaint.Category.choices))
+    escalated = forms.ChoiceField(label=_("Escalated"), required=False, choices=choices([("1", _("Escalated only"))]))
+    since = forms.DateField(label=_("Received from"), required=False)
+    until = forms.DateField(label=_("Received until"), required=False)
+
+
+class OpportunityQuery(ListQuery):
+    stage = forms.ChoiceField(label=pgettext_lazy("opportunity", "Stage"), required=False,
+                              choices=choices(Opportunity.Stage.choices))
+    result = forms.ChoiceField(label=_("result"), required=False, choices=choices(Opportunity.Result.choices))
+    mine = forms.ChoiceField(label=_("Rep"), required=False,
+                             choices=choices([("1", _("Mine only"))], empty=pgettext_lazy("list filter", "Everyone")))
+    due_before = forms.DateField(label=_("Deadline by"), required=False)
+
+
+class PoolQuery(ListQuery):
+    tier = forms.ChoiceField(label=_("Tier"), required=False, choices=choices(Customer._meta.get_field("tier").choices))
+
+
+class WeekQuery(QueryForm):
+    week = forms.DateField(label=pgettext_lazy("week", "Week"), required=False)

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 # Calendar periods a contact minimum is counted over: they divide the year, so periods never overlap.
@@ -382,11 +383,22 @@ class Opportunity(models.Model):
         WON = "won", _("Won")
         LOST = "lost", _("Lost")
 
+    class Stage(models.TextChoices):
+        """Where an open opportunity stands in the pipeline (the board's columns), first to last."""
+
+        FOUND = "found", _("Found")
+        QUALIFIED = "qualified", _("Needs confirmed")
+        PROPOSAL = "proposal", _("Proposal and quote")
+        NEGOTIATION = "negotiation", _("Negotiation")
+
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="opportunities")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("rep"))
     title = models.CharField(_("title"), max_length=100)
     content = models.TextField(_("content"))
     deadline = models.DateField(_("deadline"))
+    stage = models.CharField(pgettext_lazy("opportunity", "stage"), max_length=12, choices=Stage.choices, default=Stage.FOUND, db_index=True)
+    amount = models.DecimalField(_("expected amount (yuan)"), max_digits=14, decimal_places=2, default=0,
+                                 validators=[MinValueValidator(0)])
     result = models.CharField(_("result"), max_length=5, choices=Result.choices, default=Result.OPEN)
     reason = models.TextField(_("reason"), blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -396,6 +408,20 @@ class Opportunity(models.Model):
         verbose_name = _("opportunity")
         verbose_name_plural = _("opportunities")
         ordering = ["deadline"]
+
+
+class OpportunityEvent(models.Model):
+    """One move of an opportunity through the pipeline: who, when, from which stage to which."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    comment = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
 
 
 class OpportunityFollowUp(models.Model):

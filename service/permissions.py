@@ -90,3 +90,12 @@ def can_roll_up_targets(user) -> bool:
 
 def can_open_targets(user) -> bool:
     return r.has_role(user, r.SALES_REP) or can_roll_up_targets(user)
+def can_move_opportunity(user, opportunity) -> bool:
+    """An open opportunity moves through the pipeline by its rep, or by the sales managers above the rep."""
+    if opportunity.result != "open" or not is_visible(user, opportunity.customer):
+        return False
+    return user.pk == opportunity.owner_id or can_move_others_opportunities(user)
+
+
+def can_move_others_opportunities(user) -> bool:
+    return user.is_superuser or r.has_role(user, r.SALES_SUPERVISOR, r.SALES_MANAGER, r.MARKETING_HEAD)

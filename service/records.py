@@ -1,5 +1,6 @@
 """The inquiries log with its weekly and monthly roll-ups, and opportunities with per-rep figures."""
 from datetime import date, timedelta
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
@@ -9,9 +10,11 @@ from django.utils.translation import gettext as _
 
 from crm import roles as r
 from crm.errors import AppError
+from crm.workflow import Transition, Workflow
 from customers.policy import is_visible, own_unit_ids
 
-from .models import Inquiry, Opportunity, OpportunityFollowUp
+from . import permissions
+from .models import Inquiry, Opportunity, OpportunityEvent, OpportunityFollowUp
 
 
 class RecordError(AppError):
@@ -68,15 +71,18 @@ def log_inquiry(*, actor, how: str, name: str, summary: str, companions: int = 0
 
 
 @transaction.atomic
-def open_opportunity(*, actor, customer, title: str, content: str, deadline: date) -> Opportunity:
+def open_opportunity(*, actor, customer, title: str, content: str, deadline: date,
+                     amount: Decimal = Decimal(0)) -> Opportunity:
     if not is_visible(actor, customer):
         raise RecordError(_("You cannot open an opportunity for this customer."))
     if not (title or "").strip() or not (content or "").strip():
         raise RecordError(_("Give the opportunity a title and describe the business."))
     if deadline < timezone.localdate():
         raise RecordError(_("The deadline lies in the past."))
+    if amount is None or amount < 0:
+        raise RecordError(_("The expected amount cannot be negative."))
     return Opportunity.objects.create(customer=customer, owner=actor, title=title.strip(), content=content.strip(),
-                                      deadline=deadline)
+                                      deadline=deadline, amount=amount)
 
 
 @transaction.atomic
@@ -109,3 +115,61 @@ def monthly_figures(month: date):
     won = dict(Opportunity.objects.filter(result=Opportunity.Result.WON, closed_at__date__range=(start, end))
                .values_list("owner__username").annotate(n=Count("pk")).values_list("owner__username", "n"))
     return [(rep, found.get(rep, 0), won.get(rep, 0)) for rep in sorted(set(found) | set(won))]
+
+
+# The pipeline: an open opportunity moves one stage forward or back (the board's buttons and drag).
+_STAGES = list(Opportunity.Stage.values)
+PIPELINE = Workflow(
+    model=Opportunity,
+    field="stage",
+    event_model=OpportunityEvent,
+    event_fk="opportunity",
+    transitions={
+        stage: {
+            **({_STAGES[i + 1]: Transition("advanced", permissions.can_move_opportunity)} if i + 1 < len(_STAGES) else {}),
+            **({_STAGES[i - 1]: Transition("moved_back", permissions.can_move_opportunity)} if i > 0 else {}),
+        }
+        for i, stage in enumerate(_STAGES)
+    },
+)
+
+
+def move_opportunity(*, actor, opportunity_id: int, stage: str) -> Opportunity:
+    """One stage forward or back; a closed opportunity stays where it was closed."""
+    opportunity = Opportunity.objects.select_related("customer").get(pk=opportunity_id)
+    if opportunity.result != Opportunity.Result.OPEN:
+        raise RecordError(_("This opportunity is closed."))
+    return PIPELINE.move(opportunity, stage, actor=actor)
+
+
+def pipeline(user, opportunities) -> list[dict]:
+    """The board: per stage of the open opportunities, then won and lost, its count, total amount and first cards
+    (each marked `movable` when this user may move it)."""
+    from django.db.models import Sum
+
+    others = permissions.can_move_others_opportunities(user)
+
+    open_ones = opportunities.filter(result=Opportunity.Result.OPEN)
+    totals = {row["stage"]: row for row in open_ones.order_by().values("stage").annotate(n=Count("pk"), total=Sum("amount"))}
+    closed = {row["result"]: row for row in opportunities.exclude(result=Opportunity.Result.OPEN).order_by()
+              .values("result").annotate(n=Count("pk"), total=Sum("amount"))}
+    columns = []
+    for i, (stage, label) in enumerate(Opportunity.Stage.choices):
+        row = totals.get(stage, {})
+        columns.append({"key": stage, "label": label, "count": row.get("n", 0), "total": row.get("total") or Decimal(0),
+                        "cards": [_movable(card, user, others) for card in open_ones.filter(stage=stage).order_by("deadline", "pk")[:BOARD_CARDS]],
+                        "previous": _STAGES[i - 1] if i > 0 else "", "next": _STAGES[i + 1] if i + 1 < len(_STAGES) else ""})
+    for result in (Opportunity.Result.WON, Opportunity.Result.LOST):
+        row = closed.get(result, {})
+        columns.append({"key": result, "label": result.label, "count": row.get("n", 0), "total": row.get("total") or Decimal(0),
+                        "cards": list(opportunities.filter(result=result).order_by("-closed_at", "-pk")[:BOARD_CARDS]),
+                        "closed": True})
+    return columns
+
+
+def _movable(card: Opportunity, user, others: bool) -> Opportunity:
+    card.movable = others or card.owner_id == user.pk
+    return card
+
+
+BOARD_CARDS = 30  # cards shown per column; the count and total cover them all

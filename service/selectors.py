@@ -10,8 +10,8 @@ from crm import registry
 from crm import roles as r
 from customers.policy import visible_customers
 
-from .models import Complaint, RevisitRule, Visit
-from .services import contacts_count, late_complaints, period_of
+from .models import Complaint, Opportunity, RevisitRule, Visit
+from .services import contacts_count, late_complaints, period_of, revisit_visits
 
 TodoItem = registry.InboxItem  # (kind, title, url, due, overdue): the registry's own item
 
@@ -167,3 +167,13 @@ def weekly_visits(user, on: date | None = None):
         .order_by("created_by__username", "visited_on")
     )
     return monday, visits
+
+
+def complaints_seen_by(user):
+    """Complaints of the customers the user may see, newest first."""
+    return Complaint.objects.filter(customer__in=visible_customers(user)).order_by("-received_at", "-pk")
+
+
+def opportunities_seen_by(user):
+    """Opportunities of the customers the user may see, nearest deadline first."""
+    return Opportunity.objects.filter(customer__in=visible_customers(user)).order_by("deadline", "pk")

@@ -8,6 +8,7 @@ from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, 
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from crm import roles as r
 from crm.errors import AppError
@@ -52,20 +53,33 @@ class ServiceError(AppError):
 @transaction.atomic
 def log_visit(*, actor, customer: Customer, channel: str, content: str, participants=(), visited_on: date | None = None,
               feedback: str = "", next_plan: str = "", next_on: date | None = None) -> Visit:
-    """A new customer's first visit needs two reps (DOMAIN §2); the actor always takes part."""
+    """A new customer's first visit in person needs two reps (DOMAIN §2; a call does not); the actor always takes part."""
     if not is_visible(actor, customer):
         raise ServiceError("service.cannot_log_visit", _("You cannot log a visit for this customer."))
     if not (content or "").strip():
         raise ServiceError("service.content_required", _("Write what was discussed."))
     people = {actor, *participants}
-    if not customer.visits.exists() and len(people) < 2:
-        raise ServiceError("service.first_visit_needs_two", _("A new customer's first visit needs two reps."))
+    if needs_two_reps(customer, channel) and len(people) < 2:
+        raise ServiceError("service.first_visit_needs_two", FIRST_VISIT_RULE)
     visit = Visit.objects.create(
         customer=customer, visited_on=visited_on or timezone.localdate(), channel=channel, content=content.strip(),
         feedback=feedback, next_plan=next_plan, next_on=next_on, created_by=actor,
     )
     visit.participants.set(people)
     return visit
+
+
+FIRST_VISIT_RULE = _lazy("A new customer's first visit in person needs two reps: choose the colleague who comes along. "
+                         "A phone call or message needs no second rep.")
+
+
+def first_visit_in_person(customer: Customer) -> bool:
+    """Whether nobody has visited the customer in person yet (calls and messages do not count)."""
+    return not customer.visits.filter(channel=Visit.Channel.VISIT).exists()
+
+
+def needs_two_reps(customer: Customer, channel: str) -> bool:
+    return channel == Visit.Channel.VISIT and first_visit_in_person(customer)
 
 
 # --- revisit policy -----------------------------------------------------------------------------

@@ -1,4 +1,6 @@
 """Thin views over service workflows; customers always come through the confidentiality policy."""
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -6,18 +8,21 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from crm import registry
 from crm import roles as r
 from crm.actions import refuse_form, run_action
 from crm.inputs import form_errors, positive_int, safe_next
+from crm.lists import ListQuery, filtered, list_page
 from customers.policy import is_visible, visible_customers
 
 from . import permissions, selectors, services
 from . import recalls as recalls_svc
 from .forms import (
-    CareOptOutForm, ComplaintForm, ComplaintStepForm, InquiryForm, OpportunityForm, OpportunityStepForm, PoolClaimForm,
-    RecallForm, RecallQuery, RecallStepForm, RollupQuery, VisitForm,
+    CareOptOutForm, ComplaintForm, ComplaintQuery, ComplaintStepForm, InquiryForm, OpportunityForm, OpportunityMoveForm,
+    OpportunityQuery, OpportunityStepForm, PoolClaimForm, PoolQuery, RecallForm, RecallQuery, RecallStepForm, RollupQuery,
+    VisitForm, WeekQuery,
 )
 from .models import Complaint, Recall
 
@@ -51,7 +56,7 @@ def inbox_count(request):
 def visit_new(request):
     """Phone-sized quick entry; opened from the inbox or the customer page."""
     customer = _customer_or_404(request.user, request.GET.get("customer") or request.POST.get("customer"))
-    form = VisitForm(request.POST or None, user=request.user)
+    form = VisitForm(request.POST or None, user=request.user, customer=customer)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -66,25 +71,56 @@ def visit_new(request):
             messages.success(request, _("Visit logged."))
             return safe_next(request, "service:inbox")
     return render(request, "service/visit_form.html", {"form": form, "customer": customer,
-                                                        "next": request.GET.get("next", "")})
+                                                        "next": request.POST.get("next") or request.GET.get("next", "")})
 
 
 @login_required
 def weekly(request):
     if not permissions.can_see_weekly_visits(request.user):
         raise PermissionDenied
-    monday, visits = selectors.weekly_visits(request.user)
-    return render(request, "service/weekly.html", {"monday": monday, "visits": visits})
+    query = WeekQuery(request.GET)
+    query.warn(request)
+    monday, visits = selectors.weekly_visits(request.user, query.values.get("week"))
+    return render(request, "service/weekly.html", {
+        "monday": monday, "sunday": monday + timedelta(days=6), "visits": visits,
+        "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7),
+    })
 
 
 @login_required
 def complaints(request):
-    rows = Complaint.objects.filter(customer__in=visible_customers(request.user)).select_related("customer")[:200]
-    return render(request, "service/complaints.html", {"complaints": rows})
+    rows = selectors.complaints_seen_by(request.user).select_related("customer")
+    page = list_page(request, rows, ComplaintQuery, search_fields=COMPLAINT_SEARCH, filters={
+        "status": "status", "category": "category", "escalated": lambda qs, _v: qs.filter(escalated_at__isnull=False),
+        "since": "received_at__date__gte", "until": "received_at__date__lte",
+    })
+    return render(request, "service/complaints.html", {"list": page})
+
+
+COMPLAINT_SEARCH = ("number", "customer__name", "customer__customer_code", "product", "order_number")
+OPPORTUNITY_SEARCH = ("title", "customer__name", "customer__customer_code")
+PICK_FOR = {"complaint": "service:complaint_new", "opportunity": "service:opportunities"}
+
+
+@login_required
+def pick_customer(request, purpose):
+    """The first step of 新建 from a list: find the customer (only those the user may see), then its form."""
+    from customers.selectors import filter_customers
+
+    if purpose not in PICK_FOR:
+        raise Http404
+    query = ListQuery(request.GET)
+    text = query.values.get("q", "")
+    found = filter_customers(request.user, {"q": text}).only("pk", "name", "customer_code")[:20] if text else []
+    return render(request, "service/pick_customer.html", {
+        "purpose": purpose, "target": reverse(PICK_FOR[purpose]), "customers": found, "q": text,
+    })
 
 
 @login_required
 def complaint_new(request):
+    if not (request.GET.get("customer") or request.POST.get("customer")):
+        return redirect("service:pick_customer", purpose="complaint")
     customer = _customer_or_404(request.user, request.GET.get("customer") or request.POST.get("customer"))
     form = ComplaintForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -102,7 +138,7 @@ def complaint_new(request):
 
 @login_required
 def complaint_detail(request, pk):
-    complaint = get_object_or_404(Complaint.objects.filter(customer__in=visible_customers(request.user)), pk=pk)
+    complaint = get_object_or_404(selectors.complaints_seen_by(request.user), pk=pk)
     if request.method == "POST":
         form = ComplaintStepForm(request.POST)
         back = reverse("service:complaint_detail", args=[pk])
@@ -177,8 +213,10 @@ def public_pool(request):
         return run_action(request, claim, actor=request.user, customer_id=form.cleaned_data["customer"],
                           success=lambda customer: _("%(name)s is now yours.") % {"name": customer.name},
                           redirect_to=reverse("service:pool"))
+    page = list_page(request, pool(request.user).select_related("unit").order_by("-updated_at", "-pk"), PoolQuery,
+                     search_fields=("name", "customer_code"), filters={"tier": "tier"})
     return render(request, "service/pool.html", {
-        "customers": pool(request.user).select_related("unit").order_by("-updated_at")[:200],
+        "list": page,
         "can_claim": r.has_role(request.user, r.SALES_REP),
     })
 
@@ -236,7 +274,6 @@ def opportunities(request):
     from django.utils import timezone
 
     from . import records
-    from .models import Opportunity
 
     if request.method == "POST":
         customer = _customer_or_404(request.user, request.POST.get("customer"))
@@ -250,20 +287,41 @@ def opportunities(request):
         except records.RecordError as exc:
             messages.error(request, str(exc))
         return redirect("service:opportunities")
-    rows = Opportunity.objects.filter(customer__in=visible_customers(request.user)).select_related("customer", "owner")
+    rows = selectors.opportunities_seen_by(request.user).select_related("customer", "owner")
+    filters = {"stage": "stage", "result": "result", "mine": lambda qs, _v: qs.filter(owner=request.user),
+               "due_before": "deadline__lte"}
+    board = request.GET.get("view") == "board"
+    page = list_page(request, rows, OpportunityQuery, search_fields=OPPORTUNITY_SEARCH, filters=filters)
+    customer = _customer_or_404(request.user, request.GET["customer"]) if request.GET.get("customer") else None
     return render(request, "service/opportunities.html", {
-        "rows": rows[:200], "figures": records.monthly_figures(timezone.localdate())
-        if permissions.can_roll_up_inquiries(request.user) else None,
-        "customer": request.GET.get("customer", ""),
+        "list": page,
+        "board": records.pipeline(request.user, filtered(page.query, rows, OPPORTUNITY_SEARCH, filters)) if board else None,
+        "figures": records.monthly_figures(timezone.localdate()) if permissions.can_roll_up_inquiries(request.user) else None,
+        "customer": customer, "view": "board" if board else "table",
     })
+
+
+@login_required
+@require_POST
+def opportunity_move(request, pk):
+    """A card moved on the board (a button, or dropped on the next column): one stage through the pipeline."""
+    from . import records
+
+    get_object_or_404(selectors.opportunities_seen_by(request.user), pk=pk)
+    form = OpportunityMoveForm(request.POST)
+    back = safe_next(request, "service:opportunities").url
+    if not form.is_valid():
+        return refuse_form(request, form, back)
+    return run_action(request, records.move_opportunity, actor=request.user, opportunity_id=pk,
+                      stage=form.cleaned_data["stage"], redirect_to=back,
+                      success=lambda o: _("%(title)s moved to %(stage)s.") % {"title": o.title, "stage": o.get_stage_display()})
 
 
 @login_required
 def opportunity_action(request, pk):
     from . import records
-    from .models import Opportunity
 
-    get_object_or_404(Opportunity.objects.filter(customer__in=visible_customers(request.user)), pk=pk)
+    get_object_or_404(selectors.opportunities_seen_by(request.user), pk=pk)
     if request.method != "POST":
         raise Http404
     form = OpportunityStepForm(request.POST)

@@ -77,6 +77,7 @@ MATRIX = {
     "confidentiality:requests": ("get", EVERYONE),
     "confidentiality:request_new": ("get", EVERYONE),
     "confidentiality:request_detail": ("data_request", None),
+    "confidentiality:request_customers": ("data_request", None),
     "confidentiality:request_print": ("data_request", None),
     "confidentiality:request_export": ("data_request", None),
     "confidentiality:request_action": ("data_request", None),
@@ -98,6 +99,8 @@ MATRIX = {
     "service:care_opt_out": ("customer_post", None),
     "service:opportunities": ("get", EVERYONE),
     "service:opportunity_action": ("post_redirect", None),
+    "service:opportunity_move": ("post_redirect", None),
+    "service:pick_customer": ("purpose", None),  # its visibility: service/tests/test_lists.py
     "service:complaint_new": ("customer_query", None),
     "service:complaint_detail": ("complaint", None),
     "service:recalls": ("get", role_page(r.QUALITY)),
@@ -230,7 +233,8 @@ def test_a_recall_is_the_quality_managers_and_404_to_whoever_may_not_see_its_cus
 
 
 @pytest.mark.parametrize("name", ["confidentiality:request_detail", "confidentiality:request_print",
-                                  "confidentiality:request_export", "confidentiality:request_action"])
+                                  "confidentiality:request_export", "confidentiality:request_action",
+                                  "confidentiality:request_customers"])
 def test_data_requests_of_others_are_404(world, name, make_user):
     owner = make_user(r.PLANNER, units=[world["sh"]])
     request = dr.submit_data_request(requester=owner, purpose="x", scope="customers", data_unit=world["sh"],

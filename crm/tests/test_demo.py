@@ -23,6 +23,10 @@ def test_demo_data_loads_twice_without_duplicates(capsys):
     assert sorted(Customer.objects.exclude(customer_code=None).values_list("customer_code", flat=True)) == [
         "SH01T1-000001", "SH01T1-000002", "SH01T1-000003"
     ]
+    from service.demo import DEMO_OPPORTUNITIES
+    from service.models import Opportunity
+
+    assert sorted(Opportunity.objects.values_list("title", "stage")) == sorted((t, s) for _c, t, _x, _a, s in DEMO_OPPORTUNITIES)
 
 
 def test_every_demo_user_holds_its_role_and_can_sign_in(rf):

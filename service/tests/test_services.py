@@ -86,12 +86,14 @@ def test_owner_changed_mid_quarter(team):
     assert statuses(c, date(2026, 4, 20))[("*", "owner")] == "done"
 
 
-def test_first_visit_needs_two_reps(team):
+def test_first_visit_in_person_needs_two_reps_a_call_does_not(team):
     c = customer(team, "D")
-    with pytest.raises(services.ServiceError):
-        services.log_visit(actor=team["owner"], customer=c, channel="phone", content="首访")
+    services.log_visit(actor=team["owner"], customer=c, channel="phone", content="电话联系")  # a call: one rep is enough
+    with pytest.raises(services.ServiceError) as refused:
+        services.log_visit(actor=team["owner"], customer=c, channel="visit", content="首访")  # the call was no visit
+    assert refused.value.code == "service.first_visit_needs_two"
     services.log_visit(actor=team["owner"], customer=c, channel="visit", content="首访", participants=[team["other"]])
-    services.log_visit(actor=team["owner"], customer=c, channel="phone", content="电话回访")
+    services.log_visit(actor=team["owner"], customer=c, channel="visit", content="再访")  # no longer the first
 
 
 def test_complaint_on_the_friday_before_a_holiday_is_due_after_it(team):
