@@ -32,7 +32,7 @@ from .choice_labels import ZH, ZH_BY_FIELD, choice_label
 from .models import TIER_CONFIDENTIALITY, Customer, completeness, kinds_of, name_key
 from .regions import current_divisions
 from .services import CODE_DIGITS, approval_values, reserve_codes
-from .validators import id_number_gender, normalise_number
+from .validators import id_number_gender, id_number_warning, normalise_number
 
 ALIASES_PATH = CSV_PATH.parent / "import_aliases.csv"
 NOT_IMPORTED = {"photo", "json", "code"}
@@ -218,6 +218,7 @@ class CustomerImportResource(BulkResource):
                     errors.append((spec.code, _("Required for an active customer.")))
             if values.get("customer_nature") == "individual" and not values.get("gender") and "gender" not in dict(errors):
                 errors.append(("gender", _("Gender is required for an individual customer.")))
+        _id_warning(row, values)
         values["name_key"] = name_key(values.get("name", ""))
         values["id_last4"] = values.get("id_number", "")[-4:]
         values["profile_completeness"] = completeness(kinds, lambda c: values.get(c) not in (None, ""))
@@ -281,6 +282,7 @@ class CustomerImportResource(BulkResource):
                 row.notes.append((code, _("Skipped: you may not see this field.")))
             if "id_number" in row.data:
                 self._cross_checks(row.data, row.errors)  # only now: the birth date and gender it implies
+                _id_warning(row, row.data)
             level = row.data.get("confidentiality_level")
             if level and _level_rank(level) < _level_rank(customer.confidentiality_level):
                 row.errors.append(("confidentiality_level", _(
@@ -483,6 +485,12 @@ def _json_value(value):
 @lru_cache(maxsize=64)
 def _not_applying(kinds: frozenset) -> frozenset:
     return frozenset(spec.code for spec in CATALOGUE if not spec.applies(kinds))
+
+
+def _id_warning(row: CleanRow, values: dict) -> None:
+    """A valid ID number whose county the division table does not know: imported, with a note in the report."""
+    if values.get("id_number") and (warning := id_number_warning(values["id_number"])):
+        row.notes.append(("id_number", warning))
 
 
 def _staff(value, ctx):

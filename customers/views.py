@@ -128,6 +128,11 @@ def region_options(request):
     return render(request, "customers/_region_options.html", {"regions": search_regions(request.GET.get("admin_region", ""))})
 
 
+def _form_warnings(request, form) -> None:
+    for warning in form.warnings.values():
+        messages.warning(request, warning)
+
+
 @login_required
 def customer_create(request):
     if not permissions.can_register(request.user):
@@ -140,6 +145,7 @@ def customer_create(request):
         )
         form.save_m2m()
         messages.success(request, _("Draft saved."))
+        _form_warnings(request, form)
         return redirect("customers:detail", pk=customer.pk)
     return render(request, "customers/customer_form.html", {"form": form, "creating": True})
 
@@ -157,6 +163,7 @@ def customer_edit(request, pk):
         form.instance.confidentiality_level = old_level  # the level changes only through its service (lowering is approved)
         form.save()
         messages.success(request, _("Changes saved."))
+        _form_warnings(request, form)
         if wanted_level and wanted_level != old_level:
             try:
                 pending = services.change_confidentiality(

@@ -6,7 +6,7 @@ from django.utils import translation
 from crm import roles as r
 from crm.tests.factories import OrgUnitFactory
 from customers.models import Customer, CustomerChange
-from customers.tests.factories import VALID_ID, CustomerFactory
+from customers.tests.factories import VALID_ID, CustomerFactory, with_check_digit
 from imports import services
 from imports.models import ImportRow
 from imports.tests import sheets
@@ -77,6 +77,27 @@ def test_id_number_decides_birth_date_and_gender_and_must_agree(run):
     assert messages(rows[3]) == [("birth_date", "D3")]
     assert "1949-12-31" in rows[3].messages[0][2]
     assert messages(rows[4]) == [("gender", "E4")]
+
+
+def test_id_numbers_are_judged_as_on_the_form(run):
+    pudong, nanshan = with_check_digit("31011519850101001"), with_check_digit("44030519750315002")
+    unknown_county = with_check_digit("31019919850101001")
+    bad = [with_check_digit("31011519850101001")[:-1] + ("0" if pudong[-1] != "0" else "1"),  # wrong check digit
+           with_check_digit("11010519850230001"), with_check_digit("11010521000101001"),
+           with_check_digit("99010519850101001")]
+    rows = run([["客户名称", "客户性质", "身份证号", "手机"],
+                ["甲", "个人", pudong, "13800000001"], ["乙", "个人", nanshan, "13800000002"],
+                ["丙", "个人", unknown_county, "13800000003"],
+                *[[f"错{i}", "个人", number, f"1390000000{i}"] for i, number in enumerate(bad)]])
+    assert [rows[n].status for n in (2, 3, 4)] == [S.NEW, S.NEW, S.NEW]
+    assert (rows[2].data["birth_date"], rows[3].data["birth_date"]) == ("1985-01-01", "1975-03-15")
+    assert rows[4].messages == [["id_number", "C4", "The county code 310199 of this ID number is not in the division table; please check the number."]]
+    texts = [rows[n].messages[0][2] for n in (5, 6, 7, 8)]
+    assert [rows[n].status for n in (5, 6, 7, 8)] == [S.ERROR] * 4
+    assert texts == ["The check digit of this ID number is wrong; please check the number.",
+                     "The birth date in this ID number (digits 7-14) is not a real date.",
+                     "The birth date in this ID number lies in the future.",
+                     "The first two digits of this ID number are not a province code."]
 
 
 def test_an_id_number_excel_turned_into_a_number(run):
