@@ -92,6 +92,9 @@ def test_id_numbers_are_judged_as_on_the_form(run):
     assert [rows[n].status for n in (2, 3, 4)] == [S.NEW, S.NEW, S.NEW]
     assert (rows[2].data["birth_date"], rows[3].data["birth_date"]) == ("1985-01-01", "1975-03-15")
     assert rows[4].messages == [["id_number", "C4", "The county code 310199 of this ID number is not in the division table; please check the number."]]
+    from imports.selectors import RowWords
+
+    assert [r.text for r in RowWords(run.job).reasons(rows[4], {})] == [rows[4].messages[0][2]]  # page and report
     texts = [rows[n].messages[0][2] for n in (5, 6, 7, 8)]
     assert [rows[n].status for n in (5, 6, 7, 8)] == [S.ERROR] * 4
     assert texts == ["The check digit of this ID number is wrong; please check the number.",
