@@ -351,3 +351,32 @@ def test_a_lower_tier_in_an_import_leaves_the_level_where_it_is(run, manager, un
     services.start_commit(actor=manager, job_id=run.job.pk)
     kept.refresh_from_db()
     assert (kept.tier, kept.confidentiality_level) == ("C", "confidential")
+
+
+# --- the sheets' own words for choices (issue 13) ---------------------------------------------
+
+def test_choice_synonyms_are_data_naming_real_choices_without_clashes():
+    from customers.catalogue import CATALOGUE
+    from customers.importing import PROFILE_LABELS, choice_synonyms
+    from imports.normalise import choice_key
+
+    choices = {spec.code: set(spec.choices) for spec in CATALOGUE if spec.type == "choice"}
+    choices["profile_type"] = set(PROFILE_LABELS)
+    for field, pairs in choice_synonyms().items():
+        seen = {}
+        for spelling, value in pairs:
+            assert value in choices[field], (field, value)
+            assert seen.setdefault(choice_key(spelling), value) == value, (field, spelling)
+
+
+def test_the_everyday_words_of_legacy_sheets_map_without_help(run):
+    words = {"customer_source": {"来电": "phone_inquiry", "来访": "walk_in", "老客户介绍": "referral_by_customer",
+                                 "展会": "event", "朋友介绍": "referral_by_customer", "网上": "self_visit"},
+             "customer_nature": {"个体": "sole_proprietor", "公司": "company"},
+             "retail_format": {"烟酒店": "tobacco_liquor_shop", "便利店": "convenience_store"},
+             "tier": {"重要客户": "B", "贵宾": "A", "金卡": "C"}}
+    headers = {"customer_source": "客户来源", "customer_nature": "客户性质", "retail_format": "经营业态", "tier": "客户等级"}
+    for field, spellings in words.items():
+        rows = run([["客户名称", headers[field], "档案类型"], *[[f"店{i}", w, "零售户"] for i, w in enumerate(spellings)]])
+        assert run.job.mapping["1"] == field  # 经营业态 applies to retail stores
+        assert [rows[n].data.get(field) for n in range(2, 2 + len(spellings))] == list(spellings.values()), field
