@@ -107,3 +107,51 @@ def test_a_background_preview_shows_a_progress_bar_that_turns_into_the_result(br
     page.get_by_test_id("counts").wait_for(timeout=10_000)
     assert page.get_by_test_id("job-status").get_attribute("data-status") == "previewed"
     assert page.locator("[data-count=errors] .fs-5").inner_text() == "1"
+
+
+SOURCES = [
+    ["客户名称", "手机", "客户来源", "客户性质"],
+    ["来电商店", "13800000001", "来电", "个体"],
+    ["展会商店", "13800000002", "展会", "公司"],
+    ["抖音一店", "13800000005", "抖音", "个体"],
+    ["抖音二店", "13800000006", "抖音", "个体"],
+    ["老乡商店", "13800000007", "老乡推荐", "个体"],
+]
+
+
+def test_admin_maps_a_sheets_own_words_for_sources_in_chinese(browser_page, password, settings, tmp_path):
+    from conftest import ARTIFACTS
+    from imports.models import SavedMapping
+
+    settings.MEDIA_ROOT = tmp_path
+    page = browser_page
+    unit = OrgUnitFactory(code="SH01", name="上海分公司")
+    admin = UserFactory(username="admin1", roles=[r.ADMIN], units=[unit])
+    signed_in(page, admin, password)
+    open_nav(page, "import")
+    page.locator("#import-file").set_input_files(files=[{
+        "name": "2016客户来源.xlsx",
+        "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "buffer": workbook(SOURCES),
+    }])
+    page.get_by_test_id("upload").click()
+    page.get_by_test_id("run-preview").click()
+
+    values = page.get_by_test_id("value-mapping")
+    values.wait_for()
+    assert "取值对照" in values.inner_text() and "对应为" in values.inner_text()
+    assert page.locator("[data-count=errors] .fs-5").inner_text() == "3"
+    douyin = values.locator("tr[data-value='抖音']")
+    assert douyin.get_by_test_id("value-count").inner_text() == "2"
+    douyin.locator("select").select_option(label="店外营销")
+    values.locator("tr[data-value='老乡推荐'] select").select_option(label="老客户介绍")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "import_value_mapping_zh.png"), full_page=True)
+    page.get_by_test_id("apply-values").click()
+
+    page.get_by_test_id("value-map").wait_for()
+    assert page.locator("[data-count=errors] .fs-5").inner_text() == "0"
+    assert page.locator("[data-count=new] .fs-5").inner_text() == "5"
+    assert page.get_by_test_id("value-mapping").count() == 0
+    assert "“抖音” → 店外营销" in page.get_by_test_id("value-map").inner_text()
+    assert SavedMapping.objects.get().value_map == {"customer_source": {"抖音": "outdoor_marketing", "老乡推荐": "referral_by_customer"}}
