@@ -1,4 +1,6 @@
 """The import pages' POSTs, shaped by forms: the column mapping and options, and the value mapping."""
+import hashlib
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -54,7 +56,7 @@ class MappingForm(forms.Form):
 
 
 class ValueMapForm(forms.Form):
-    """One choice per value the preview could not place (`value_<n>`, in the order the job lists them):
+    """One choice per value the preview could not place (`value_<digest of field and value>`):
     a choice of its field, blank (optional fields), or nothing (the rows stay errors)."""
 
     save_as = forms.CharField(label=_("Save with the column mapping as"), max_length=80, required=False)
@@ -71,7 +73,8 @@ class ValueMapForm(forms.Form):
                 options.append((BLANK, _("(leave blank)")))
             options += [(value, str(text)) for value, text in choices]
             for entry in values:
-                name = f"value_{len(self.entries)}"
+                # Named by what it maps, so a page left open over a new preview cannot map another value.
+                name = "value_" + hashlib.sha1(f"{code}\x1f{entry['value']}".encode()).hexdigest()[:12]
                 self.fields[name] = forms.ChoiceField(label=f"{label}: {entry['value']}", choices=options, required=False)
                 self.entries.append((name, code, entry))
 
