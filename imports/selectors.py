@@ -51,6 +51,18 @@ def saved_mapping_name(job: ImportJob) -> str:
     return saved.name if saved else job.original_name.rsplit(".", 1)[0][:80]
 
 
+def mapped_values(job: ImportJob, fields: dict) -> list[tuple[str, str, str]]:
+    """(field label, value as written, the choice it maps to) for the job's value map, in words."""
+    found = []
+    for code, mapped in sorted((job.value_map or {}).items()):
+        if code not in fields:
+            continue
+        label, choices, _optional = fields[code]
+        texts = {value: str(text) for value, text in choices}
+        found += [(label, value, texts.get(choice, choice) if choice else _("(blank)")) for value, choice in sorted(mapped.items())]
+    return found
+
+
 def sample_values(job: ImportJob) -> dict[int, list[str]]:
     """Column index → the first few values under the header row, as kept on the job at upload."""
     return {int(index): values for index, values in (job.samples or {}).items()}

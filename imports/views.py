@@ -101,9 +101,7 @@ def _detail_context(request, job: ImportJob, posted: dict | None = None) -> dict
             form = ValueMapForm(job=job, fields=resource_fields, initial={"save_as": selectors.saved_mapping_name(job)})
             context["value_form"] = form
             context["value_rows"] = [(form[name], resource_fields[code][0], entry) for name, code, entry in form.entries]
-        context["value_map"] = [(resource_fields[code][0], value, _choice_text(resource_fields[code], choice))
-                                for code, mapped in sorted((job.value_map or {}).items()) if code in resource_fields
-                                for value, choice in sorted(mapped.items())]
+        context["value_map"] = selectors.mapped_values(job, resource_fields)
         context.update({
             "counts": counts,
             "count_cards": [(key, label(), counts.get(key, 0)) for key, label in COUNT_LABELS],
@@ -114,12 +112,6 @@ def _detail_context(request, job: ImportJob, posted: dict | None = None) -> dict
             "query": urlencode({"status": status}) if status else "",
         })
     return context
-
-
-def _choice_text(field, choice: str) -> str:
-    if not choice:
-        return _("(blank)")
-    return next((str(text) for value, text in field[1] if value == choice), choice)
 
 
 @login_required

@@ -215,9 +215,9 @@ def test_default_user_is_an_administrator_when_there_is_no_superuser(tmp_path, a
 def test_a_mapping_file_with_a_value_map_gives_the_counts_of_the_web_preview(tmp_path, admin, unit, client):
     from django.urls import reverse
 
-    from imports.tests.test_views import SOURCES, preview_form
+    from imports.tests.test_views import preview_form
 
-    path = sheets.plain_xlsx(tmp_path / "sources.xlsx", SOURCES)
+    path = sheets.plain_xlsx(tmp_path / "sources.xlsx", sheets.SOURCES)
     mapping = tmp_path / "map.json"
     mapping.write_text(json.dumps({"columns": {"客户来源": "customer_source"},
                                    "values": {"customer_source": {"抖音": "outdoor_marketing", "老乡推荐": "referral_by_customer"}}},
@@ -239,9 +239,7 @@ def test_a_mapping_file_with_a_value_map_gives_the_counts_of_the_web_preview(tmp
 
 
 def test_a_value_map_naming_no_choice_is_refused(tmp_path, admin, unit):
-    from imports.tests.test_views import SOURCES
-
-    path = sheets.plain_xlsx(tmp_path / "sources.xlsx", SOURCES)
+    path = sheets.plain_xlsx(tmp_path / "sources.xlsx", sheets.SOURCES)
     mapping = tmp_path / "map.json"
     mapping.write_text(json.dumps({"columns": {}, "values": {"customer_source": {"抖音": "tiktok"}}}), encoding="utf-8")
     with pytest.raises(CommandError, match="tiktok"):

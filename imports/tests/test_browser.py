@@ -9,6 +9,7 @@ from crm.tests.browser import open_nav, signed_in
 from crm.tests.factories import OrgUnitFactory, UserFactory
 from customers.models import Customer
 from imports.models import ImportJob
+from imports.tests import sheets
 
 pytestmark = pytest.mark.browser
 
@@ -31,6 +32,14 @@ def workbook(rows) -> bytes:
     return buffer.getvalue()
 
 
+def upload(page, name: str, rows) -> None:
+    open_nav(page, "import")
+    page.locator("#import-file").set_input_files(files=[{
+        "name": name, "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "buffer": workbook(rows),
+    }])
+    page.get_by_test_id("upload").click()
+
+
 def test_admin_uploads_maps_previews_and_imports_a_messy_sheet(browser_page, password, settings, tmp_path, live_server):
     settings.MEDIA_ROOT = tmp_path
     page = browser_page
@@ -38,13 +47,7 @@ def test_admin_uploads_maps_previews_and_imports_a_messy_sheet(browser_page, pas
     admin = UserFactory(username="admin1", roles=[r.ADMIN], units=[unit])
 
     signed_in(page, admin, password)
-    open_nav(page, "import")
-    page.locator("#import-file").set_input_files(files=[{
-        "name": "老系统客户.xlsx",
-        "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "buffer": workbook(MESSY),
-    }])
-    page.get_by_test_id("upload").click()
+    upload(page, "老系统客户.xlsx", MESSY)
 
     mapping = page.get_by_test_id("mapping-table")
     mapping.wait_for()
@@ -109,15 +112,6 @@ def test_a_background_preview_shows_a_progress_bar_that_turns_into_the_result(br
     assert page.locator("[data-count=errors] .fs-5").inner_text() == "1"
 
 
-SOURCES = [
-    ["客户名称", "手机", "客户来源", "客户性质"],
-    ["来电商店", "13800000001", "来电", "个体"],
-    ["展会商店", "13800000002", "展会", "公司"],
-    ["抖音一店", "13800000005", "抖音", "个体"],
-    ["抖音二店", "13800000006", "抖音", "个体"],
-    ["老乡商店", "13800000007", "老乡推荐", "个体"],
-]
-
 
 def test_admin_maps_a_sheets_own_words_for_sources_in_chinese(browser_page, password, settings, tmp_path):
     from conftest import ARTIFACTS
@@ -128,13 +122,7 @@ def test_admin_maps_a_sheets_own_words_for_sources_in_chinese(browser_page, pass
     unit = OrgUnitFactory(code="SH01", name="上海分公司")
     admin = UserFactory(username="admin1", roles=[r.ADMIN], units=[unit])
     signed_in(page, admin, password)
-    open_nav(page, "import")
-    page.locator("#import-file").set_input_files(files=[{
-        "name": "2016客户来源.xlsx",
-        "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "buffer": workbook(SOURCES),
-    }])
-    page.get_by_test_id("upload").click()
+    upload(page, "2016客户来源.xlsx", sheets.SOURCES)
     page.get_by_test_id("run-preview").click()
 
     values = page.get_by_test_id("value-mapping")
@@ -151,7 +139,7 @@ def test_admin_maps_a_sheets_own_words_for_sources_in_chinese(browser_page, pass
 
     page.get_by_test_id("value-map").wait_for()
     assert page.locator("[data-count=errors] .fs-5").inner_text() == "0"
-    assert page.locator("[data-count=new] .fs-5").inner_text() == "5"
+    assert page.locator("[data-count=new] .fs-5").inner_text() == "7"
     assert page.get_by_test_id("value-mapping").count() == 0
     assert "“抖音” → 店外营销" in page.get_by_test_id("value-map").inner_text()
     assert SavedMapping.objects.get().value_map == {"customer_source": {"抖音": "outdoor_marketing", "老乡推荐": "referral_by_customer"}}

@@ -15,6 +15,7 @@ from customers.models import Customer
 from customers.tests.factories import CustomerFactory
 from imports.models import ImportJob, ImportRow, SavedMapping
 from imports.resources import get_resource
+from imports.tests import sheets
 
 pytestmark = pytest.mark.django_db
 MOBILE = get_resource("customers").label_of("mobile")  # 手机号
@@ -426,18 +427,6 @@ def test_the_mapping_page_shows_the_samples_without_reading_the_file_again(clien
 
 # --- value mapping (issue 13) ---------------------------------------------------------------------
 
-SOURCES = [
-    ["客户名称", "手机", "客户来源", "客户性质"],
-    ["来电商店", "13800000001", "来电", "个体"],
-    ["展会商店", "13800000002", "展会", "公司"],
-    ["老客商店", "13800000003", "老客户介绍", "个体"],
-    ["朋友商店", "13800000004", "朋友介绍", "个体"],
-    ["抖音一店", "13800000005", "抖音", "个体"],
-    ["抖音二店", "13800000006", " 抖音 ", "个体"],
-    ["老乡商店", "13800000007", "老乡推荐", "个体"],
-]
-
-
 def value_choices(response) -> dict[str, str]:
     """{value as written: its form field name} in the value-mapping form."""
     return {entry["value"]: name for name, _code, entry in response.context["value_form"].entries}
@@ -445,7 +434,7 @@ def value_choices(response) -> dict[str, str]:
 
 def test_values_in_a_sheets_own_words_are_mapped_and_saved_for_the_next_file(client, admin, unit):
     signed_in(client, admin)
-    job = previewed(client, unit, xlsx(SOURCES, name="2016来源.xlsx"))
+    job = previewed(client, unit, xlsx(sheets.SOURCES, name="2016来源.xlsx"))
     assert job.counts["new"] == 4 and job.counts["errors"] == 3  # the everyday words map without help
     assert job.counts["values"] == {"customer_source": [
         {"value": "抖音", "count": 2, "rows": [6, 7]}, {"value": "老乡推荐", "count": 1, "rows": [8]}]}
@@ -465,14 +454,14 @@ def test_values_in_a_sheets_own_words_are_mapped_and_saved_for_the_next_file(cli
     saved = SavedMapping.objects.get(name="2016 来源")
     assert saved.value_map == {"customer_source": {"抖音": "outdoor_marketing", "老乡推荐": "referral_by_customer"}}
 
-    again = previewed(client, unit, xlsx(SOURCES, name="2017来源.xlsx"))  # same headers: the saved maps apply
+    again = previewed(client, unit, xlsx(sheets.SOURCES, name="2017来源.xlsx"))  # same headers: the saved maps apply
     assert again.value_map == saved.value_map and (again.counts["new"], again.counts["errors"]) == (7, 0)
     assert "老乡推荐" in client.get(reverse("imports:detail", args=[again.pk])).content.decode()  # listed as mapped
 
 
 def test_a_required_field_cannot_map_to_blank_and_a_made_up_choice_is_refused(client, admin, unit):
     signed_in(client, admin)
-    job = previewed(client, unit, xlsx(SOURCES))
+    job = previewed(client, unit, xlsx(sheets.SOURCES))
     fields = value_choices(client.get(reverse("imports:detail", args=[job.pk])))
     for choice in ("__blank__", "carrier_pigeon"):  # 客户来源 is required: no blank; no such source
         response = client.post(reverse("imports:values", args=[job.pk]), {fields["抖音"]: choice}, follow=True)
@@ -483,7 +472,7 @@ def test_a_required_field_cannot_map_to_blank_and_a_made_up_choice_is_refused(cl
 
 def test_the_value_mapping_of_a_job_one_may_not_see_is_404(client, admin, unit, make_user):
     signed_in(client, admin)
-    job = previewed(client, unit, xlsx(SOURCES))
+    job = previewed(client, unit, xlsx(sheets.SOURCES))
     other = make_user(r.SALES_MANAGER, units=[unit])
     response = signed_in(client, other).post(reverse("imports:values", args=[job.pk]), {"value_0": "event"})
     assert response.status_code == 404
