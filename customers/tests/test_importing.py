@@ -377,7 +377,7 @@ def test_choice_synonyms_are_data_naming_real_choices_without_clashes():
 
 def test_the_everyday_words_of_legacy_sheets_map_without_help(run):
     words = {"customer_source": {"来电": "phone_inquiry", "来访": "walk_in", "老客户介绍": "referral_by_customer",
-                                 "展会": "event", "朋友介绍": "referral_by_customer", "网上": "self_visit"},
+                                 "展会": "event", "朋友介绍": "referral_by_customer", "网上": "telemarketing"},
              "customer_nature": {"个体": "sole_proprietor", "公司": "company"},
              "retail_format": {"烟酒店": "tobacco_liquor_shop", "便利店": "convenience_store"},
              "tier": {"重要客户": "B", "贵宾": "A", "金卡": "C"}}

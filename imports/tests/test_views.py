@@ -390,6 +390,14 @@ def test_the_admin_role_reads_jobs_and_edits_saved_mappings_in_the_admin(client,
                 {"name": "老系统 2016", "resource": "customers", "mapping": '{"客户名称": "name"}'})
     saved.refresh_from_db()
     assert saved.name == "老系统 2016" and saved.mapping == {"客户名称": "name"}
+    change = reverse("admin:imports_savedmapping_change", args=[saved.pk])
+    form = {"name": "老系统 2016", "resource": "customers", "mapping": '{"客户名称": "name"}'}
+    for bad in ('{"customer_source": {"抖音": "tiktok"}}', '{"customer_source": {"抖音": ""}}', '{"name": {"x": "y"}}', "[1]"):
+        response = client.post(change, {**form, "value_map": bad})
+        assert response.status_code == 200 and response.context["adminform"].form.errors  # refused, with the reason
+    client.post(change, {**form, "value_map": '{"customer_source": {"抖音": "outdoor_marketing"}, "retail_format": {"其他": ""}}'})
+    saved.refresh_from_db()
+    assert saved.value_map == {"customer_source": {"抖音": "outdoor_marketing"}, "retail_format": {"其他": ""}}
 
 
 def test_the_pages_work_in_english(client, admin, unit):
