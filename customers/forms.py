@@ -71,6 +71,9 @@ class CustomerForm(forms.ModelForm):
                 field.widget.attrs["data-applies"] = " ".join(sorted(spec.applies_to)) or "all"
                 if spec.type == "user":
                     field.queryset = staff
+                if spec.type == "idcard":  # checked as it is typed: an error, or a county to double-check
+                    field.widget.attrs.update({"hx-get": reverse("customers:id_check"), "hx-trigger": "change",
+                                               "hx-target": f"#check-{code}", "hx-sync": "this:replace"})
                 if spec.type == "region":
                     field.widget.attrs.update(
                         {
@@ -146,6 +149,10 @@ class CustomerForm(forms.ModelForm):
             elif not cleaned.get("birth_date"):
                 cleaned["birth_date"] = birth
         return cleaned
+
+
+class IdNumberCheckForm(QueryForm):
+    id_number = forms.CharField(max_length=40, required=False)
 
 
 class SavedFilterForm(forms.Form):

@@ -67,6 +67,19 @@ def test_an_unknown_county_in_a_known_prefecture_saves_with_a_warning(client, re
     assert 'data-warning-for="id_number"' in response.content.decode()
 
 
+def test_the_id_number_is_checked_as_it_is_typed(client, rep):
+    def check(number):
+        return client.get(reverse("customers:id_check"), {"id_number": number}).content.decode()
+
+    assert check(with_check_digit("31011519850101001")).strip() == ""  # fine: nothing to say
+    assert "310199 不在行政区划表中" in check(with_check_digit("31019919850101001"))  # saved, with a warning
+    assert "出生日期晚于今天" in check(with_check_digit("11010521000101001"))
+    assert "18 位" in check("1101051949123100")
+    assert check("1" * 40 + "x" * 10).strip() == ""  # beyond any ID number: ignored, not an error page
+    client.logout()
+    assert client.get(reverse("customers:id_check"), {"id_number": "1"}).status_code == 302
+
+
 def test_a_valid_draft_saves_normalised_and_lists_missing_important_fields(client, rep, unit, make_user):
     partner = make_user(r.SALES_REP, units=[unit])
     response = client.post(
