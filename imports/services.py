@@ -119,9 +119,9 @@ def _inspect(job: ImportJob, sheet) -> None:
     job.headers = ["" if h is None else str(h).strip() for h in headers]
     job.samples = _samples(first, job.header_row)
     saved = SavedMapping.objects.filter(resource=job.resource, signature=signature(job.headers)).first()
+    job.value_map = (saved.value_map or {}) if saved is not None else {}
     if saved is not None:
         proposal = {i: saved.mapping[h] for i, h in enumerate(job.headers) if saved.mapping.get(h)}
-        job.value_map = saved.value_map or {}
     else:
         proposal = matcher.propose(job.headers)
     job.mapping = {str(i): code for i, code in proposal.items()}
