@@ -9,6 +9,7 @@ urlpatterns = [
     path("export/", views.customer_export, name="export"),
     path("filters/", views.save_filter, name="save_filter"),
     path("regions/", views.region_options, name="regions"),
+    path("id-check/", views.id_number_check, name="id_check"),
     path("approvals/", views.approvals, name="approvals"),
     path("handover/", views.handover, name="handover"),
     path("handover/requests/", views.handover_requests, name="handover_requests"),

@@ -63,6 +63,7 @@ MATRIX = {
     "customers:export": ("get", role_page(r.MARKETING_HEAD)),  # DOMAIN §6: others file a data request
     "customers:save_filter": ("post_redirect", None),
     "customers:regions": ("get", EVERYONE),
+    "customers:id_check": ("get", EVERYONE),
     "customers:approvals": ("get", role_page(r.SALES_SUPERVISOR, r.SALES_MANAGER, r.MARKETING_HEAD)),
     "customers:handover": ("get", role_page(r.SALES_MANAGER, r.MARKETING_HEAD)),
     "customers:handover_requests": ("get", role_page(r.SALES_MANAGER, r.MARKETING_HEAD)),
@@ -111,6 +112,7 @@ MATRIX = {
     "imports:detail": ("import_job", None),
     "imports:sheet": ("import_job", None),
     "imports:preview": ("import_job", None),
+    "imports:values": ("import_job", None),
     "imports:commit": ("import_job", None),
     "imports:cancel": ("import_job", None),
     "imports:progress": ("import_job", None),
