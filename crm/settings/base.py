@@ -140,6 +140,8 @@ SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", 30 * 60))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+# A stale or reused form gets our page (UI language, layout, a way back), not Django's English one.
+CSRF_FAILURE_VIEW = "crm.views.csrf_failure"
 
 # Lockout after repeated failures (django-axes).
 AXES_FAILURE_LIMIT = 5
