@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, ngettext
 
 from crm import registry
 from crm import roles as r
@@ -40,10 +40,15 @@ def inbox_count(request):
     from django.http import HttpResponse
     from django.utils.html import format_html
 
-    count = selectors.inbox_count(request.user)
+    count, overdue = selectors.inbox_counts(request.user)
     if not count:
         return HttpResponse("")
-    return HttpResponse(format_html('<span class="badge text-bg-warning" data-testid="nav-inbox-count">{}</span>', count))
+    if not overdue:  # red only when something is past due (issue 15: honest badges)
+        return HttpResponse(format_html('<span class="badge text-bg-secondary" data-testid="nav-inbox-count">{}</span>', count))
+    title = ngettext("%(n)d item overdue", "%(n)d items overdue", overdue) % {"n": overdue}
+    return HttpResponse(format_html(
+        '<span class="badge text-bg-danger" data-testid="nav-inbox-count" data-overdue="{}" title="{}">{}</span>',
+        overdue, title, count))
 
 
 @login_required
