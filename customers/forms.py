@@ -74,6 +74,7 @@ class CustomerForm(forms.ModelForm):
                 field.widget.attrs["data-applies"] = " ".join(sorted(spec.applies_to)) or "all"
                 if spec.type == "user":
                     field.queryset = staff
+                    field.label_from_instance = display_name  # a person's name, not a login
                 if spec.type == "region":
                     field.widget.attrs.update(
                         {
