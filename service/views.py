@@ -113,8 +113,9 @@ def complaint_detail(request, pk):
         step = {"respond": services.respond_to_complaint, "resolve": services.resolve_complaint,
                 "confirm": services.confirm_complaint}[form.cleaned_data["action"]]
         extra = {"resolution": form.cleaned_data["resolution"]} if form.cleaned_data["action"] == "resolve" else {}
-        return run_action(request, step, actor=request.user, complaint_id=pk, **extra,
-                          success=_("Saved."), redirect_to=back)
+        said = {"respond": _("First response recorded."), "resolve": _("Solution recorded; waiting for the customer's confirmation."),
+                "confirm": _("The customer's confirmation is recorded; the complaint is closed.")}[form.cleaned_data["action"]]
+        return run_action(request, step, actor=request.user, complaint_id=pk, **extra, success=said, redirect_to=back)
     can = {step: services.COMPLAINT.can_move(complaint, step, request.user) for step in ("responded", "resolved", "confirmed")}
     return render(request, "service/complaint_detail.html", {"complaint": complaint, "can": can})
 
