@@ -15,7 +15,7 @@ def rename_holidays(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0007_audit_log_moves_in'),
+        ('crm', '0008_quality_role_group'),
     ]
 
     operations = [
