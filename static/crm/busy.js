@@ -3,7 +3,7 @@
 // show the bar. A download leaves the page in place, so the feedback also ends by itself after a while.
 (function () {
   "use strict";
-  var DELAY = 500, GIVE_UP = 20000, running = 0, bar = null;
+  var DELAY = 500, GIVE_UP = 10000, running = 0, bar = null;
   var label = document.body.dataset.busyLabel || "…";
 
   function barOn() {
