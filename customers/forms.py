@@ -88,6 +88,9 @@ class CustomerForm(forms.ModelForm):
                     )
             _style(field)
 
+        if "confidentiality_level" in self.fields:  # left blank, clean() takes it from the tier
+            self.fields["confidentiality_level"].widget.attrs["data-default-from"] = "tier"
+
         self.masked_fields = []
         if self.instance.pk and user is not None:
             access = policy.field_access(user, [self.instance])
@@ -124,6 +127,7 @@ class CustomerForm(forms.ModelForm):
                 1 for f in fields
                 if getattr(f.field, "requirement", "") == REQUIRED and CATALOGUE[f.name].applies(kinds)
                 and f.value() in (None, "", [], ())
+                and not (f.name == "confidentiality_level" and self["tier"].value())  # follows the tier
             ))
             for group, label, fields in self.tabs()
         ]

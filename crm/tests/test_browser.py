@@ -142,3 +142,24 @@ def test_a_slow_action_shows_a_spinner_on_its_button(browser_page, password):
     assert seen is not None and 500 <= seen.pop("after") < 1500
     assert seen == {"label": "处理中…", "disabled": True, "bar": 1}
     assert page.get_by_test_id("busy-bar").count() == 0
+
+
+def test_the_review_buttons_stay_whole_on_every_screen(browser_page, password):
+    """Issue 15 item 1: the review page's 驳回 button wrapped vertically beside the reason box."""
+    from conftest import ARTIFACTS
+    from customers.tests.factories import CustomerFactory
+
+    page = browser_page
+    unit = OrgUnitFactory(code="SH01", name="上海分公司")
+    rep = UserFactory(username="rep_review", roles=[r.SALES_REP], units=[unit])
+    waiting = CustomerFactory(unit=unit, created_by=rep, name="好德食杂店", registration_status="submitted")
+    signed_in(page, UserFactory(username="mgr_review", roles=[r.SALES_MANAGER], units=[unit]), password)
+    for width, height in VIEWPORTS:
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"/customers/{waiting.pk}/")
+        reject = page.get_by_test_id("workflow-actions").get_by_role("button", name="驳回")
+        assert reject.is_visible()
+        page.screenshot(path=str(ARTIFACTS / f"review-{width}x{height}.png"))
+        assert squeezed_texts(page) == [] and sideways_scroll(page) == 0, width
+        box = reject.bounding_box()
+        assert box["width"] > box["height"], (width, box)  # two characters side by side, not stacked

@@ -114,7 +114,7 @@ def test_rep_is_told_which_tabs_lack_required_fields_before_sending(browser_page
     notice.wait_for()
     text = notice.inner_text()
     assert text.startswith("请先填写必填项") and "基本信息" in text and "联系与个人信息" in text
-    assert page.locator("#tab-basic").is_visible()  # the first tab with empty fields is opened
+    page.locator("#tab-basic").wait_for(state="visible")  # the first tab with empty fields is opened
     assert page.locator("#tab-basic .is-invalid").count() == count("basic")
     page.screenshot(path=str(ARTIFACTS / "registration-required-fields.png"), full_page=True)
     assert posts == [] and not Customer.objects.exists()

@@ -24,6 +24,8 @@
   // rep is told which before the form is sent, not after.
   function isEmpty(input) {
     if (input.type === "checkbox") return false;
+    const source = input.dataset.defaultFrom && form.querySelector("[name=" + input.dataset.defaultFrom + "]");
+    if (source && String(source.value || "").trim()) return false;  // the server fills it in from that field
     if (input.type === "file") return !input.files.length && !input.closest(".catalogue-field").querySelector("a");
     if (input.multiple) return !input.selectedOptions.length;
     return !String(input.value || "").trim();
