@@ -20,7 +20,7 @@ class DataRequestForm(forms.Form):
         help_text=_("For chosen customers: codes separated by spaces or commas."),
     )
     filter_query = forms.CharField(
-        label=_("Filter"), required=False, help_text=_("For a saved filter: e.g. tier=A or q=超市"), max_length=1000
+        label=_("Filter"), required=False, help_text=_("For a filtered list: filled in for you when you export the customer list as filtered; no need to type it."), max_length=1000
     )
     fields = forms.MultipleChoiceField(
         label=_("Sensitive fields needed"), required=False, widget=forms.CheckboxSelectMultiple,

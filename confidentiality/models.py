@@ -55,6 +55,12 @@ class DataRequest(models.Model):
     def number(self) -> str:
         return f"SQ{self.created_at:%Y%m}-{self.pk:05d}"
 
+    def field_labels(self) -> list[str]:
+        """The sensitive fields by their catalogue labels in the active language, never their codes."""
+        from customers.catalogue import CATALOGUE
+
+        return [CATALOGUE[code].label if code in CATALOGUE.by_code else code for code in self.fields]
+
 
 class DataRequestEvent(models.Model):
     request = models.ForeignKey(DataRequest, on_delete=models.CASCADE, related_name="events")
@@ -64,6 +70,7 @@ class DataRequestEvent(models.Model):
     comment = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("data request event")
         ordering = ["at", "id"]
 
 
@@ -125,6 +132,7 @@ class PrintoutEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("printout event")
         ordering = ["at", "id"]
 
 
@@ -211,6 +219,7 @@ class ArchiveLoanEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("archive loan event")
         ordering = ["at", "id"]
 
 

@@ -115,6 +115,15 @@ def request_detail(request, pk):
     )
 
 
+def _approval_message(data_request) -> str:
+    """The CS manager's confirmation is not an approval: say which step was taken and who acts next."""
+    from crm.roles import role_label
+
+    done = _("Confirmed.") if data_request.status == DataRequest.Status.CS_CONFIRMED else _("Approved.")
+    step = services.next_step(data_request)
+    return _("%(done)s Next: %(role)s.") % {"done": done, "role": role_label(step[0])} if step else done
+
+
 @login_required
 @require_POST
 def request_action(request, pk, action):
@@ -129,7 +138,7 @@ def request_action(request, pk, action):
     data, common = form.cleaned_data, {"actor": request.user, "request_id": data_request.pk, "http_request": request}
     if action == "approve":
         return run_action(request, services.approve_data_request, comment=data["comment"], **common,
-                          success=_("Approved."), redirect_to=back)
+                          success=_approval_message, redirect_to=back)
     if action == "reject":
         return run_action(request, services.reject_data_request, reason=data["reason"], **common,
                           success=_("Rejected."), redirect_to=back)
@@ -367,8 +376,22 @@ def archive_action(request, pk, action):
     data = form.cleaned_data
     extra = ({"reason": data["reason"]} if action == "reject"
              else {"complete": data["complete"], "note": data["note"]} if action == "return" else {})
-    return run_action(request, steps[action], actor=request.user, loan_id=pk, **extra, success=_("Done."),
-                      redirect_to=back)
+    return run_action(request, steps[action], actor=request.user, loan_id=pk, **extra,
+                      success=_loan_message(action), redirect_to=back)
+
+
+def _loan_message(action: str):
+    """Each step of a loan says what happened, not just 已完成."""
+    def said(loan) -> str:
+        if action == "approve":
+            return _("Loan approved: the file can be handed out.")
+        if action == "reject":
+            return _("Loan rejected.")
+        if action == "lend":
+            return _("File handed out, due back by %(due)s.") % {
+                "due": timezone.localtime(loan.due_at).strftime("%Y-%m-%d %H:%M") if loan.due_at else "—"}
+        return _("File taken back, complete.") if loan.complete else _("File taken back, marked incomplete.")
+    return said
 
 
 @login_required

@@ -4,7 +4,7 @@ from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from .models import CalendarDay, JobRun, OrgUnit, StaffProfile
 from .permissions import holds_permissions, may_grant_group, may_manage_user, may_set_password, permission_names
@@ -87,14 +87,49 @@ def guarded_group_form(form_class, granter):
     return GuardedGroupForm
 
 
+# Permissions read "客户 · 新增", not "customers | customer | Can add customer" (their stored names are English).
+PERMISSION_ACTIONS = {"add": _("add"), "change": _("change"), "delete": _("delete"), "view": _("view")}
+
+
+def permission_label(permission) -> str:
+    model = permission.content_type.model_class()
+    subject = model._meta.verbose_name if model is not None else permission.content_type.model
+    action, _sep, rest = permission.codename.partition("_")
+    if action in PERMISSION_ACTIONS and model is not None and rest == model._meta.model_name:
+        return f"{subject} · {PERMISSION_ACTIONS[action]}"
+    return f"{subject} · {gettext(permission.name)}"  # an app's own permission: its name is in our catalogue
+
+
+class ChinesePermissionsMixin:
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("permissions", "user_permissions") and field is not None:
+            field.queryset = field.queryset.select_related("content_type")
+            field.label_from_instance = permission_label
+        return field
+
+
+class RoleFilter(admin.SimpleListFilter):
+    """The user list filtered by role, named as the UI names roles (业务员), not by group code."""
+
+    title = _("role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return [(name, role_label(name)) for name in Group.objects.order_by("name").values_list("name", flat=True)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(groups__name=self.value()) if self.value() else queryset
+
+
 admin.site.unregister(User)
 
 
 @admin.register(User)
-class StaffUserAdmin(BaseUserAdmin):
+class StaffUserAdmin(ChinesePermissionsMixin, BaseUserAdmin):
     inlines = (StaffProfileInline,)
     list_display = ("username", "last_name", "first_name", "is_active", "roles", "units")
-    list_filter = ("is_active", "groups", "staff_profile__status", "staff_profile__units")
+    list_filter = ("is_active", RoleFilter, "staff_profile__status", "staff_profile__units")
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups", "staff_profile__units")
@@ -133,7 +168,7 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class RoleGroupAdmin(BaseGroupAdmin):
+class RoleGroupAdmin(ChinesePermissionsMixin, BaseGroupAdmin):
     list_display = ("name", "label")
 
     @admin.display(description=_("role"))

@@ -11,3 +11,14 @@ class CrmConfig(AppConfig):
         from . import audit_signals, contributions, signals  # noqa: F401
 
         contributions.register()
+        # django-axes names its admin section "Axes" and ships no Chinese: name it here (its field and model
+        # names are lazy strings, translated in our catalogue).
+        from django.apps import apps
+
+        if apps.is_installed("axes"):
+            apps.get_app_config("axes").verbose_name = _("Sign-in lockouts")
+        if apps.is_installed("guardian"):  # its generic per-object tables carry no verbose names of their own
+            apps.get_model("guardian", "UserObjectPermission")._meta.verbose_name = _("object permission of a user")
+            apps.get_model("guardian", "GroupObjectPermission")._meta.verbose_name = _("object permission of a role")
+        if apps.is_installed("django_celery_beat"):  # its task name's label is a plain English string
+            apps.get_model("django_celery_beat", "PeriodicTask")._meta.get_field("task").verbose_name = _("job")

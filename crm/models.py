@@ -224,6 +224,7 @@ class AuditEntryCustomer(models.Model):
     customer_id = models.BigIntegerField(db_index=True)
 
     class Meta:
+        verbose_name = _("audit entry customer")
         db_table = "confidentiality_auditentrycustomer"
 
 
@@ -235,6 +236,7 @@ class AuditHead(models.Model):
     count = models.BigIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("audit chain head")
         db_table = "confidentiality_audithead"
 
 
@@ -249,5 +251,6 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notification")
         db_table = "confidentiality_notification"
         ordering = ["-created_at"]

@@ -6,8 +6,8 @@ editing another app's files. Registering the same key again replaces the entry (
 """
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.urls import reverse
@@ -47,20 +47,59 @@ class NavEntry:
         return reverse(self.badge) if self.badge else None
 
 
+# "Due soon": due today or within this many days. Overdue is past due: the day has passed (a date) or the
+# moment has (a datetime, e.g. a complaint's first-response deadline). One rule for every inbox source and badge.
+DUE_SOON = timedelta(days=3)
+
+
+def due_state(due: date | datetime | None, on: date, now: datetime | None = None) -> str:
+    """"overdue", "due_soon" or "open" for a deadline seen on `on` (at `now` for a datetime deadline)."""
+    if due is None:
+        return "open"
+    if isinstance(due, datetime):
+        if due < (now or timezone.now()):
+            return "overdue"
+        due = timezone.localtime(due).date()
+    if due < on:
+        return "overdue"
+    return "due_soon" if due <= on + DUE_SOON else "open"
+
+
+def due_day(due: date | datetime | None) -> date:
+    """A deadline's calendar day, for sorting dates and datetimes together (undated last)."""
+    if due is None:
+        return date.max
+    return timezone.localtime(due).date() if isinstance(due, datetime) else due
+
+
 @dataclass(frozen=True)
 class InboxItem:
-    """One to-do line; positional fields match service's TodoItem so sources convert as they are."""
+    """One to-do line; positional fields match service's TodoItem so sources convert as they are.
+
+    For a dated item `inbox_for` sets overdue and due_soon by `due_state`, whatever the source said; an
+    undated item keeps the source's flag (e.g. a customer never verified is overdue without a due day)."""
 
     kind: str
     title: str
     url: str
-    due: date | None
+    due: date | datetime | None
     overdue: bool = False
     due_soon: bool = False
 
     @property
     def state(self) -> str:
         return "overdue" if self.overdue else "due_soon" if self.due_soon else "open"
+
+    @property
+    def timed(self) -> bool:
+        """The deadline is a moment (shown with its time), not a day."""
+        return isinstance(self.due, datetime)
+
+    def as_of(self, on: date, now: datetime | None = None) -> "InboxItem":
+        if self.due is None:
+            return self
+        state = due_state(self.due, on, now)
+        return replace(self, overdue=state == "overdue", due_soon=state == "due_soon")
 
 
 @dataclass(frozen=True)
@@ -206,10 +245,13 @@ def navigation_menus(user: Any) -> list[tuple[Menu, list[NavEntry]]]:
 
 
 def inbox_for(user: Any, on: date | None = None, limit: int = 200) -> list[InboxItem]:
-    """Every source's items: overdue first, then due soon, then by due date (undated last) and title."""
+    """Every source's items, each stated by the one due rule: overdue first, then due soon, then by due day
+    (undated last) and title."""
     on = on or timezone.localdate()
-    items = [item for source in registry.inbox.values() for item in source.fn(user, on, limit)]
-    return sorted(items, key=lambda i: (not i.overdue, not getattr(i, "due_soon", False), i.due or date.max, str(i.title)))
+    now = timezone.localtime()
+    now = now.replace(year=on.year, month=on.month, day=on.day) if on != now.date() else now  # the same hour on `on`
+    items = [item.as_of(on, now) for source in registry.inbox.values() for item in source.fn(user, on, limit)]
+    return sorted(items, key=lambda i: (not i.overdue, not i.due_soon, due_day(i.due), str(i.title)))
 
 
 def home_queues(user: Any) -> list[Queue]:

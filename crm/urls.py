@@ -19,3 +19,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 # Uploaded files are never served from MEDIA_URL: they go out through customers:file, which asks the policy.
+
+handler403 = "crm.views.permission_denied"
+handler404 = "crm.views.page_not_found"
+# handler500 stays Django's: it renders templates/500.html without touching the database or the session.

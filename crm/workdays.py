@@ -48,6 +48,7 @@ def seed_from_library(year: int) -> int:
             return created
         if workday != (day.weekday() < 5):
             _holiday, name = chinese_calendar.get_holiday_detail(day)
+            name = chinese_calendar.Holiday(name).chinese if name else ""  # 春节, not Spring Festival
             _obj, made = CalendarDay.objects.get_or_create(
                 date=day, defaults={"is_workday": workday, "name": name or ("调休上班" if workday else "")}
             )

@@ -10,8 +10,8 @@ from crm.models import OrgUnit, display_name
 from crm.roles import SALES_REP
 from customers import policy
 
-from .catalogue import CATALOGUE, GROUPS, REQUIRED
-from .models import TIER_CONFIDENTIALITY, Customer
+from .catalogue import CATALOGUE, GROUPS, IMPORTANT, REQUIRED
+from .models import TIER_CONFIDENTIALITY, Customer, kinds_of
 from .selectors import SORTS, handover_heirs
 from .services import STATUS_TRANSITIONS
 from .validators import id_birth_date, id_number_gender, id_number_warning, normalise_number, validate_id_number
@@ -66,11 +66,15 @@ class CustomerForm(forms.ModelForm):
             if spec is not None:
                 field.label = spec.label
                 field.required = False  # decided in clean(), where applies_to is known
+                field.requirement = spec.requirement  # the template marks required (*) and important fields
                 if spec.requirement == REQUIRED:
                     field.widget.attrs["data-required"] = "1"
+                elif spec.requirement == IMPORTANT:
+                    field.widget.attrs["data-important"] = "1"
                 field.widget.attrs["data-applies"] = " ".join(sorted(spec.applies_to)) or "all"
                 if spec.type == "user":
                     field.queryset = staff
+                    field.label_from_instance = display_name  # a person's name, not a login
                 if spec.type == "idcard":  # checked as it is typed: an error, or a county to double-check
                     field.widget.attrs.update({"hx-get": reverse("customers:id_check"), "hx-trigger": "change",
                                                "hx-target": f"#check-{code}", "hx-sync": "this:replace"})
@@ -86,6 +90,9 @@ class CustomerForm(forms.ModelForm):
                         }
                     )
             _style(field)
+
+        if "confidentiality_level" in self.fields:  # left blank, clean() takes it from the tier
+            self.fields["confidentiality_level"].widget.attrs["data-default-from"] = "tier"
 
         self.masked_fields = []
         if self.instance.pk and user is not None:
@@ -112,6 +119,20 @@ class CustomerForm(forms.ModelForm):
         return [
             (group, GROUP_LABELS[group], [self[spec.code] for spec in CATALOGUE.in_group(group) if spec.code in self.fields])
             for group in GROUPS
+        ]
+
+    def tabs_with_missing(self):
+        """The tabs with how many of their required fields that apply to this customer are still empty
+        (from what the form holds now; the page's script keeps the counts live while the rep types)."""
+        kinds = kinds_of(str(self["customer_nature"].value() or ""), str(self["profile_type"].value() or ""))
+        return [
+            (group, label, fields, sum(
+                1 for f in fields
+                if getattr(f.field, "requirement", "") == REQUIRED and CATALOGUE[f.name].applies(kinds)
+                and f.value() in (None, "", [], ())
+                and not (f.name == "confidentiality_level" and self["tier"].value())  # follows the tier
+            ))
+            for group, label, fields in self.tabs()
         ]
 
     def clean(self):

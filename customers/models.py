@@ -355,6 +355,9 @@ class CustomerCodeSequence(models.Model):
     unit = models.OneToOneField(OrgUnit, on_delete=models.PROTECT, related_name="+")
     last_serial = models.PositiveIntegerField(default=0)
 
+    class Meta:
+        verbose_name = _("customer code sequence")
+
 
 class Verification(models.Model):
     """Quarterly verification (每季度核实): who confirmed the record, how, and whether it changed."""
@@ -495,6 +498,7 @@ class CustomerUserObjectPermission(UserObjectPermissionBase):
     expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("customer grant to a user")
         abstract = False
         db_table = "confidentiality_customeruserobjectpermission"
         unique_together = ["user", "permission", "content_object", "grant_id"]
@@ -512,5 +516,6 @@ class CustomerGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Customer, on_delete=models.CASCADE)
 
     class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("customer grant to a role")
         abstract = False
         db_table = "confidentiality_customergroupobjectpermission"

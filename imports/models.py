@@ -117,7 +117,7 @@ class ImportRow(models.Model):
 class SavedMapping(models.Model):
     """A confirmed column mapping, offered again for a file whose headers are the same."""
 
-    resource = models.CharField(max_length=30, default="customers")
+    resource = models.CharField(_("what"), max_length=30, default="customers")
     name = models.CharField(_("name"), max_length=80)
     signature = models.CharField(max_length=64, db_index=True)  # digest of the normalised headers
     headers = models.JSONField(default=list)

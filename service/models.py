@@ -106,6 +106,9 @@ class ComplaintSequence(models.Model):
     month = models.CharField(max_length=6, unique=True)
     last = models.PositiveIntegerField(default=0)
 
+    class Meta:
+        verbose_name = _("complaint number sequence")
+
 
 class Complaint(models.Model):
     """客诉: numbered KS-YYYYMM-NNNN; first response within 24 hours, a solution within 2 working days,
@@ -239,6 +242,7 @@ class RecallEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("recall event")
         ordering = ["at", "id"]
 
 
@@ -291,6 +295,9 @@ class CareOptOut(models.Model):
     at = models.DateTimeField(default=timezone.now)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
+    class Meta:
+        verbose_name = _("greetings opt-out")
+
 
 class CareMessage(models.Model):
     """Every greeting sent, once per customer and occasion (the unique key makes reruns harmless)."""
@@ -306,6 +313,7 @@ class CareMessage(models.Model):
     error = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("care message")
         constraints = [models.UniqueConstraint(fields=["customer", "occasion"], name="caremessage_once")]
         ordering = ["-created_at"]
 
@@ -341,6 +349,7 @@ class PoolEvent(models.Model):
     idle_since = models.DateField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("public pool event")
         ordering = ["-at"]
         indexes = [models.Index(fields=["customer", "kind", "-at"], name="poolevent_customer_kind")]
         constraints = [
@@ -422,6 +431,8 @@ class OpportunityEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        verbose_name = _("opportunity move")
+        verbose_name_plural = _("opportunity moves")
 
 
 class OpportunityFollowUp(models.Model):
@@ -431,6 +442,7 @@ class OpportunityFollowUp(models.Model):
     note = models.TextField()
 
     class Meta:
+        verbose_name = _("opportunity follow-up")
         ordering = ["at"]
 
 
@@ -458,5 +470,6 @@ class FollowUpTask(models.Model):
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("follow-up task")
         constraints = [models.UniqueConstraint(fields=["customer", "kind", "period"], name="followuptask_natural_key")]
         indexes = [models.Index(fields=["assignee", "done_at", "due_on"], name="followuptask_inbox")]

@@ -32,20 +32,22 @@ def _revisit_items(user, on: date, limit: int) -> list[TodoItem]:
         if rule.tier:
             customers = customers.filter(tier=rule.tier)
         start, end = period_of(on, rule.period_months)
-        prev_start, _prev_end = period_of(start - timedelta(days=1), rule.period_months)
+        prev_start, prev_end = period_of(start - timedelta(days=1), rule.period_months)
         need = rule.required_contacts
         rows = (
             customers.active()
             .annotate(done=contacts_count(rule, start, on), before=contacts_count(rule, prev_start, start - timedelta(days=1)))
             .filter(done__lt=need)
-            .values("pk", "name", "done", "before")[:limit]
+            .values("pk", "name", "done", "before", "registered_on")[:limit]
         )
         for row in rows:
             title = (_("Revisit %(name)s (%(who)s)") if need == 1 else
                      _("Contact %(name)s (%(who)s): %(done)d of %(need)d contacts")) % {
                 "name": row["name"], "who": rule.get_who_display(), "done": row["done"], "need": need}
+            # Missed (due at the previous period's end) only if it was a customer then, as on its page (revisit_status).
+            missed = row["before"] < need and row["registered_on"] is not None and row["registered_on"] <= prev_end
             items.append(TodoItem(
-                "revisit", title, f"{reverse('service:visit_new')}?customer={row['pk']}", end, row["before"] < need,
+                "revisit", title, f"{reverse('service:visit_new')}?customer={row['pk']}", prev_end if missed else end,
             ))
     return items
 
@@ -69,7 +71,7 @@ def _verification_items(user, on: date, limit: int) -> list[TodoItem]:
     items = []
     mine = visible_customers(user).filter(account_manager=user).active()
     for c in mine.verification_due(on)[:limit]:
-        due = next_verification_due(c.last_verified_on) or on
+        due = next_verification_due(c.last_verified_on)  # None: never verified, overdue without a due day
         items.append(TodoItem("verification", _("Verify %(name)s (quarterly)") % {"name": c.name},
                               reverse("customers:detail", args=[c.pk]), due,
                               verification_state(c.last_verified_on, on) == "overdue"))
@@ -111,7 +113,8 @@ def complaint_items(user, on: date, limit: int) -> list[TodoItem]:
         complaints = Complaint.objects.filter(pk__in=late_ids)
     return [
         TodoItem("complaint", _("Complaint %(number)s") % {"number": c.number},
-                 reverse("service:complaint_detail", args=[c.pk]), c.solution_due, c.pk in late_ids)
+                 reverse("service:complaint_detail", args=[c.pk]),
+                 c.response_due if c.status == Complaint.Status.OPEN else c.solution_due, c.pk in late_ids)
         for c in complaints[:limit]
     ]
 
@@ -145,16 +148,21 @@ def inbox(user, on: date | None = None, limit: int = 200) -> list[TodoItem]:
     return registry.inbox_for(user, on, limit)
 
 
-def inbox_count(user) -> int:
-    """For the navigation badge; cached a minute per user so every page does not rebuild the inbox."""
+def inbox_counts(user) -> tuple[int, int]:
+    """(items, overdue) for the navigation badge; cached a minute per user so every page does not rebuild the inbox."""
     from django.core.cache import cache
 
-    key = f"inbox-count:{user.pk}"
-    count = cache.get(key)
-    if count is None:
-        count = len(registry.inbox_for(user))
-        cache.set(key, count, 60)
-    return count
+    key = f"inbox-counts:{user.pk}"
+    counts = cache.get(key)
+    if counts is None:
+        items = registry.inbox_for(user)
+        counts = (len(items), sum(item.overdue for item in items))
+        cache.set(key, counts, 60)
+    return counts
+
+
+def inbox_count(user) -> int:
+    return inbox_counts(user)[0]
 
 
 def weekly_visits(user, on: date | None = None):

@@ -92,6 +92,18 @@ class Revisit:
     status: str  # "done", "due" or "overdue"
     visit: Visit | None = None
 
+    @property
+    def due(self) -> date:
+        """Overdue: it was due at the end of the missed period; otherwise by the end of this one."""
+        return self.period_start - timedelta(days=1) if self.status == "overdue" else self.period_end
+
+    @property
+    def badge(self) -> str:
+        """"done", or the one due rule's state (crm.registry.due_state): "overdue", "due_soon" or "open"."""
+        from crm.registry import due_state
+
+        return "done" if self.status == "done" else due_state(self.due, timezone.localdate())
+
 
 def period_of(day: date, months: int) -> tuple[date, date]:
     """Calendar periods: quarters for 3 months, halves for 6."""

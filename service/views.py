@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.http import require_POST
 
 from crm import registry
@@ -46,10 +46,15 @@ def inbox_count(request):
     from django.http import HttpResponse
     from django.utils.html import format_html
 
-    count = selectors.inbox_count(request.user)
+    count, overdue = selectors.inbox_counts(request.user)
     if not count:
         return HttpResponse("")
-    return HttpResponse(format_html('<span class="badge text-bg-warning" data-testid="nav-inbox-count">{}</span>', count))
+    if not overdue:  # red only when something is past due (issue 15: honest badges)
+        return HttpResponse(format_html('<span class="badge text-bg-secondary" data-testid="nav-inbox-count">{}</span>', count))
+    title = ngettext("%(n)d item overdue", "%(n)d items overdue", overdue) % {"n": overdue}
+    return HttpResponse(format_html(
+        '<span class="badge text-bg-danger" data-testid="nav-inbox-count" data-overdue="{}" title="{}">{}</span>',
+        overdue, title, count))
 
 
 @login_required
@@ -147,8 +152,9 @@ def complaint_detail(request, pk):
         step = {"respond": services.respond_to_complaint, "resolve": services.resolve_complaint,
                 "confirm": services.confirm_complaint}[form.cleaned_data["action"]]
         extra = {"resolution": form.cleaned_data["resolution"]} if form.cleaned_data["action"] == "resolve" else {}
-        return run_action(request, step, actor=request.user, complaint_id=pk, **extra,
-                          success=_("Saved."), redirect_to=back)
+        said = {"respond": _("First response recorded."), "resolve": _("Solution recorded; waiting for the customer's confirmation."),
+                "confirm": _("The customer's confirmation is recorded; the complaint is closed.")}[form.cleaned_data["action"]]
+        return run_action(request, step, actor=request.user, complaint_id=pk, **extra, success=said, redirect_to=back)
     can = {step: services.COMPLAINT.can_move(complaint, step, request.user) for step in ("responded", "resolved", "confirmed")}
     return render(request, "service/complaint_detail.html",
                   {"complaint": complaint, "can": can, "recall": getattr(complaint, "recall", None)})

@@ -166,3 +166,43 @@ def test_archive_steps_go_through_a_form_and_the_services_refusal_is_a_message(c
     assert any("2000" in str(m) for m in response.context["messages"])
     response = client.post(url, {"reason": ""}, follow=True)
     assert [m.extra_tags for m in response.context["messages"]] == ["code-archive.reason_required"]
+
+
+def test_each_archive_step_says_what_happened(client, make_user, unit):
+    """Issue 15 item 7: approve, hand out and take back no longer all say 已完成."""
+    from confidentiality import archive as lending
+
+    rep, archivist = make_user(r.SALES_REP, units=[unit]), make_user(r.ARCHIVIST)
+    loan = lending.request_loan(borrower=rep, customer=CustomerFactory(unit=unit, created_by=rep), kind="read",
+                                purpose="查阅")
+    client.force_login(archivist)
+    said = {}
+    for action, data in (("approve", {}), ("lend", {}), ("return", {"complete": "on"})):
+        response = client.post(reverse("confidentiality:archive_action", args=[loan.pk, action]), data, follow=True)
+        said[action] = [str(m) for m in response.context["messages"]]
+    assert said["approve"] == ["借阅已批准，可以发放档案。"]
+    assert len(said["lend"]) == 1 and said["lend"][0].startswith("档案已发放，应于 ")
+    assert said["return"] == ["档案已收回，完整无缺。"]
+    assert not any("已完成" in m for ms in said.values() for m in ms)
+
+
+def test_the_cs_managers_confirmation_does_not_report_an_approval(client, make_user, unit):
+    from confidentiality import services
+    from confidentiality.models import DataRequest
+    from crm.models import OrgUnit
+
+    other = OrgUnit.objects.create(code="BJ01", name="北京分公司")
+    planner, marketing, cs_manager = make_user(r.PLANNER, units=[unit]), make_user(r.MARKETING_HEAD), make_user(r.CS_MANAGER)
+    customer = CustomerFactory(unit=other)
+    data_request = services.submit_data_request(requester=planner, purpose="策划", scope="customers", data_unit=other,
+                                                customers=[customer], fields=["mobile"], form="view", days=7)
+    url = reverse("confidentiality:request_action", args=[data_request.pk, "approve"])
+    client.force_login(marketing)
+    said = [str(m) for m in client.post(url, {}, follow=True).context["messages"]]
+    assert said == ["已批准。下一步：客服经理。"]
+    client.force_login(cs_manager)
+    said = [str(m) for m in client.post(url, {}, follow=True).context["messages"]]
+    assert said == ["已确认。下一步：客服专员。"]
+    assert DataRequest.objects.get().status == DataRequest.Status.CS_CONFIRMED
+    page = client.get(reverse("confidentiality:request_detail", args=[data_request.pk])).content.decode()
+    assert 'data-testid="request-fields">手机号<' in page

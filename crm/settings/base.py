@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",  # the widget templates, so templates/django/forms/ may override one (FORM_RENDERER below)
     "guardian",
     "axes",
     "import_export",
@@ -61,6 +62,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "crm.urls"
+# Widgets render through the project's templates: every select's empty choice reads 请选择, not "---------".
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "crm.wsgi.application"
 ASGI_APPLICATION = "crm.asgi.application"
 
@@ -140,6 +143,8 @@ SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", 30 * 60))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+# A stale or reused form gets our page (UI language, layout, a way back), not Django's English one.
+CSRF_FAILURE_VIEW = "crm.views.csrf_failure"
 
 # Lockout after repeated failures (django-axes).
 AXES_FAILURE_LIMIT = 5

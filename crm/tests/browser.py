@@ -32,3 +32,35 @@ def open_nav(page, key):
     if not entry.is_visible():
         page.locator(f"[data-nav-menu]:has([data-nav={key}]) > .dropdown-toggle").click()
     entry.click()
+
+
+# Layout checks (issue 15 acceptance 1). A text of two or more Chinese characters "wraps into single characters"
+# when it runs over two or more lines inside a box narrower than three characters (客/户 in a squeezed menu,
+# 驳/回 on a shrunken button); a paragraph that merely breaks at its edge is not that.
+SQUEEZED_TEXT_JS = """() => {
+  const cjk = /[\\u3400-\\u9fff]/g, found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, text = node.textContent.trim();
+    if ((text.match(cjk) || []).length < 2) continue;
+    let box = node.parentElement;
+    if (!box || !box.getClientRects().length) continue;
+    const em = parseFloat(getComputedStyle(box).fontSize);
+    while (box.parentElement && getComputedStyle(box).display === "inline") box = box.parentElement;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const lines = new Set(Array.from(range.getClientRects()).filter(r => r.width > 0).map(r => Math.round(r.top)));
+    if (lines.size >= 2 && box.getBoundingClientRect().width < 3 * em) found.push(text.slice(0, 20));
+  }
+  return found;
+}"""
+
+
+def squeezed_texts(page) -> list[str]:
+    """Texts wrapped into columns of one or two characters."""
+    return page.evaluate(SQUEEZED_TEXT_JS)
+
+
+def sideways_scroll(page) -> int:
+    """How far the page scrolls sideways (0 when it fits the window)."""
+    return page.evaluate("() => document.scrollingElement.scrollWidth - window.innerWidth")

@@ -149,3 +149,74 @@ def test_admin_role_manages_users_roles_and_units_in_chinese(client, make_user, 
 def test_other_roles_cannot_open_the_admin(client, make_user, password):
     login(client, make_user(r.SALES_MANAGER), password)
     assert client.get(reverse("admin:index")).status_code == 302
+
+
+# Error pages (issue 15 item 4): the UI's language and layout, with a way back.
+
+def test_404_is_chinese_in_the_layout_with_a_way_back(client, make_user, password):
+    login(client, make_user(r.SALES_REP), password)
+    response = client.get("/no-such-page/", HTTP_REFERER="http://testserver/customers/")
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert '<html lang="zh-hans">' in page and "找不到此页面" in page and 'data-testid="main-nav"' in page
+    assert 'href="http://testserver/customers/" data-testid="error-back"' in page
+    assert "Not Found" not in page
+
+
+def test_404_way_back_never_points_to_another_host(client, make_user, password):
+    login(client, make_user(r.SALES_REP), password)
+    page = client.get("/no-such-page/", HTTP_REFERER="https://evil.example/phish").content.decode()
+    assert "evil.example" not in page and f'href="{reverse("home")}" data-testid="error-back"' in page
+
+
+def test_403_is_chinese_in_the_layout(client, make_user, password):
+    login(client, make_user(r.FINANCE), password)
+    response = client.get(reverse("customers:create"))
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert '<html lang="zh-hans">' in page and "您无权打开此页面" in page and 'data-testid="error-back"' in page
+    assert "403 Forbidden" not in page
+
+
+def test_403_follows_the_chosen_language(client, make_user, password):
+    login(client, make_user(r.FINANCE), password)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("customers:create")).content.decode()
+    assert '<html lang="en">' in page and "You may not open this page" in page
+
+
+def test_403_says_why_when_the_app_explained_the_refusal(rf, make_user):
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
+    from crm.errors import ActionForbidden
+    from crm.views import permission_denied
+
+    request = rf.get("/")
+    request.user, request.session = make_user(r.SALES_REP), {}
+    request._messages = FallbackStorage(request)
+    response = permission_denied(request, ActionForbidden("x", "只有客户经理可以这样做。"))
+    assert response.status_code == 403 and "只有客户经理可以这样做。" in response.content.decode()
+
+
+def test_csrf_failure_page_is_chinese_and_nothing_is_saved(make_user, password):
+    from django.test import Client
+
+    user = make_user(r.SALES_REP)
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("login"), {"username": user.username, "password": password})
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert '<html lang="zh-hans">' in page and "表单已失效" in page and "没有保存任何内容" in page
+    assert "CSRF verification failed" not in page
+    assert "_auth_user_id" not in client.session
+
+
+def test_500_page_is_chinese_without_touching_the_database(rf, django_assert_num_queries):
+    from django.views.defaults import server_error
+
+    with django_assert_num_queries(0):
+        response = server_error(rf.get("/"))
+    page = response.content.decode()
+    assert response.status_code == 500
+    assert '<html lang="zh-hans">' in page and "系统出现了问题" in page and 'href="/"' in page
+    assert "Server Error (500)" not in page

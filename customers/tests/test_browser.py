@@ -106,3 +106,41 @@ def test_an_id_number_with_an_unknown_county_is_flagged_on_the_form_as_it_is_typ
     assert "区县代码 310199 不在行政区划表中" in warning.inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "id_number_unknown_county_warning_zh.png"), full_page=True)
+
+
+def test_rep_is_told_which_tabs_lack_required_fields_before_sending(browser_page, password):
+    """Issue 15 item 3: required fields are marked in every tab, each tab counts its empty ones while the rep
+    types, and sending with some empty says which tabs, opens the first and sends nothing."""
+    from conftest import ARTIFACTS
+
+    from customers.models import Customer
+
+    page = browser_page
+    unit = OrgUnitFactory(code="SH01", name="上海分公司")
+    rep = UserFactory(username="rep3", roles=[r.SALES_REP], units=[unit])
+    signed_in(page, rep, password)
+    page.goto("/customers/new/")
+
+    def count(group):
+        badge = page.locator(f"[data-tab={group}] [data-missing-count]")
+        return int(badge.get_attribute("data-missing-count")) if badge.is_visible() else 0
+
+    assert page.locator(".tab-pane [data-mark=required]").count() >= 8
+    assert page.locator(".tab-pane [data-mark=important]").count() >= 10
+    basic = count("basic")
+    assert basic >= 3 and count("personal") >= 1
+    page.locator("#id_name").fill("韩梅梅")
+    assert count("basic") == basic - 1  # live, before anything is sent
+
+    posts = []
+    page.on("request", lambda req: posts.append(req.url) if req.method == "POST" else None)
+    open_tab(page, "personal")
+    page.locator("#customer-form button[type=submit]").click()
+    notice = page.get_by_test_id("missing-before-submit")
+    notice.wait_for()
+    text = notice.inner_text()
+    assert text.startswith("请先填写必填项") and "基本信息" in text and "联系与个人信息" in text
+    page.locator("#tab-basic").wait_for(state="visible")  # the first tab with empty fields is opened
+    assert page.locator("#tab-basic .is-invalid").count() == count("basic")
+    page.screenshot(path=str(ARTIFACTS / "registration-required-fields.png"), full_page=True)
+    assert posts == [] and not Customer.objects.exists()

@@ -248,3 +248,60 @@ def test_a_status_change_outside_the_allowed_moves_is_refused_by_the_form(client
     assert customer.customer_status == "active"
     assert any("选择一个有效的选项" in m for m in _messages(response)), _messages(response)
 
+
+
+# Required and important fields are marked in every tab, with per-tab counts of empty required ones (issue 15 item 3).
+
+def _marks(page: str, mark: str) -> set[str]:
+    import re
+
+    return set(re.findall(r'<label class="form-label" for="id_(\w+)">[^<]*<span[^>]*data-mark="' + mark + '"', page))
+
+
+def _tab_counts(page: str) -> dict[str, int]:
+    import re
+
+    return {tab: int(n) for tab, n in re.findall(r'data-tab="(\w+)"[^>]*>[^<]*<span[^>]*data-missing-count="(\d+)"', page)}
+
+
+def test_every_required_and_important_field_is_marked_in_every_tab(client, rep):
+    from customers.catalogue import CATALOGUE, GROUPS, IMPORTANT, REQUIRED
+
+    page = client.get(reverse("customers:create")).content.decode()
+    shown = CATALOGUE.editable()
+    assert _marks(page, "required") >= {s.code for s in shown if s.requirement == REQUIRED}
+    assert _marks(page, "required") - {"unit", "profile_type"} == {s.code for s in shown if s.requirement == REQUIRED}
+    assert _marks(page, "important") == {s.code for s in shown if s.requirement == IMPORTANT}
+    assert {CATALOGUE[c].group for c in _marks(page, "required") | _marks(page, "important") if c in CATALOGUE.by_code} \
+        == {g for g in GROUPS if any(s.requirement in (REQUIRED, IMPORTANT) for s in CATALOGUE.in_group(g))}
+    assert 'data-testid="required-legend"' in page and "必填" in page
+
+
+def test_each_tab_counts_its_empty_required_fields_that_apply(client, rep, unit):
+    from customers.catalogue import CATALOGUE, REQUIRED
+    from customers.models import kinds_of
+
+    def expected(data):
+        kinds = kinds_of(data.get("customer_nature", ""), data.get("profile_type", ""))
+        counts = {}
+        for spec in CATALOGUE.editable():
+            follows_tier = spec.code == "confidentiality_level" and data.get("tier")
+            if spec.requirement == REQUIRED and spec.applies(kinds) and not data.get(spec.code) and not follows_tier:
+                counts[spec.group] = counts.get(spec.group, 0) + 1
+        return counts
+
+    blank = _tab_counts(client.get(reverse("customers:create")).content.decode())
+    assert {t: n for t, n in blank.items() if n} == expected({"profile_type": "none"})
+    assert blank["basic"] >= 3
+
+    partial = form_data(unit, contact_name="", mobile="")
+    response = client.post(reverse("customers:create"), partial)
+    assert response.status_code == 200 and not Customer.objects.exists()
+    counts = _tab_counts(response.content.decode())
+    assert {t: n for t, n in counts.items() if n} == expected(partial) and counts["basic"] == 0
+    assert counts["personal"] >= 1  # the contact's name and mobile are still empty
+
+
+def test_selects_offer_please_choose_not_dashes(client, rep):
+    page = client.get(reverse("customers:create")).content.decode()
+    assert "---------" not in page and '<option value="" selected>请选择</option>' in page

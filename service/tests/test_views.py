@@ -214,3 +214,19 @@ def test_closing_an_opportunity_needs_won_or_lost_from_the_form(client, make_use
     client.post(url, {"action": "close", "result": "won"})
     opportunity.refresh_from_db()
     assert opportunity.result == "won"
+
+
+def test_complaint_buttons_say_what_they_do_and_messages_what_happened(client, make_user, unit):
+    """Issue 15 item 7: 已首次响应 read like a status; every step said 已保存."""
+    rep = make_user(r.SALES_REP, units=[unit])
+    complaint = services.register_complaint(actor=rep, customer=CustomerFactory(unit=unit, created_by=rep),
+                                            category="service", description="送货晚了")
+    client.force_login(rep)
+    url = reverse("service:complaint_detail", args=[complaint.pk])
+    page = client.get(url).content.decode()
+    assert "记录首次响应" in page and "已首次响应" not in page
+    said = [str(m) for m in client.post(url, {"action": "respond"}, follow=True).context["messages"]]
+    assert said == ["已记录首次响应。"]
+    said = [str(m) for m in client.post(url, {"action": "resolve", "resolution": "补发"}, follow=True).context["messages"]]
+    assert said == ["已记录解决方案，等待客户确认。"]
+    assert "记录客户确认" in client.get(url).content.decode()
