@@ -33,6 +33,16 @@ def visible_orders(user) -> QuerySet[Order]:
     return qs.filter(customer__in=visible_customers(user))
 
 
+def statement_customers(user):
+    """Whose statements a user may open: finance, the GM and the warehouse work every order (and so every
+    customer's account); everyone else the customers the policy shows them."""
+    from customers.models import Customer
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Customer.objects.none()
+    return Customer.objects.all() if permissions.sees_all_orders(user) else visible_customers(user)
+
+
 def orderable_customers(user):
     """Customers a user may enter orders for: visible, approved."""
     return visible_customers(user).filter(registration_status="approved")
@@ -229,3 +239,10 @@ def orders_to_ship() -> QuerySet[Order]:
 
 def orders_to_deliver() -> QuerySet[Order]:
     return Order.objects.filter(status=S.SHIPPED).select_related("customer")
+
+
+def account_periods_to_decide(user):
+    from .models import AccountPeriodApplication
+
+    return AccountPeriodApplication.objects.filter(status=AccountPeriodApplication.Status.PENDING,
+                                                   customer__in=visible_customers(user))
