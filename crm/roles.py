@@ -53,6 +53,9 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {
         "crm.view_jobrun", "crm.view_calendarday", "crm.add_calendarday", "crm.change_calendarday",
         "imports.view_importjob", "imports.view_savedmapping", "imports.change_savedmapping",
         "imports.delete_savedmapping",
+        "orders.view_product", "orders.add_product", "orders.change_product",
+        "orders.view_approvaldelegate", "orders.add_approvaldelegate", "orders.change_approvaldelegate",
+        "orders.delete_approvaldelegate",
     ],
 }
 
