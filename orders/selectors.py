@@ -216,6 +216,8 @@ def trade_figures(customer_ids: Iterable[int] | None, *, today: date) -> dict[in
     for pk, figures in out.items():
         q, a = figures["purchase_quantity"], figures["purchase_amount"]
         figures["purchase_avg_price"] = (a / q).quantize(FEN, rounding=ROUND_HALF_UP) if q else None
+        # The catalogue field keeps 2 places; round here, the same way on every database.
+        figures["purchase_quantity"] = q.quantize(FEN, rounding=ROUND_HALF_UP)
         shares = by_category.get(pk)
         if shares and a:
             figures["sales_structure"] = {
