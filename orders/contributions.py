@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _, gettext_lazy as _lazy
 from crm import registry
 
 from . import permissions, selectors
+from .models import EVENT_LABELS
 
 
 def payments_queue(user):
@@ -85,10 +86,8 @@ def orders_panel(customer, user) -> dict | None:
     }
 
 
-TIMELINE_KINDS = {
-    "submitted": _lazy("submitted"), "approved": _lazy("approved"), "shipped": _lazy("shipped"),
-    "delivered": _lazy("delivered"), "cancelled": _lazy("cancelled"), "returned": _lazy("goods returned"),
-}
+TIMELINE_KINDS = {kind: EVENT_LABELS[kind] for kind in ("submitted", "approved", "shipped", "delivered", "cancelled",
+                                                         "returned")}
 
 
 def orders_timeline(customer, user) -> list[registry.TimelineEntry]:

@@ -71,7 +71,7 @@ def balance(customer_id: int, *, until: date | None = None) -> Decimal:
         payments, orders = payments.filter(received_on__lte=until), orders.filter(booked_on__lte=until)
         returns, charges = returns.filter(on__lte=until), charges.filter(on__lte=until)
     return (_sum(payments, F("amount") - F("discount_interest")) + _sum(returns, "refund")
-            - _sum(orders, "total") - _sum(charges, "amount"))
+            - _sum(orders, "total") - _sum(charges, "amount")).quantize(FEN)
 
 
 def overdue_orders(today: date) -> QuerySet[Order]:
@@ -135,7 +135,7 @@ def monthly_payments(customer_ids: Iterable[int], start: date, end: date) -> dic
                                    received_on__gte=start, received_on__lte=end)
             .annotate(month=TruncMonth("received_on")).values("customer_id", "month")
             .annotate(total=Sum(F("amount") - F("discount_interest"))))
-    return {(row["customer_id"], _as_date(row["month"])): row["total"] for row in rows}
+    return {(row["customer_id"], _as_date(row["month"])): row["total"].quantize(FEN) for row in rows}
 
 
 def payment_method_shares(customer_ids: Iterable[int], start: date, end: date) -> dict[int, dict[str, Decimal]]:
