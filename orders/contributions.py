@@ -120,3 +120,8 @@ def register() -> None:
     registry.register_inbox_source("account_periods", account_period_items)
     registry.register_timeline_source("orders", orders_timeline)
     registry.register_panel("orders", "orders/_customer_orders_panel.html", orders_panel, order=5)
+    from confidentiality import retention
+
+    from .retention import RULE, destroy_transactions, transactions_due
+
+    retention.register_rule(RULE, due=transactions_due, destroy=destroy_transactions)
