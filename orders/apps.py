@@ -8,6 +8,10 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self):
+        from crm.demo import register_demo_loader
+
         from . import contributions
+        from .demo import load_demo_orders
 
         contributions.register()
+        register_demo_loader("Demo products and credit terms added", load_demo_orders)

@@ -321,3 +321,18 @@ def test_late_shipments_are_flagged_once(setting):
     assert run.tasks_created == 1 and services.late_shipment_scan(date(2026, 6, 11)).tasks_created == 0
     assert Order.objects.get(pk=order.pk).late_flagged_on == date(2026, 6, 10)
     assert warehouse.notifications.exists()
+
+
+def test_trade_figures_feed_the_tier_suggestion(setting):
+    from customers import services as customer_services
+
+    rep, customer, product = setting
+    Customer.objects.filter(pk=customer.pk).update(tier="D")
+    order = place_order(rep, customer, (product, "1000", "8000"))
+    pay(customer, "8000000", order=order)
+    customer.refresh_from_db()
+    assert customer.cumulative_amount == Decimal("8000000.00") and customer.first_trade_on == timezone.localdate()
+    assert customer_services.suggest_tier(customer) == "B"
+    services.cancel_order(actor=rep, order_id=order.pk, reason="改单")
+    customer.refresh_from_db()
+    assert customer.cumulative_amount is None and customer_services.suggest_tier(customer) is None
