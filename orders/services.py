@@ -6,18 +6,22 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import reverse
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm import audit
+from crm import roles as r
 from crm.errors import AppError
 from crm.notifications import notify
 from crm.workdays import add_working_days
 from crm.workflow import Move, Transition, Workflow
 from customers import services as customer_services
 from customers.models import Customer
+from customers.selectors import unit_ids_with_ancestors
 
 from . import permissions, selectors
 from .models import (
@@ -494,17 +498,14 @@ def decide_account_period(*, actor, application_id: int, approve: bool, comment:
 
 # --- overdue: suspension and lifting --------------------------------------------------------------
 def _alert(customer: Customer, subject: str) -> None:
-    from crm import roles as r
-    from crm.models import own_unit_ids  # noqa: F401
-    from django.contrib.auth import get_user_model
-
-    managers = get_user_model().objects.filter(groups__name=r.SALES_MANAGER, is_active=True)
-    recipients = list(managers)
+    """The owner and the sales managers over the customer's unit (all sales managers if none is placed there)."""
+    users = get_user_model().objects.filter(is_active=True)
+    managers = users.filter(groups__name=r.SALES_MANAGER)
+    placed = managers.filter(staff_profile__units__in=unit_ids_with_ancestors([customer.unit_id])).distinct()
+    recipients = set(placed if placed.exists() else managers)
     if customer.account_manager_id:
-        recipients.append(get_user_model().objects.get(pk=customer.account_manager_id))
-    from django.urls import reverse
-
-    notify(set(recipients), subject=subject, url=reverse("customers:detail", args=[customer.pk]))
+        recipients |= set(users.filter(pk=customer.account_manager_id))
+    notify(recipients, subject=subject, url=reverse("customers:detail", args=[customer.pk]))
 
 
 def suspend_overdue(customer_id: int, today: date) -> bool:
@@ -551,10 +552,7 @@ def overdue_scan(today: date | None = None):
 
 def late_shipment_scan(today: date | None = None):
     """Daily: approved orders past their ship-by date are flagged once and escalated to the GM and warehouse."""
-    from crm import roles as r
     from crm.jobs import run_simple
-    from django.contrib.auth import get_user_model
-    from django.urls import reverse
 
     today = today or timezone.localdate()
 

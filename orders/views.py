@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,7 @@ from crm.errors import DomainError
 from crm.inputs import form_errors, page_number, positive_int
 from customers.models import Customer
 from customers.policy import visible_customers
-from customers.validators import sniff_upload
+from customers.validators import serve_upload
 
 from . import permissions, selectors, services
 from .forms import (
@@ -189,14 +189,7 @@ def claim_evidence(request, pk):
     if claim is None:
         raise Http404
     _order_or_404(request.user, claim.order_id)
-    handle = claim.evidence.open("rb")
-    kind = sniff_upload(handle)
-    response = FileResponse(handle, filename=claim.evidence.name.rsplit("/", 1)[-1], as_attachment=kind is None,
-                            content_type=kind or "application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    if kind != "application/pdf":
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return serve_upload(claim.evidence)
 
 
 # --- queues -----------------------------------------------------------------------------------------

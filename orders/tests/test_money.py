@@ -1,6 +1,5 @@
 """Acceptance 3: a thousand random orders, payments, cancellations and returns keep every balance fen-exact
 and equal to a from-scratch recomputation, and so the trade figures (hypothesis)."""
-from collections import defaultdict
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 

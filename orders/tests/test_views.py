@@ -1,6 +1,5 @@
 """Pages: order entry, queues, statements; the permission matrix and IDOR for every orders URL (acceptance 5)."""
 import io
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -14,7 +13,7 @@ from crm import roles as r
 from crm.tests.factories import OrgUnitFactory, UserFactory
 from customers.tests.factories import CustomerFactory
 from orders import services
-from orders.models import AccountPeriodApplication, Order, Payment, TransitClaim
+from orders.models import AccountPeriodApplication, Order, Payment
 
 from .factories import ProductFactory, finance_user, gm_user, place_order, warehouse_user
 
