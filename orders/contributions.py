@@ -106,7 +106,7 @@ def register() -> None:
     nav("payments", _lazy("Payments and credit"), "orders:payments", menu="orders", order=20,
         visible=permissions.can_open_payments)
     nav("order_approvals", _lazy("Order approvals"), "orders:approvals", menu="orders", order=30,
-        visible=permissions.can_approve)
+        visible=permissions.can_open_approvals)
     nav("shipping", _lazy("Shipping"), "orders:shipping", menu="orders", order=40, visible=permissions.can_ship)
     nav("account_periods", _lazy("Account-period applications"), "orders:account_periods", menu="orders", order=50,
         visible=permissions.can_decide_account_period)

@@ -60,7 +60,7 @@ def _page(request, qs, query=""):
 
 @login_required
 def order_list(request):
-    _require(permissions.can_open_orders(request.user))
+    _require(permissions.can_open_orders(request.user) or permissions.is_delegate(request.user))
     query = OrderQuery(request.GET)
     query.warn(request)
     values = query.values
