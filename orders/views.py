@@ -257,7 +257,7 @@ def shipping(request):
 
 
 # --- statements ----------------------------------------------------------------------------------
-STATEMENT_HEADERS = ("date", "item", "reference", "debit", "credit", "balance")
+STATEMENT_PAGE_ROWS = 300  # the page shows the latest rows; the .xlsx has every one
 
 
 def _statement_headers():
@@ -284,8 +284,8 @@ def statement(request, pk):
         name = f"statement-{customer.customer_code or customer.pk}{'-' + format(month, '%Y%m') if month else ''}.xlsx"
         return exports.xlsx_response(content, name)
     return render(request, "orders/statement.html", {
-        "customer": customer, "opening": opening, "rows": rows[-2000:], "closing": closing, "month": month,
-        "truncated": len(rows) > 2000, "terms": getattr(customer, "credit_terms", None)})
+        "customer": customer, "opening": opening, "rows": rows[-STATEMENT_PAGE_ROWS:], "closing": closing,
+        "month": month, "truncated": len(rows) > STATEMENT_PAGE_ROWS, "terms": getattr(customer, "credit_terms", None)})
 
 
 # --- account period ----------------------------------------------------------------------------------
