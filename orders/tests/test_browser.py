@@ -36,6 +36,8 @@ def test_order_from_entry_to_shipment(browser_page, password):
     signed_in(page, rep, password)
     page.goto(f"/customers/{customer.pk}/")
     page.get_by_test_id("new-order").click()
+    # The line keys belong to the page's script: wait until it has loaded the product list.
+    page.wait_for_function("document.querySelectorAll('#product-options option').length === 3")
     first = page.locator("input.line-product").first
     first.fill("A100")
     page.locator("input.line-qty").first.fill("10")
