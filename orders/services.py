@@ -226,6 +226,8 @@ def _credit_due(terms: CreditTerms, booked_on: date) -> date:
 def record_payment(*, actor, customer: Customer, method: str, amount, received_on: date, reference: str = "",
                    payer: str = "", discount_interest=ZERO, for_order: Order | None = None) -> Payment:
     """A payment as received; it counts once finance confirms it."""
+    if not permissions.can_confirm_payments(actor):
+        raise OrderError("orders.cannot_confirm", _("Only finance confirms payments."))
     amount, interest = fen(amount), fen(discount_interest or 0)
     if amount <= 0:
         raise OrderError("orders.bad_amount", _("The amount must be more than zero."))
