@@ -117,6 +117,21 @@ MATRIX = {
     "imports:cancel": ("import_job", None),
     "imports:progress": ("import_job", None),
     "imports:report": ("import_job", None),
+    "orders:list": ("get", role_page(r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER, r.FINANCE, r.GENERAL_MANAGER,
+                                     r.WAREHOUSE)),
+    "orders:products": ("get", role_page(r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER)),
+    "orders:payments": ("get", role_page(r.FINANCE)),
+    "orders:approvals": ("get", role_page(r.GENERAL_MANAGER)),
+    "orders:shipping": ("get", role_page(r.WAREHOUSE)),
+    "orders:account_periods": ("get", role_page(r.SALES_MANAGER)),
+    "orders:payment_action": ("post_redirect", None),
+    "orders:account_period_decide": ("post_redirect", None),
+    "orders:new": ("order", None),
+    "orders:detail": ("order", None),
+    "orders:action": ("order", None),
+    "orders:statement": ("order", None),
+    "orders:account_period_new": ("order", None),
+    "orders:claim_evidence": ("order", None),
     "admin": ("admin", role_page(r.ADMIN)),
 }
 
@@ -267,4 +282,58 @@ def test_import_jobs_answer_403_to_non_importers_and_404_to_other_importers(worl
         want = 404 if role in (r.SALES_MANAGER, r.CS_SPECIALIST) else 403
         if response.status_code != want:
             wrong.append((role, response.status_code, want))
+    assert not wrong, wrong
+
+
+ORDER_ENTRY = (r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER)
+ORDER_PROCESSORS = (r.FINANCE, r.GENERAL_MANAGER, r.WAREHOUSE)  # they work every order, whoever's customer
+
+
+def test_orders_follow_the_customers_a_user_may_see(world, settings, tmp_path):
+    """Issue 16: a rep (supervisor, manager) sees the orders of the customers it may see and nothing else;
+    finance, the GM and the warehouse work every order; everyone else has no orders pages."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+    from PIL import Image
+
+    from orders import services as orders
+    from orders.tests.factories import ProductFactory, finance_user, gm_user, place_order, warehouse_user
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    product = ProductFactory()
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buffer, "JPEG")
+    placed = {}
+    for kind in KINDS[1:]:
+        customer = world[kind]
+        order = place_order(customer.account_manager, customer, (product, "1", "10"), remittance="10")
+        orders.confirm_payment(actor=finance_user(), payment_id=customer.payments.get().pk)
+        orders.approve_order(actor=gm_user(), order_id=order.pk)
+        orders.ship_order(actor=warehouse_user(), order_id=order.pk, carrier="c", waybill="w",
+                          shipped_on=timezone.localdate())
+        claim = orders.file_claim(actor=customer.account_manager, order_id=order.pk, kind="damage", description="x",
+                                  evidence=SimpleUploadedFile("e.jpg", buffer.getvalue()), on=timezone.localdate())
+        placed[kind] = (customer, order, claim)
+    wrong = []
+    for role in ROLES:
+        _user, client, _records = actor(world, role)
+        for kind, (customer, order, claim) in placed.items():
+            visible = role in ORDER_PROCESSORS or (role in ORDER_ENTRY and sees(role, kind))
+            enters = role in ORDER_ENTRY
+            checks = {
+                "detail": (client.get(reverse("orders:detail", args=[order.pk])).status_code, 200 if visible else 404),
+                "evidence": (client.get(reverse("orders:claim_evidence", args=[claim.pk])).status_code,
+                             200 if visible else 404),
+                "statement": (client.get(reverse("orders:statement", args=[customer.pk])).status_code,
+                              200 if visible else 404 if enters else 403),
+                "new": (client.get(reverse("orders:new") + f"?customer={customer.pk}").status_code,
+                        (200 if sees(role, kind) else 404) if enters else 403),
+                "account_period_new": (client.get(reverse("orders:account_period_new", args=[customer.pk])).status_code,
+                                       (200 if sees(role, kind) else 404) if enters else 403),
+                "deliver": (client.post(reverse("orders:action", args=[order.pk, "deliver"]),
+                                        {"delivered_on": "2026-12-01"}).status_code, 302 if visible else 404),
+            }
+            wrong += [(role, kind, what, got, want) for what, (got, want) in checks.items() if got != want]
     assert not wrong, wrong

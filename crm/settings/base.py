@@ -205,6 +205,8 @@ CELERY_BEAT_SCHEDULE = {
     "monthly-lending-report": {"task": "confidentiality.tasks.monthly_lending_report",
                                "schedule": crontab(day_of_month=5, hour=8, minute=0)},
     "audit-anchor": {"task": "crm.tasks.anchor_audit_chain", "schedule": crontab(hour=0, minute=30)},
+    "orders-overdue-scan": {"task": "orders.tasks.overdue_scan", "schedule": crontab(hour=0, minute=10)},
+    "orders-late-shipment-scan": {"task": "orders.tasks.late_shipment_scan", "schedule": crontab(hour=8, minute=30)},
 }
 CRM_EMAIL_NOTIFICATIONS = env_bool("CRM_EMAIL_NOTIFICATIONS", False)
 if REDIS_URL:
