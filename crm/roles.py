@@ -51,6 +51,7 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {
         "crm.view_jobrun", "crm.view_calendarday", "crm.add_calendarday", "crm.change_calendarday",
         "imports.view_importjob", "imports.view_savedmapping", "imports.change_savedmapping",
         "imports.delete_savedmapping",
+        "dealers.view_franchiserules", "dealers.add_franchiserules", "dealers.change_franchiserules",
     ],
 }
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("confidentiality/", include("confidentiality.urls")),
     path("service/", include("service.urls")),
     path("imports/", include("imports.urls")),
+    path("dealers/", include("dealers.urls")),
     path("admin/", admin.site.urls),
 ]
 # Uploaded files are never served from MEDIA_URL: they go out through customers:file, which asks the policy.

@@ -12,6 +12,5 @@ class DealersConfig(AppConfig):
 
         from . import permissions
 
-        # The pages come with the dealers release; until then the entry says so.
-        registry.register_nav("dealers", _("Dealers"), None, menu="customers", order=50,
+        registry.register_nav("dealers", _("Dealers"), "dealers:list", menu="customers", order=50,
                               visible=permissions.can_open_dealers)
