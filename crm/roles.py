@@ -20,6 +20,7 @@ PLANNER = "planner"
 ARCHIVIST = "archivist"
 FINANCE = "finance"
 GENERAL_MANAGER = "general_manager"
+WAREHOUSE = "warehouse"
 ADMIN = "admin"
 
 ROLES: dict[str, Role] = {
@@ -35,6 +36,7 @@ ROLES: dict[str, Role] = {
         Role(ARCHIVIST, _("Archivist")),
         Role(FINANCE, _("Finance")),
         Role(GENERAL_MANAGER, _("General manager")),
+        Role(WAREHOUSE, _("Warehouse")),
         Role(ADMIN, _("System administrator")),
     )
 }

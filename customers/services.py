@@ -107,6 +107,19 @@ CUSTOMER_STATUS = Workflow(
     },
     build_event=_status_event,
 )
+# The same status field moved by the settlement rules (DOMAIN §5) rather than by a manager: the
+# overdue scan suspends, the covering payment lifts. Same event and history rows as a manual change.
+SETTLEMENT_STATUS = Workflow(
+    model=Customer,
+    field="customer_status",
+    event_model=CustomerEvent,
+    event_fk="customer",
+    transitions={
+        ACTIVE: {"suspended": Transition(CustomerEvent.Kind.SUSPENDED)},
+        "suspended": {ACTIVE: Transition(CustomerEvent.Kind.REACTIVATED)},
+    },
+    build_event=_status_event,
+)
 # Kept for callers that only need the map's shape (the status form's choices).
 ALLOWED_TRANSITIONS = {source: set(targets) for source, targets in REGISTRATION.transitions.items()}
 STATUS_TRANSITIONS = {source: set(targets) for source, targets in CUSTOMER_STATUS.transitions.items()}
@@ -290,6 +303,17 @@ def change_customer_status(*, actor, customer_id: int, status: str, reason: str)
     if status not in CUSTOMER_STATUS.transitions.get(customer.customer_status, {}):
         raise CustomerError("customer.status_not_allowed", _("A customer in this status cannot be moved there."))
     return CUSTOMER_STATUS.move(customer, status, actor=actor, comment=reason.strip())
+
+
+def settlement_status(*, customer_id: int, suspend: bool, reason: str, actor=None) -> Customer | None:
+    """Suspends an active customer for an overdue payment, or reactivates one so suspended; None when the
+    customer is not in the status this applies to (closed, cancelled, or already there)."""
+    source, target = (ACTIVE, "suspended") if suspend else ("suspended", ACTIVE)
+    with transaction.atomic():
+        customer = _locked(customer_id)
+        if customer.customer_status != source:
+            return None
+        return SETTLEMENT_STATUS.move(customer, target, actor=actor, comment=reason)
 
 
 @transaction.atomic

@@ -1,10 +1,74 @@
-"""Who may open the orders pages (placeholders until the orders release)."""
+"""Who may do what with orders, payments and credit (DOMAIN §5). Row visibility is in selectors."""
+from django.utils import timezone
+
 from crm import roles as r
+
+ENTERS_ORDERS = (r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER)
+# Who works every order regardless of whose customer it is: they process the queues.
+PROCESSES_ORDERS = (r.FINANCE, r.GENERAL_MANAGER, r.WAREHOUSE)
+
+
+def is_delegate(user) -> bool:
+    delegation = getattr(user, "order_delegation", None) if getattr(user, "is_authenticated", False) else None
+    return delegation is not None and (delegation.until is None or delegation.until >= timezone.localdate())
+
+
+def sees_all_orders(user) -> bool:
+    return user.is_superuser or r.has_role(user, *PROCESSES_ORDERS) or is_delegate(user)
 
 
 def can_open_orders(user) -> bool:
-    return r.has_role(user, r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER, r.FINANCE, r.GENERAL_MANAGER)
+    return user.is_superuser or r.has_role(user, *ENTERS_ORDERS, *PROCESSES_ORDERS) or is_delegate(user)
 
 
 def can_open_payments(user) -> bool:
-    return r.has_role(user, r.FINANCE)
+    return user.is_superuser or r.has_role(user, r.FINANCE)
+
+
+def can_enter_orders(user) -> bool:
+    return user.is_superuser or r.has_role(user, *ENTERS_ORDERS)
+
+
+def can_submit(user, order) -> bool:
+    return can_enter_orders(user)
+
+
+def can_confirm_payments(user, obj=None) -> bool:
+    return user.is_superuser or r.has_role(user, r.FINANCE)
+
+
+def can_approve(user, order=None) -> bool:
+    return user.is_superuser or r.has_role(user, r.GENERAL_MANAGER) or is_delegate(user)
+
+
+def can_ship(user, order=None) -> bool:
+    return user.is_superuser or r.has_role(user, r.WAREHOUSE)
+
+
+def can_close(user, order) -> bool:
+    """Closing follows from delivery and full payment; whoever completes either closes it."""
+    return order.covered
+
+
+def can_cancel(user, order) -> bool:
+    return user.is_superuser or r.has_role(user, *ENTERS_ORDERS, r.FINANCE, r.GENERAL_MANAGER)
+
+
+def can_record_returns(user) -> bool:
+    return user.is_superuser or r.has_role(user, *ENTERS_ORDERS, r.FINANCE)
+
+
+def can_file_claims(user) -> bool:
+    return user.is_superuser or r.has_role(user, *ENTERS_ORDERS, r.WAREHOUSE)
+
+
+def can_apply_account_period(user) -> bool:
+    return user.is_superuser or r.has_role(user, *ENTERS_ORDERS)
+
+
+def can_decide_account_period(user) -> bool:
+    return user.is_superuser or r.has_role(user, r.SALES_MANAGER)
+
+
+def can_set_credit(user) -> bool:
+    return user.is_superuser or r.has_role(user, r.FINANCE, r.SALES_MANAGER)

@@ -1,0 +1,231 @@
+"""Read side of orders: which orders a user sees, balances, statements, queues, trade figures and the
+monthly figures the dealers app builds on. Customer rows come only from `visible_customers(user)`."""
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext as _
+
+from customers.policy import visible_customers
+
+from . import permissions
+from .models import FEN, ZERO, Charge, Order, OrderLine, Payment, Product, Return
+
+S = Order.Status
+CONFIRMED = Payment.Status.CONFIRMED
+
+
+def visible_orders(user) -> QuerySet[Order]:
+    """Finance, the GM, delegates and the warehouse work every order; everyone else the orders of the
+    customers the policy lets them see."""
+    qs = Order.objects.all()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return qs.none()
+    if permissions.sees_all_orders(user):
+        return qs
+    if not permissions.can_open_orders(user):
+        return qs.none()
+    return qs.filter(customer__in=visible_customers(user))
+
+
+def orderable_customers(user):
+    """Customers a user may enter orders for: visible, approved."""
+    return visible_customers(user).filter(registration_status="approved")
+
+
+def product_search(term: str, limit: int = 20) -> list[Product]:
+    qs = Product.objects.filter(active=True)
+    term = (term or "").strip()
+    if term:
+        qs = qs.filter(Q(code__istartswith=term) | Q(name__icontains=term) | Q(specification__icontains=term))
+    return list(qs.order_by("code")[:limit])
+
+
+# --- money -----------------------------------------------------------------------------------------
+def _sum(qs, expr) -> Decimal:
+    return qs.aggregate(s=Sum(expr))["s"] or ZERO
+
+
+def balance(customer_id: int, *, until: date | None = None) -> Decimal:
+    """Confirmed payments (net of bill interest) + refunds − booked orders − charges; negative means owed."""
+    payments = Payment.objects.filter(customer_id=customer_id, status=CONFIRMED)
+    orders = Order.objects.filter(customer_id=customer_id, status__in=Order.BOOKED)
+    returns = Return.objects.filter(customer_id=customer_id)
+    charges = Charge.objects.filter(customer_id=customer_id)
+    if until is not None:
+        payments, orders = payments.filter(received_on__lte=until), orders.filter(booked_on__lte=until)
+        returns, charges = returns.filter(on__lte=until), charges.filter(on__lte=until)
+    return (_sum(payments, F("amount") - F("discount_interest")) + _sum(returns, "refund")
+            - _sum(orders, "total") - _sum(charges, "amount"))
+
+
+def overdue_orders(today: date) -> QuerySet[Order]:
+    """Booked orders past their payment date with money still owed on them."""
+    return Order.objects.filter(status__in=Order.BOOKED, due_on__lt=today).filter(
+        total__gt=F("allocated") + F("returned"))
+
+
+@dataclass(frozen=True)
+class StatementRow:
+    on: date
+    kind: str
+    reference: str
+    debit: Decimal
+    credit: Decimal
+    balance: Decimal = ZERO
+
+
+def statement(customer_id: int, start: date | None = None, end: date | None = None) -> tuple[Decimal, list[StatementRow]]:
+    """Opening balance and the rows (orders, charges, payments, returns) with a running balance."""
+    opening = balance(customer_id, until=start - timedelta(days=1)) if start else ZERO
+
+    def window(qs, field):
+        if start:
+            qs = qs.filter(**{f"{field}__gte": start})
+        if end:
+            qs = qs.filter(**{f"{field}__lte": end})
+        return qs
+
+    rows: list[tuple] = []
+    for number, on, total in window(Order.objects.filter(customer_id=customer_id, status__in=Order.BOOKED),
+                                    "booked_on").values_list("number", "booked_on", "total"):
+        rows.append((on, 1, _("Order"), number, total, ZERO))
+    for kind, on, amount, text in window(Charge.objects.filter(customer_id=customer_id), "on").values_list(
+            "kind", "on", "amount", "description"):
+        rows.append((on, 2, str(Charge.Kind(kind).label), text, amount, ZERO))
+    for method, on, amount, interest, ref in window(
+            Payment.objects.filter(customer_id=customer_id, status=CONFIRMED), "received_on").values_list(
+            "method", "received_on", "amount", "discount_interest", "reference"):
+        rows.append((on, 3, str(Payment.Method(method).label), ref, ZERO, amount - interest))
+    for number, on, refund in window(Return.objects.filter(customer_id=customer_id), "on").values_list(
+            "order__number", "on", "refund"):
+        rows.append((on, 4, _("Return"), number, ZERO, refund))
+    rows.sort(key=lambda row: (row[0], row[1]))
+    running, out = opening, []
+    for on, _order, kind, reference, debit, credit in rows:
+        running = running - debit + credit
+        out.append(StatementRow(on, kind, reference, debit, credit, running))
+    return opening, out
+
+
+def month_bounds(month: date) -> tuple[date, date]:
+    first = month.replace(day=1)
+    return first, first + relativedelta(months=1) - timedelta(days=1)
+
+
+# --- the dealers app's interface ---------------------------------------------------------------------
+def monthly_payments(customer_ids: Iterable[int], start: date, end: date) -> dict[tuple[int, date], Decimal]:
+    """Confirmed payments (net of bill interest) per customer and month, received between start and end."""
+    rows = (Payment.objects.filter(customer_id__in=list(customer_ids), status=CONFIRMED,
+                                   received_on__gte=start, received_on__lte=end)
+            .annotate(month=TruncMonth("received_on")).values("customer_id", "month")
+            .annotate(total=Sum(F("amount") - F("discount_interest"))))
+    return {(row["customer_id"], _as_date(row["month"])): row["total"] for row in rows}
+
+
+def payment_method_shares(customer_ids: Iterable[int], start: date, end: date) -> dict[int, dict[str, Decimal]]:
+    """Per customer, the share (0–1, 4 places) of each payment method in its confirmed payments."""
+    rows = (Payment.objects.filter(customer_id__in=list(customer_ids), status=CONFIRMED,
+                                   received_on__gte=start, received_on__lte=end)
+            .values("customer_id", "method").annotate(total=Sum("amount")))
+    totals: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for row in rows:
+        totals[row["customer_id"]][row["method"]] = row["total"]
+    shares = {}
+    for customer_id, by_method in totals.items():
+        whole = sum(by_method.values(), ZERO)
+        shares[customer_id] = {m: (v / whole).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP) if whole else ZERO
+                               for m, v in by_method.items()}
+    return shares
+
+
+def _booked_lines(customer_ids, start: date, end: date):
+    return OrderLine.objects.filter(order__customer_id__in=list(customer_ids), order__status__in=Order.BOOKED,
+                                    order__booked_on__gte=start, order__booked_on__lte=end)
+
+
+def monthly_quantities(customer_ids: Iterable[int], month: date) -> dict[tuple[int, int], Decimal]:
+    """Quantities booked in the month per customer and product, net of returns."""
+    start, end = month_bounds(month)
+    rows = (_booked_lines(customer_ids, start, end).values("order__customer_id", "product_id")
+            .annotate(q=Sum(F("quantity") - F("returned_quantity"))))
+    return {(row["order__customer_id"], row["product_id"]): row["q"] for row in rows}
+
+
+def monthly_purchase_amounts(customer_ids: Iterable[int], month: date) -> dict[int, Decimal]:
+    """Amounts of the orders booked in the month (approved or on their way to it), net of returns."""
+    start, end = month_bounds(month)
+    rows = (Order.objects.filter(customer_id__in=list(customer_ids), status__in=Order.BOOKED,
+                                 booked_on__gte=start, booked_on__lte=end)
+            .values("customer_id").annotate(a=Sum(F("total") - F("returned"))))
+    return {row["customer_id"]: row["a"] for row in rows}
+
+
+def _as_date(value) -> date:
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
+# --- trade figures -----------------------------------------------------------------------------------
+def trade_figures(customer_ids: Iterable[int] | None, *, today: date) -> dict[int, dict]:
+    """The computed catalogue fields per customer with any booked order (12 months for the rolling ones)."""
+    since = today - relativedelta(months=12) + timedelta(days=1)
+    orders = Order.objects.filter(status__in=Order.BOOKED)
+    lines = OrderLine.objects.filter(order__status__in=Order.BOOKED, order__booked_on__gte=since)
+    returns = Return.objects.filter(order__status__in=Order.BOOKED, order__booked_on__gte=since)
+    if customer_ids is not None:
+        ids = list(customer_ids)
+        orders, lines = orders.filter(customer_id__in=ids), lines.filter(order__customer_id__in=ids)
+        returns = returns.filter(customer_id__in=ids)
+    out: dict[int, dict] = {}
+    for row in orders.values("customer_id").annotate(cum=Sum(F("total") - F("returned")), first=Min("booked_on"),
+                                                     last=Max("booked_on")):
+        out[row["customer_id"]] = {
+            "cumulative_amount": row["cum"], "first_trade_on": row["first"], "last_trade_on": row["last"],
+            "purchase_quantity": Decimal(0), "purchase_amount": ZERO, "purchase_avg_price": None,
+            "product_count": 0, "sales_structure": None,
+        }
+    refunds = defaultdict(lambda: ZERO)
+    for row in returns.values("customer_id", "line__product__category").annotate(r=Sum("refund")):
+        refunds[(row["customer_id"], row["line__product__category"])] = row["r"]
+    by_category: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for row in lines.values("order__customer_id", "product__category").annotate(
+            q=Sum(F("quantity") - F("returned_quantity")), a=Sum("amount")):
+        pk, category = row["order__customer_id"], row["product__category"]
+        figures = out[pk]
+        amount = row["a"] - refunds[(pk, category)]
+        figures["purchase_quantity"] += row["q"]
+        figures["purchase_amount"] += amount
+        by_category[pk][category or _("Uncategorised")] = amount
+    for row in lines.values("order__customer_id").annotate(n=Count("product_id", distinct=True)):
+        out[row["order__customer_id"]]["product_count"] = row["n"]
+    for pk, figures in out.items():
+        q, a = figures["purchase_quantity"], figures["purchase_amount"]
+        figures["purchase_avg_price"] = (a / q).quantize(FEN, rounding=ROUND_HALF_UP) if q else None
+        shares = by_category.get(pk)
+        if shares and a:
+            figures["sales_structure"] = {
+                c: str((v * 100 / a).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)) for c, v in sorted(shares.items())
+            }
+    return out
+
+
+# --- queues -------------------------------------------------------------------------------------------
+def payments_to_confirm() -> QuerySet[Payment]:
+    return Payment.objects.filter(status=Payment.Status.PENDING).select_related("customer", "for_order")
+
+
+def orders_to_approve() -> QuerySet[Order]:
+    return Order.objects.filter(status__in=(S.PAID, S.CREDIT)).select_related("customer")
+
+
+def orders_to_ship() -> QuerySet[Order]:
+    return Order.objects.filter(status=S.APPROVED).select_related("customer")
+
+
+def orders_to_deliver() -> QuerySet[Order]:
+    return Order.objects.filter(status=S.SHIPPED).select_related("customer")
