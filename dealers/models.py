@@ -139,3 +139,172 @@ class FranchiseRules(models.Model):
     @classmethod
     def current(cls) -> "FranchiseRules":
         return cls.objects.order_by("-changed_at", "-pk").first() or cls()
+
+
+# --- credit grades (seed 003: average monthly payment, payment method, plan completion → A–E) ------------
+
+GRADES = ("A", "B", "C", "D", "E")
+
+
+def _default_method_scores() -> dict:
+    return {"wire": 100, "cash": 100, "bank_draft": 90, "acceptance_bill": 60}
+
+
+class CreditPolicy(models.Model):
+    """How the credit score is computed; the newest row applies. Each part scores 0–100 and the weights
+    say how much each part counts."""
+
+    months = models.PositiveSmallIntegerField(_("months looked back"), default=6, validators=[MinValueValidator(1)])
+    payment_weight = models.DecimalField(_("weight of the average monthly payment"), max_digits=5, decimal_places=2,
+                                         default=Decimal("50"), validators=[MinValueValidator(0)])
+    method_weight = models.DecimalField(_("weight of the payment method"), max_digits=5, decimal_places=2,
+                                        default=Decimal("20"), validators=[MinValueValidator(0)])
+    plan_weight = models.DecimalField(_("weight of the plan completion"), max_digits=5, decimal_places=2,
+                                      default=Decimal("30"), validators=[MinValueValidator(0)])
+    full_marks_payment = models.DecimalField(_("average monthly payment that scores 100 (CNY)"), max_digits=14,
+                                             decimal_places=2, default=Decimal("500000"), validators=[MinValueValidator(1)])
+    method_scores = models.JSONField(_("score of each payment method (0–100)"), default=_default_method_scores)
+    changed_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("credit score policy")
+        verbose_name_plural = _("credit score policy")
+
+    def __str__(self) -> str:
+        return str(_("Credit score policy"))
+
+    @classmethod
+    def current(cls) -> "CreditPolicy":
+        return cls.objects.order_by("-changed_at", "-pk").first() or cls()
+
+
+class CreditGradeRule(models.Model):
+    """A grade: the lowest score that earns it, and the credit limit and period it brings."""
+
+    grade = models.CharField(_("credit grade"), max_length=1, choices=[(g, g) for g in GRADES], unique=True)
+    min_score = models.DecimalField(_("minimum score"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0)])
+    credit_limit = models.DecimalField(_("credit limit (CNY)"), max_digits=14, decimal_places=2,
+                                       validators=[MinValueValidator(0)])
+    credit_days = models.PositiveSmallIntegerField(_("credit period (days)"))
+
+    class Meta:
+        verbose_name = _("credit grade rule")
+        verbose_name_plural = _("credit grade rules")
+        ordering = ["grade"]
+
+    def __str__(self) -> str:
+        return self.grade
+
+
+class CreditProposal(models.Model):
+    """A proposed grade with its limit and period; it takes effect once marketing and finance both approve."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        MARKETING_APPROVED = "marketing_ok", _("Approved by marketing, waiting for finance")
+        FINANCE_APPROVED = "finance_ok", _("Approved by finance, waiting for marketing")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    OPEN = (Status.PROPOSED, Status.MARKETING_APPROVED, Status.FINANCE_APPROVED)
+
+    dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="credit_proposals")
+    grade = models.CharField(_("proposed grade"), max_length=1, choices=[(g, g) for g in GRADES])
+    previous_grade = models.CharField(_("current grade"), max_length=1, blank=True)
+    score = models.DecimalField(_("score"), max_digits=6, decimal_places=2)
+    credit_limit = models.DecimalField(_("credit limit (CNY)"), max_digits=14, decimal_places=2)
+    credit_days = models.PositiveSmallIntegerField(_("credit period (days)"))
+    basis = models.JSONField(_("computed from"), default=dict)
+    status = models.CharField(_("status"), max_length=15, choices=Status.choices, default=Status.PROPOSED)
+    proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("proposed by"))
+    marketing_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("approved for marketing by"))
+    finance_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("approved for finance by"))
+
+    class Meta:
+        verbose_name = _("credit grade proposal")
+        verbose_name_plural = _("credit grade proposals")
+        ordering = ["-proposed_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["dealer"], condition=models.Q(status__in=["proposed", "marketing_ok", "finance_ok"]),
+                                               name="credit_one_open_proposal")]
+
+
+class CreditProposalEvent(models.Model):
+    proposal = models.ForeignKey(CreditProposal, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    comment = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+
+# --- monthly plans (seed 003: by the 5th, the month's expected quantities per product) -----------------
+
+class MonthlyPlan(models.Model):
+    dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="plans")
+    month = models.DateField(_("month"))  # the first day
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                     verbose_name=_("submitted by"))
+    late = models.BooleanField(_("late"), default=False)
+
+    class Meta:
+        verbose_name = _("monthly plan")
+        verbose_name_plural = _("monthly plans")
+        constraints = [models.UniqueConstraint(fields=["dealer", "month"], name="plan_dealer_month")]
+        indexes = [models.Index(fields=["month"], name="plan_month")]
+
+
+class PlanLine(models.Model):
+    plan = models.ForeignKey(MonthlyPlan, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey("orders.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("product"))
+    quantity = models.DecimalField(_("planned quantity"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["plan", "product"], name="planline_plan_product")]
+
+
+# --- fees and the HQ-share check -----------------------------------------------------------------------
+
+class FeeCharge(models.Model):
+    """That a fee was charged to orders for a dealer and month: the key that makes the fee job idempotent."""
+
+    dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="fee_charges")
+    kind = models.CharField(max_length=20)
+    month = models.DateField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    charge_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dealer", "kind", "month"], name="fee_dealer_kind_month")]
+
+
+class HqShareCheck(models.Model):
+    """One month's check of the share of goods bought from HQ against the contract's minimum; a shortfall
+    proposes a correction advice, which a franchise decider gives (or dismisses)."""
+
+    class Outcome(models.TextChoices):
+        MET = "met", _("Minimum met")
+        SHORT = "short", _("Shortfall: correction advice proposed")
+        ADVISED = "advised", _("Correction advice given")
+        DISMISSED = "dismissed", _("Proposal dismissed")
+
+    dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="hq_share_checks")
+    month = models.DateField(_("month"))
+    hq_amount = models.DecimalField(_("bought from HQ (CNY)"), max_digits=14, decimal_places=2)
+    total_amount = models.DecimalField(_("total monthly purchases (CNY)"), max_digits=14, decimal_places=2)
+    share = models.DecimalField(_("share from HQ (%)"), max_digits=6, decimal_places=2)
+    minimum = models.DecimalField(_("contract minimum (%)"), max_digits=5, decimal_places=2)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("HQ purchase share check")
+        verbose_name_plural = _("HQ purchase share checks")
+        constraints = [models.UniqueConstraint(fields=["dealer", "month"], name="hqshare_dealer_month")]

@@ -41,3 +41,25 @@ def can_export(user) -> bool:
 
 def can_edit_rules(user) -> bool:
     return _active(user) and (user.is_superuser or r.has_role(user, *RULE_EDITORS))
+
+
+def can_propose_credit(user) -> bool:
+    return _active(user) and (user.is_superuser or r.has_role(user, r.SALES_MANAGER, r.MARKETING_HEAD, r.FINANCE))
+
+
+def approves_for_marketing(user) -> bool:
+    """Seed 003: credit grades are approved by the marketing centre and by finance."""
+    return _active(user) and r.has_role(user, r.MARKETING_HEAD)
+
+
+def approves_for_finance(user) -> bool:
+    return _active(user) and r.has_role(user, r.FINANCE)
+
+
+def can_open_credit(user) -> bool:
+    return _active(user) and (user.is_superuser or can_propose_credit(user))
+
+
+def can_enter_plan(user, dealer) -> bool:
+    """The owner (or a manager) types in what the dealer reported."""
+    return can_edit_card(user, dealer)

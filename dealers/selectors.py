@@ -1,13 +1,20 @@
 """Reads: the dealers a user sees (through the customers' policy) and the card as that user may see it."""
 from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.db.models import QuerySet
 
 from customers.policy import FieldAccess, field_access, visible_customers
 
 from .catalogue import CATALOGUE, GRANT_ONLY_FIELDS, SENSITIVE_FIELDS
 from .choice_labels import choice_label
-from .models import Dealer
+from .models import CreditGradeRule, CreditPolicy, Dealer, PlanLine
+
+ZERO = Decimal("0")
+FEN = Decimal("0.01")
+HUNDRED_D = Decimal("100")
 
 MASK = "****"
 # A grant naming the customer's field covers the card's field of the same kind.
@@ -106,3 +113,75 @@ def card_changes(user, dealer: Dealer) -> list:
                      "old": change.old_value if visible else mask_value(change.field, change.old_value),
                      "new": change.new_value if visible else mask_value(change.field, change.new_value)})
     return rows
+
+
+# --- credit score (seed 003) --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CreditScore:
+    grade: str
+    score: Decimal
+    credit_limit: Decimal
+    credit_days: int
+    basis: dict
+
+
+def score_window(on: date, months: int) -> tuple[date, date]:
+    """The last `months` full months before the month of `on`."""
+    first = on.replace(day=1)
+    return first - relativedelta(months=months), first - timedelta(days=1)
+
+
+def _months(start: date, count: int) -> list[date]:
+    return [start + relativedelta(months=i) for i in range(count)]
+
+
+def credit_scores(dealers, on: date) -> dict[int, CreditScore]:
+    """Each dealer's score and grade from the last months' payments, payment methods and plan completion,
+    weighed by the admin's `CreditPolicy` and graded by the `CreditGradeRule` rows (a handful of queries
+    for any number of dealers)."""
+    from orders.selectors import monthly_payments, monthly_quantities, payment_method_shares
+
+    policy = CreditPolicy.current()
+    rules = sorted(CreditGradeRule.objects.all(), key=lambda rule: rule.min_score, reverse=True)
+    if not rules:
+        return {}
+    dealers = list(dealers)
+    ids = [d.pk for d in dealers]
+    start, end = score_window(on, policy.months)
+    months = _months(start, policy.months)
+    paid = monthly_payments(ids, start, end)
+    shares = payment_method_shares(ids, start, end)
+    planned: dict[int, Decimal] = {}
+    plan_products: dict[tuple[int, date], set[int]] = {}
+    for dealer_id, month, product_id, quantity in PlanLine.objects.filter(
+            plan__dealer_id__in=ids, plan__month__gte=start, plan__month__lte=end).values_list(
+            "plan__dealer_id", "plan__month", "product_id", "quantity"):
+        planned[dealer_id] = planned.get(dealer_id, ZERO) + quantity
+        plan_products.setdefault((dealer_id, month), set()).add(product_id)
+    done: dict[int, Decimal] = {}  # quantities bought of the products planned, in the months planned
+    for month in months:
+        for (dealer_id, product_id), quantity in monthly_quantities(ids, month).items():
+            if product_id in plan_products.get((dealer_id, month), ()):
+                done[dealer_id] = done.get(dealer_id, ZERO) + quantity
+    weights = policy.payment_weight + policy.method_weight + policy.plan_weight
+    out = {}
+    for dealer_id in ids:
+        total_paid = sum((paid.get((dealer_id, m), ZERO) for m in months), ZERO)
+        average = (total_paid / policy.months).quantize(FEN, ROUND_HALF_UP)
+        payment_part = min(HUNDRED_D, average * 100 / policy.full_marks_payment)
+        method_part = sum((share * Decimal(str(policy.method_scores.get(method, 0)))
+                           for method, share in shares.get(dealer_id, {}).items()), ZERO)
+        plan_total = planned.get(dealer_id, ZERO)
+        plan_part = min(HUNDRED_D, done.get(dealer_id, ZERO) * 100 / plan_total) if plan_total else ZERO
+        score = ((payment_part * policy.payment_weight + method_part * policy.method_weight
+                  + plan_part * policy.plan_weight) / weights).quantize(Decimal("0.01"), ROUND_HALF_UP) if weights else ZERO
+        rule = next((r for r in rules if score >= r.min_score), rules[-1])
+        out[dealer_id] = CreditScore(rule.grade, score, rule.credit_limit, rule.credit_days, {
+            "from": start.isoformat(), "to": end.isoformat(), "average_payment": str(average),
+            "payment_score": str(payment_part.quantize(Decimal("0.01"), ROUND_HALF_UP)),
+            "method_score": str(method_part.quantize(Decimal("0.01"), ROUND_HALF_UP)),
+            "plan_completion": str(plan_part.quantize(Decimal("0.01"), ROUND_HALF_UP)),
+        })
+    return out
+
