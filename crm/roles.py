@@ -54,6 +54,8 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {
         "imports.view_importjob", "imports.view_savedmapping", "imports.change_savedmapping",
         "imports.delete_savedmapping",
         "dealers.view_franchiserules", "dealers.add_franchiserules", "dealers.change_franchiserules",
+        "dealers.view_creditpolicy", "dealers.add_creditpolicy", "dealers.change_creditpolicy",
+        "dealers.view_creditgraderule", "dealers.add_creditgraderule", "dealers.change_creditgraderule",
     ],
 }
 

@@ -8,9 +8,6 @@ class DealersConfig(AppConfig):
     verbose_name = _("Dealers")
 
     def ready(self):
-        from crm import registry
+        from . import contributions
 
-        from . import permissions
-
-        registry.register_nav("dealers", _("Dealers"), "dealers:list", menu="customers", order=50,
-                              visible=permissions.can_open_dealers)
+        contributions.register()

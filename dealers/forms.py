@@ -5,6 +5,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.inputs import QueryForm
+
 from .catalogue import CATALOGUE, REQUIRED, SALES_CHANNELS
 from .models import Dealer
 
@@ -123,3 +125,37 @@ class WithdrawalForm(forms.Form):
 
 class CommentForm(forms.Form):
     comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
+
+
+MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class ProgressFilter(QueryForm):
+    """The progress table's query string; values that do not fit are dropped and named (crm.inputs.QueryForm)."""
+
+    month = forms.RegexField(label=_("Month"), regex=MONTH_RE, required=False, max_length=7)
+    region = forms.RegexField(label=_("Region code"), regex=r"^\d{2,6}$", required=False, max_length=6)
+    tier = forms.ChoiceField(label=_("Tier"), required=False, choices=[("", "")] + [(t, t) for t in "ABCDE"])
+
+
+class PlanForm(forms.Form):
+    """One quantity field per active product, for the month chosen."""
+
+    month = forms.RegexField(label=_("Month"), regex=MONTH_RE, max_length=7)
+
+    def __init__(self, *args, products, current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.products = list(products)
+        current = current or {}
+        for product in self.products:
+            self.fields[f"q_{product.pk}"] = forms.DecimalField(
+                label=f"{product.code} {product.name} ({product.unit})", required=False, min_value=0,
+                max_digits=12, decimal_places=2, initial=current.get(product.pk),
+                widget=forms.NumberInput(attrs={"class": "form-control form-control-sm", "step": "any"}))
+
+    def lines(self) -> dict:
+        return {p.pk: self.cleaned_data.get(f"q_{p.pk}") for p in self.products if self.cleaned_data.get(f"q_{p.pk}")}
+
+
+class DeadlineForm(forms.Form):
+    deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))

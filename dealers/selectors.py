@@ -10,7 +10,7 @@ from customers.policy import FieldAccess, field_access, visible_customers
 
 from .catalogue import CATALOGUE, GRANT_ONLY_FIELDS, SENSITIVE_FIELDS
 from .choice_labels import choice_label
-from .models import CreditGradeRule, CreditPolicy, Dealer, PlanLine
+from .models import CreditGradeRule, CreditPolicy, CreditProposal, Dealer, HqShareCheck, PlanLine
 
 ZERO = Decimal("0")
 FEN = Decimal("0.01")
@@ -185,3 +185,111 @@ def credit_scores(dealers, on: date) -> dict[int, CreditScore]:
         })
     return out
 
+
+
+# --- sales progress table (seed 003: 客户销售预定及成绩进度表) -------------------------------------------
+
+@dataclass
+class ProgressRow:
+    dealer: Dealer
+    region: str
+    tier: str
+    last_actual: Decimal
+    plan: Decimal | None
+    actual: Decimal
+
+    @property
+    def completion(self) -> Decimal | None:
+        return (self.actual * 100 / self.plan).quantize(Decimal("0.1"), ROUND_HALF_UP) if self.plan else None
+
+
+@dataclass
+class ProgressGroup:
+    region: str
+    tier: str
+    rows: list
+
+    def _sum(self, attr):
+        return sum((getattr(r, attr) or ZERO for r in self.rows), ZERO)
+
+    @property
+    def last_actual(self):
+        return self._sum("last_actual")
+
+    @property
+    def plan(self):
+        return self._sum("plan")
+
+    @property
+    def actual(self):
+        return self._sum("actual")
+
+    @property
+    def completion(self):
+        return (self.actual * 100 / self.plan).quantize(Decimal("0.1"), ROUND_HALF_UP) if self.plan else None
+
+
+def region_group(code: str) -> str:
+    """The prefecture a county-level code belongs to, as a label ("上海市 黄浦区" → "上海市")."""
+    from customers.regions import region_label
+
+    if not code:
+        return ""
+    parts = region_label(code).split()
+    return " ".join(parts[:-1]) if len(parts) > 1 else (parts[0] if parts else code)
+
+
+def sales_progress(user, month: date, *, region: str = "", tier: str = "", limit: int = 2000) -> list[ProgressGroup]:
+    """Per region and tier, each member's last month's actual, this month's plan and actual (quantities) and
+    the completion; only dealers the user may see."""
+    from orders.selectors import monthly_quantities
+
+    month = month.replace(day=1)
+    dealers = visible_dealers(user).filter(franchise_status__in=(Dealer.Status.ACTIVE, Dealer.Status.ADVISED))
+    if region:
+        dealers = dealers.filter(customer__admin_region__startswith=region)
+    if tier:
+        dealers = dealers.filter(customer__tier=tier)
+    dealers = list(dealers.order_by("customer__admin_region", "customer__tier", "customer__name")[:limit])
+    ids = [d.pk for d in dealers]
+    last, this = {}, {}
+    for target, figures in ((last, monthly_quantities(ids, month - relativedelta(months=1))),
+                            (this, monthly_quantities(ids, month))):
+        for (dealer_id, _product), quantity in figures.items():
+            target[dealer_id] = target.get(dealer_id, ZERO) + quantity
+    planned: dict[int, Decimal] = {}
+    for dealer_id, quantity in PlanLine.objects.filter(plan__dealer_id__in=ids, plan__month=month).values_list(
+            "plan__dealer_id", "quantity"):
+        planned[dealer_id] = planned.get(dealer_id, ZERO) + quantity
+    groups: dict[tuple[str, str], ProgressGroup] = {}
+    for dealer in dealers:
+        key = (region_group(dealer.customer.admin_region), dealer.customer.tier)
+        group = groups.setdefault(key, ProgressGroup(key[0], key[1], []))
+        group.rows.append(ProgressRow(dealer, key[0], key[1], last.get(dealer.pk, ZERO), planned.get(dealer.pk),
+                                      this.get(dealer.pk, ZERO)))
+    return sorted(groups.values(), key=lambda g: (g.region, g.tier))
+
+
+def open_credit_proposals(user):
+    """Proposals waiting for this user's side of the approval (marketing head or finance)."""
+    from . import permissions
+
+    qs = CreditProposal.objects.filter(status__in=CreditProposal.OPEN).select_related("dealer__customer")
+    if user.is_superuser:
+        return qs
+    waiting = []
+    if permissions.approves_for_marketing(user):
+        waiting += [CreditProposal.Status.PROPOSED, CreditProposal.Status.FINANCE_APPROVED]
+    if permissions.approves_for_finance(user):
+        waiting += [CreditProposal.Status.PROPOSED, CreditProposal.Status.MARKETING_APPROVED]
+    return qs.filter(status__in=waiting)
+
+
+def open_shortfalls(user):
+    """HQ-share shortfalls of dealers the user sees and may decide on, waiting for advice or dismissal."""
+    from . import permissions
+
+    if not permissions.can_decide_franchise(user):
+        return HqShareCheck.objects.none()
+    return (HqShareCheck.objects.filter(outcome=HqShareCheck.Outcome.SHORT, dealer__in=visible_dealers(user))
+            .select_related("dealer__customer").order_by("month", "pk"))

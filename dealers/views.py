@@ -1,4 +1,5 @@
 """Thin views: permission → form → one service call → message and redirect. Rows come from selectors."""
+from datetime import date
 from urllib.parse import urlencode
 
 from django import forms
@@ -22,7 +23,9 @@ from customers.policy import read_customer, visible_customers
 from . import permissions, selectors, services
 from .catalogue import CATALOGUE
 from .choice_labels import choice_label
-from .forms import AdviceForm, CommentForm, DealerCardForm, ReasonForm, WithdrawalForm
+from .forms import (
+    AdviceForm, CommentForm, DeadlineForm, DealerCardForm, PlanForm, ProgressFilter, ReasonForm, WithdrawalForm,
+)
 from .models import Dealer
 
 PAGE_SIZE = 50
@@ -105,6 +108,7 @@ def dealer_detail(request, pk: int):
         "dealer": dealer, "sections": selectors.card_sections(request.user, dealer),
         "status_label": choice_label("franchise_status", dealer.franchise_status),
         "can_edit": permissions.can_edit_card(request.user, dealer), "can_decide": can_decide,
+        "can_plan": permissions.can_enter_plan(request.user, dealer) and dealer.franchise_status in (S.ACTIVE, S.ADVISED),
         "failures": services.admission_failures(dealer) if dealer.franchise_status == S.APPLICANT else [],
         "moves": {target: services.FRANCHISE.can_move(dealer, target, request.user) for target in S.values},
         "advice_form": AdviceForm(), "withdrawal_form": WithdrawalForm(),
@@ -189,3 +193,147 @@ def franchise_action(request, pk: int, action: str):
         return refuse_form(request, form, back)
     return run_action(request, service, actor=request.user, dealer_id=dealer.pk, **form.cleaned_data,
                       redirect_to=back, success=success)
+
+
+# --- monthly plans, sales progress, credit, HQ share ---------------------------------------------------
+
+def _month(text: str | None, default: date) -> date:
+    if text:
+        year, month = text.split("-")
+        return date(int(year), int(month), 1)
+    return default.replace(day=1)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dealer_plan(request, pk: int):
+    from orders.models import Product
+
+    dealer = _dealer_or_404(request, pk)
+    if not permissions.can_enter_plan(request.user, dealer):
+        raise PermissionDenied
+    products = Product.objects.filter(active=True).order_by("code")[:300]
+    month = timezone.localdate().replace(day=1)
+    if request.method == "GET" and request.GET.get("month"):
+        probe = PlanForm({"month": request.GET["month"]}, products=[])
+        if probe.is_valid():
+            month = _month(probe.cleaned_data["month"], month)
+    plan = dealer.plans.filter(month=month).first()
+    current = {line.product_id: line.quantity for line in plan.lines.all()} if plan else {}
+    form = PlanForm(request.POST or None, products=products, current=current, initial={"month": f"{month:%Y-%m}"})
+    if request.method == "POST":
+        back = reverse("dealers:plan", args=[dealer.pk])
+        if not form.is_valid():
+            return refuse_form(request, form, back)
+        return run_action(request, services.submit_plan, actor=request.user, dealer_id=dealer.pk,
+                          month=_month(form.cleaned_data["month"], month), lines=form.lines(),
+                          redirect_to=f"{back}?month={form.cleaned_data['month']}",
+                          success=lambda p: _("The plan is saved (late: submitted after the 5th).") if p.late
+                          else _("The plan is saved."))
+    return render(request, "dealers/dealer_plan.html", {
+        "dealer": dealer, "form": form, "month": month, "plan": plan, "due": services.plan_due(month),
+        "quantity_fields": [form[f"q_{p.pk}"] for p in form.products],
+    })
+
+
+def _progress_query(request):
+    query = ProgressFilter(request.GET)
+    query.warn(request)
+    values = query.values
+    month = _month(values.get("month"), timezone.localdate())
+    groups = selectors.sales_progress(request.user, month, region=values.get("region", ""), tier=values.get("tier", ""))
+    return query, month, groups
+
+
+@login_required
+def sales_progress(request):
+    _opener(request)
+    query, month, groups = _progress_query(request)
+    chart = {
+        "categories": [f"{g.region or _('No region')} · {g.tier or '—'}" for g in groups],
+        "plan": [float(g.plan) for g in groups], "actual": [float(g.actual) for g in groups],
+        "labels": {"plan": _("Plan"), "actual": _("Actual")},
+    }
+    return render(request, "dealers/sales_progress.html", {
+        "groups": groups, "month": month, "filter_form": query, "chart": chart,
+        "can_export": permissions.can_export(request.user), "query": urlencode(query.values),
+    })
+
+
+@login_required
+def sales_progress_export(request):
+    _opener(request)
+    if not permissions.can_export(request.user):
+        raise PermissionDenied
+    _query, month, groups = _progress_query(request)
+    headers = [_("Region"), _("Tier"), _("Customer"), _("Last month's actual"), _("This month's plan"),
+               _("This month's actual"), _("Completion (%)")]
+    rows, dealers = [], []
+    for group in groups:
+        for row in group.rows:
+            dealers.append(row.dealer.customer)
+            rows.append([group.region, group.tier, row.dealer.customer.name, row.last_actual, row.plan, row.actual,
+                         row.completion])
+        rows.append([group.region, group.tier, _("Subtotal"), group.last_actual, group.plan, group.actual, group.completion])
+    title = _("Sales progress %(month)s") % {"month": f"{month:%Y-%m}"}
+    content = streamed_workbook(title=title, watermark=watermark(request.user, title), headers=headers, rows=rows)
+    audit.record("export", actor=request.user, customers=dealers, request=request, subject=title,
+                 detail={"rows": len(dealers)})
+    return xlsx_response(content, f"sales-progress-{month:%Y%m}.xlsx")
+
+
+@login_required
+def credit_proposals(request):
+    if not permissions.can_open_credit(request.user):
+        raise PermissionDenied
+    return render(request, "dealers/credit_proposals.html", {
+        "proposals": list(selectors.open_credit_proposals(request.user)[:200]),
+        "shortfalls": list(selectors.open_shortfalls(request.user)[:200]),
+        "can_propose": permissions.can_propose_credit(request.user),
+        "deadline_form": DeadlineForm(),
+    })
+
+
+@login_required
+@require_POST
+def credit_run(request):
+    if not permissions.can_propose_credit(request.user):
+        raise PermissionDenied
+    return run_action(request, services.propose_grades, actor=request.user, redirect_to=reverse("dealers:credit"),
+                      success=lambda result: _("%(scored)s members scored, %(made)s grade changes proposed.")
+                      % {"scored": result[0], "made": result[1]})
+
+
+@login_required
+@require_POST
+def credit_decide(request, pk: int, decision: str):
+    if not permissions.can_open_credit(request.user) or decision not in ("approve", "reject"):
+        raise Http404
+    proposal = selectors.open_credit_proposals(request.user).filter(pk=pk).first()
+    if proposal is None:
+        raise Http404
+    form = CommentForm(request.POST)
+    back = reverse("dealers:credit")
+    if not form.is_valid():
+        return refuse_form(request, form, back)
+    service = services.approve_credit if decision == "approve" else services.reject_credit
+    return run_action(request, service, actor=request.user, proposal_id=proposal.pk, comment=form.cleaned_data["comment"],
+                      redirect_to=back, success=_("Approved.") if decision == "approve" else _("Rejected."))
+
+
+@login_required
+@require_POST
+def shortfall_decide(request, pk: int, decision: str):
+    check = selectors.open_shortfalls(request.user).filter(pk=pk).first()
+    if check is None or decision not in ("advise", "dismiss"):
+        raise Http404
+    back = reverse("dealers:credit")
+    if decision == "dismiss":
+        return run_action(request, services.dismiss_proposed_advice, actor=request.user, check_id=check.pk,
+                          redirect_to=back, success=_("The proposal is dismissed."))
+    form = DeadlineForm(request.POST)
+    if not form.is_valid():
+        return refuse_form(request, form, back)
+    return run_action(request, services.give_proposed_advice, actor=request.user, check_id=check.pk,
+                      deadline=form.cleaned_data["deadline"], redirect_to=back,
+                      success=_("The correction advice is recorded."))
