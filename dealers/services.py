@@ -39,7 +39,6 @@ def create_card(*, actor, customer_id: int) -> Dealer:
             customer.save(update_fields=["profile_type"])
         if created:
             DealerEvent.objects.create(dealer=dealer, kind="card_opened", actor=actor)
-            audit.record("dealer.card_opened", actor=actor, customers=[customer])
     return dealer
 
 
@@ -53,6 +52,64 @@ def save_card(*, actor, dealer_id: int, values: dict) -> Dealer:
             setattr(dealer, name, value)
         dealer.save(update_fields=list(values))
     return dealer
+
+
+def print_card(*, actor, dealer: Dealer, request=None) -> tuple[list, str]:
+    """The card for paper: masked as on the page, watermarked with the reader, audited as a print."""
+    from crm.exports import watermark
+
+    from .selectors import card_sections
+
+    if not permissions.can_view(actor, dealer):
+        raise ActionForbidden(None, _("You may not see this dealer."))
+    audit.record("print", actor=actor, customers=[dealer.pk], request=request,
+                 subject=str(_("Dealer card: %(name)s") % {"name": dealer.customer.name}))
+    return card_sections(actor, dealer), watermark(actor, str(_("Dealer card printout")))
+
+
+def export_dealers(*, actor, dealers, request=None, limit: int = 50_000) -> bytes:
+    """The dealers as .xlsx with Chinese headers, each sensitive field masked as the reader's card shows it,
+    watermarked and audited."""
+    from crm.exports import streamed_workbook, watermark
+
+    from .catalogue import CATALOGUE
+    from .choice_labels import choice_label
+    from .selectors import card_access, shown
+
+    if not permissions.can_export(actor):
+        raise ActionForbidden(None, _("Exports need the marketing head's approval: file a data request."))
+    dealers = list(dealers[:limit])
+    access = card_access(actor, dealers)
+    headers = [_("Customer code"), _("Name"), _("Franchise status")] + [spec.label for spec in CATALOGUE]
+    rows = ([d.customer.customer_code or "", d.customer.name, choice_label("franchise_status", d.franchise_status)]
+            + [shown(access, d, spec.code) for spec in CATALOGUE] for d in dealers)
+    title = str(_("Dealer export"))
+    content = streamed_workbook(title=str(_("Dealers")), watermark=watermark(actor, title), headers=headers, rows=rows)
+    audit.record("export", actor=actor, customers=[d.pk for d in dealers], request=request, subject=title,
+                 detail={"rows": len(dealers)})
+    return content
+
+
+def export_progress(*, actor, month: date, groups, request=None) -> bytes:
+    """The sales progress table as .xlsx with Chinese headers and subtotals, watermarked and audited."""
+    from crm.exports import streamed_workbook, watermark
+
+    if not permissions.can_export(actor):
+        raise ActionForbidden(None, _("Exports need the marketing head's approval: file a data request."))
+    headers = [_("Region"), _("Tier"), _("Customer"), _("Last month's actual"), _("This month's plan"),
+               _("This month's actual"), _("Completion (%)")]
+    rows, ids = [], []
+    for group in groups:
+        for row in group.rows:
+            ids.append(row.dealer.pk)
+            rows.append([group.region, group.tier, row.dealer.customer.name, row.last_actual, row.plan, row.actual,
+                         row.completion])
+        rows.append([group.region, group.tier, str(_("Subtotal")), group.last_actual, group.plan, group.actual,
+                     group.completion])
+    title = str(_("Sales progress %(month)s") % {"month": f"{month:%Y-%m}"})
+    content = streamed_workbook(title=title, watermark=watermark(actor, title), headers=headers, rows=rows)
+    audit.record("export", actor=actor, customers=ids, request=request, subject=title, detail={"rows": len(ids)})
+    return content
 
 
 # --- qualification -----------------------------------------------------------------------------------
@@ -137,7 +194,9 @@ def _decider(user, dealer) -> bool:
 
 
 def _audit(move: Move) -> None:
-    audit.record(f"dealer.{move.verb}", actor=move.actor, customers=[move.obj.pk], detail={"from": move.source, "to": move.target})
+    """A franchise decision is an approval in the audit log's terms; the detail says which."""
+    audit.record("approve", actor=move.actor, customers=[move.obj.pk], subject=str(_("Franchise: %(verb)s") % {"verb": move.verb}),
+                 detail={"what": "franchise", "verb": move.verb, "from": move.source, "to": move.target})
 
 
 FRANCHISE = Workflow(
@@ -356,8 +415,9 @@ def _either(user, proposal) -> bool:
 
 
 def _audit_credit(move: Move) -> None:
-    audit.record(f"dealer.credit_{move.verb}", actor=move.actor, customers=[move.obj.dealer_id],
-                 detail={"grade": move.obj.grade, "from": move.source, "to": move.target})
+    audit.record("reject" if move.target == CP.REJECTED else "approve", actor=move.actor, customers=[move.obj.dealer_id],
+                 subject=str(_("Credit grade %(grade)s") % {"grade": move.obj.grade}),
+                 detail={"what": "credit_grade", "verb": move.verb, "from": move.source, "to": move.target})
 
 
 CREDIT = Workflow(
@@ -459,7 +519,7 @@ def submit_plan(*, actor, dealer_id: int, month: date, lines: dict) -> "MonthlyP
             defaults={"submitted_by": actor, "submitted_at": now, "late": timezone.localdate() > plan_due(month)})
         plan.lines.all().delete()
         PlanLine.objects.bulk_create(PlanLine(plan=plan, product_id=pid, quantity=q) for pid, q in lines.items())
-        audit.record("dealer.plan_submitted", actor=actor, customers=[dealer.pk], detail={"month": month.isoformat()})
+        DealerEvent.objects.create(dealer=dealer, kind="plan_submitted", actor=actor, data={"month": month.isoformat(), "late": plan.late})
     return plan
 
 

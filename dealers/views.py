@@ -14,9 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from crm import audit
 from crm.actions import refuse_form, run_action
-from crm.exports import streamed_workbook, watermark, xlsx_response
+from crm.exports import xlsx_response
 from crm.inputs import QueryForm, page_number
 from customers.policy import read_customer, visible_customers
 
@@ -140,12 +139,8 @@ def dealer_edit(request, pk: int):
 def dealer_print(request, pk: int):
     """The card for paper: masked as on the page, watermarked with the reader, and audited as a print."""
     dealer = _dealer_or_404(request, pk)
-    audit.record("print", actor=request.user, customers=[dealer.customer], request=request,
-                 subject=_("Dealer card: %(name)s") % {"name": dealer.customer.name})
-    return render(request, "dealers/dealer_print.html", {
-        "dealer": dealer, "sections": selectors.card_sections(request.user, dealer),
-        "watermark": watermark(request.user, _("Dealer card printout")),
-    })
+    sections, mark = services.print_card(actor=request.user, dealer=dealer, request=request)
+    return render(request, "dealers/dealer_print.html", {"dealer": dealer, "sections": sections, "watermark": mark})
 
 
 @login_required
@@ -155,15 +150,7 @@ def dealer_export(request):
     if not permissions.can_export(request.user):
         raise PermissionDenied
     _query, qs = _filtered(request)
-    dealers = list(qs[:50_000])
-    access = selectors.card_access(request.user, dealers)
-    headers = [_("Customer code"), _("Name"), _("Franchise status")] + [str(spec.label) for spec in CATALOGUE]
-    rows = ([d.customer.customer_code or "", d.customer.name, choice_label("franchise_status", d.franchise_status)]
-            + [selectors.shown(access, d, spec.code) for spec in CATALOGUE] for d in dealers)
-    mark = watermark(request.user, _("Dealer export"))
-    content = streamed_workbook(title=_("Dealers"), watermark=mark, headers=headers, rows=rows)
-    audit.record("export", actor=request.user, customers=dealers, request=request,
-                 subject=_("Dealer export"), detail={"rows": len(dealers)})
+    content = services.export_dealers(actor=request.user, dealers=qs, request=request)
     return xlsx_response(content, f"dealers-{timezone.localdate():%Y%m%d}.xlsx")
 
 
@@ -266,19 +253,7 @@ def sales_progress_export(request):
     if not permissions.can_export(request.user):
         raise PermissionDenied
     _query, month, groups = _progress_query(request)
-    headers = [_("Region"), _("Tier"), _("Customer"), _("Last month's actual"), _("This month's plan"),
-               _("This month's actual"), _("Completion (%)")]
-    rows, dealers = [], []
-    for group in groups:
-        for row in group.rows:
-            dealers.append(row.dealer.customer)
-            rows.append([group.region, group.tier, row.dealer.customer.name, row.last_actual, row.plan, row.actual,
-                         row.completion])
-        rows.append([group.region, group.tier, _("Subtotal"), group.last_actual, group.plan, group.actual, group.completion])
-    title = _("Sales progress %(month)s") % {"month": f"{month:%Y-%m}"}
-    content = streamed_workbook(title=title, watermark=watermark(request.user, title), headers=headers, rows=rows)
-    audit.record("export", actor=request.user, customers=dealers, request=request, subject=title,
-                 detail={"rows": len(dealers)})
+    content = services.export_progress(actor=request.user, month=month, groups=groups, request=request)
     return xlsx_response(content, f"sales-progress-{month:%Y%m}.xlsx")
 
 

@@ -109,6 +109,10 @@ MATRIX = {
     "imports:progress": ("import_job", None),
     "imports:report": ("import_job", None),
     "admin": ("admin", role_page(r.ADMIN)),
+    # Dealers: every URL × role × (own, same-unit, other-unit, secret dealer) in dealers/tests/test_views.py.
+    **{f"dealers:{name}": ("dealers", None) for name in (
+        "list", "create", "export", "progress", "progress_export", "credit", "credit_run", "credit_decide",
+        "shortfall_decide", "detail", "edit", "print", "plan", "franchise")},
 }
 
 
