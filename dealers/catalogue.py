@@ -45,6 +45,7 @@ class DealerCatalogue:
                 for row in csv.DictReader(f)
             )
         self.by_code = {spec.code: spec for spec in self.fields}
+        self._counted = [spec for spec in self.editable() if spec.requirement in (REQUIRED, IMPORTANT)]
 
     def __iter__(self):
         return iter(self.fields)
@@ -62,7 +63,7 @@ class DealerCatalogue:
         return [spec for spec in self.fields if spec.code not in WORKFLOW_FIELDS]
 
     def counted_for_completeness(self) -> list[FieldSpec]:
-        return [spec for spec in self.editable() if spec.requirement in (REQUIRED, IMPORTANT)]
+        return self._counted
 
 
 CATALOGUE = DealerCatalogue()

@@ -6,15 +6,15 @@ cells the file fills (a blank cell never erases); new cards are written with one
 the staged rows, updates in bulk with the per-field history."""
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from crm import roles as r
-from crm.actor import acting_as
 from customers import permissions as customer_permissions
-from customers.models import Customer
+from customers.models import Customer, CustomerChange
 from customers.policy import visible_customers
 from customers.validators import normalise_number
 from imports import normalise, sql
@@ -31,6 +31,8 @@ CODE_KEY = "key1"
 # Cards are imported with what people type; the workflows' fields and the JSON shares are not columns.
 IMPORTABLE = tuple(spec for spec in CATALOGUE if spec.code not in WORKFLOW_FIELDS and spec.type != "json")
 FIELDS = {f.name: f for f in Dealer._meta.concrete_fields}
+REQUIRED_CODES = tuple(spec.code for spec in CATALOGUE.editable() if spec.requirement == REQUIRED and spec.code in FIELDS)
+MISSING = "_missing_required"  # carried from cleaning to resolving, never staged
 ALIASES = {
     "customer_code": ("客户代码", "客户编号", "客户编码", "经销商代码", "经销商编号", "code"),
     "operator_name": ("经营者", "负责人", "老板", "店主"),
@@ -49,6 +51,18 @@ CHOICE_ALIASES = {
 }
 
 
+def _few(fn):
+    """Columns with few distinct values (choices, dates, yes/no) are cleaned once per value."""
+    cached = lru_cache(maxsize=50_000)(fn)
+
+    def clean(value):
+        try:
+            return cached(value)
+        except TypeError:  # an unhashable cell
+            return fn(value)
+    return clean
+
+
 def _cleaner(spec):
     field = FIELDS[spec.code]
 
@@ -65,12 +79,12 @@ def _cleaner(spec):
                 pairs.append((choice_label(spec.code, value), value))
         for value, spellings in CHOICE_ALIASES.get(spec.code, {}).items():
             pairs += [(s, value) for s in spellings.split("|")]
-        lookup = normalise.choice_lookup(pairs)
-        return lambda v: normalise.choice(v, lookup, str(spec.label))
+        lookup, label = normalise.choice_lookup(pairs), str(spec.label)
+        return _few(lambda v: normalise.choice(v, lookup, label))
     if spec.type == "date":
-        return lambda v: normalise.date(v).isoformat()
+        return _few(lambda v: normalise.date(v).isoformat())
     if spec.type == "bool":
-        return normalise.boolean
+        return _few(normalise.boolean)
     if spec.type == "decimal":
         unit = {"min_monthly_revenue": "万元", "min_floor_area": ""}.get(spec.code, "" if spec.code in PERCENT_FIELDS else "元")
         return lambda v: str(checked(normalise.decimal(v.rstrip("%％") if isinstance(v, str) else v, unit)))
@@ -123,8 +137,12 @@ class DealerImportResource(BulkResource):
             row.errors.append(("customer_code", _("Each row needs the customer code of the dealer.")))
         if values.get("premises") == "rented" and "monthly_rent" not in values and "monthly_rent" not in dict(row.errors):
             row.notes.append(("monthly_rent", _("The premises are rented but the file gives no rent.")))
+        values["completeness"] = completeness(lambda code: values.get(code) not in (None, ""))
         row.data = values
         row.status = "new"
+        missing = [code for code in REQUIRED_CODES if code not in values and code not in dict(row.errors)]
+        if missing and not row.errors:
+            row.data[MISSING] = missing
         return row
 
     def needs_database(self, row: CleanRow) -> bool:
@@ -134,16 +152,17 @@ class DealerImportResource(BulkResource):
         """Which customer each code names, whether the importer may edit it, and whether it has a card yet."""
         actor = ctx["actor"]
         codes = {row.keys[CODE_KEY] for row in cleaned}
-        customers = {c.customer_code: c for c in Customer.objects.filter(customer_code__in=codes).only(
-            "pk", "customer_code", "unit_id", "account_manager_id", "created_by_id", "customer_status",
-            "confidentiality_level")}
-        visible = set(visible_customers(actor).filter(pk__in=[c.pk for c in customers.values()]).values_list("pk", flat=True))
+        # Only customers the importer sees are found at all: an invisible one reads like a wrong code.
+        customers = {c.customer_code: c for c in visible_customers(actor).filter(customer_code__in=codes).only(
+            "pk", "customer_code", "unit_id", "account_manager_id", "created_by_id", "customer_status")}
+        visible = {c.pk for c in customers.values()}
         managers = actor.is_superuser or r.has_role(actor, r.SALES_MANAGER)
         cards = {d["pk"]: d for d in Dealer.objects.filter(pk__in=visible).values("pk", *(s.code for s in IMPORTABLE))}
         access = card_access(actor, [Dealer(customer=c, pk=c.pk) for c in customers.values() if c.pk in cards])
         for row in cleaned:
             customer = customers.get(row.keys[CODE_KEY])
-            if customer is None or customer.pk not in visible:
+            missing = row.data.pop(MISSING, [])
+            if customer is None:
                 row.errors.append(("customer_code", _("No customer you can see has the code %(code)s.") % {"code": row.keys[CODE_KEY]}))
                 continue
             editable = customer.customer_status != "cancelled" and (
@@ -154,9 +173,9 @@ class DealerImportResource(BulkResource):
             row.target_id, row.unit_id = customer.pk, customer.unit_id
             card = cards.get(customer.pk)
             if card is None:
-                row.data["completeness"] = completeness(lambda code: row.data.get(code) not in (None, ""))
-                self._required(row)
+                row.errors += [(code, _("Required for a new dealer card.")) for code in missing]
                 continue
+            row.data.pop("completeness")  # an update recomputes it from the whole card
             dealer = Dealer(customer_id=customer.pk, pk=customer.pk)
             for code in [c for c in row.data if not access.can_see(dealer, c)]:
                 row.data.pop(code)
@@ -164,13 +183,6 @@ class DealerImportResource(BulkResource):
             changed = {c: v for c, v in row.data.items() if _json_value(card[c]) != v}
             row.data = changed
             row.status = "update" if changed else "unchanged"
-
-    @staticmethod
-    def _required(row: CleanRow) -> None:
-        for spec in CATALOGUE.editable():
-            if spec.requirement == REQUIRED and spec.code in FIELDS and not row.data.get(spec.code) \
-                    and spec.code not in dict(row.errors):
-                row.errors.append((spec.code, _("Required for a new dealer card.")))
 
     # --- commit -------------------------------------------------------------------------------------
     def commit(self, job, actor, pause: float = 0) -> dict:
@@ -208,9 +220,7 @@ class DealerImportResource(BulkResource):
         created = sql.execute(
             f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(exprs)} FROM {stage} "
             f"WHERE job_id = %s AND status = 'new' ORDER BY row_no", [*params, job.pk])
-        with acting_as(actor):
-            Customer.objects.filter(pk__in=ImportRow.objects.filter(job=job, status="new").values("target_id")).exclude(
-                profile_type=Customer.Profile.DEALER).update(profile_type=Customer.Profile.DEALER)
+        _make_dealers(job, actor, now)
         updated = self._apply_updates(job, actor, now)
         ids = []
         if created + updated <= 1000:
@@ -230,6 +240,22 @@ class DealerImportResource(BulkResource):
         if batch:
             updated += _update_batch(batch, actor, now)
         return updated
+
+
+def _make_dealers(job, actor, now) -> None:
+    """The customers given a card become dealers (profile), each change in the customer's history: two
+    set-based statements, as `CustomerQuerySet.update` would do row by row."""
+    from imports.models import ImportRow
+
+    stage, customers, history = ImportRow._meta.db_table, Customer._meta.db_table, CustomerChange._meta.db_table
+    chosen = (f"SELECT target_id FROM {stage} WHERE job_id = %s AND status = 'new'")
+    sql.execute(
+        f"INSERT INTO {history} (customer_id, field, old_value, new_value, actor_id, at, source) "
+        f"SELECT id, 'profile_type', profile_type, %s, %s, %s, %s FROM {customers} "
+        f"WHERE id IN ({chosen}) AND profile_type <> %s",
+        [Customer.Profile.DEALER, actor.pk, now, CustomerChange.Source.BULK, job.pk, Customer.Profile.DEALER])
+    sql.execute(f"UPDATE {customers} SET profile_type = %s, updated_at = %s WHERE id IN ({chosen}) AND profile_type <> %s",
+                [Customer.Profile.DEALER, now, job.pk, Customer.Profile.DEALER])
 
 
 def _update_batch(batch, actor, now) -> int:

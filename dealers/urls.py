@@ -6,6 +6,7 @@ app_name = "dealers"
 urlpatterns = [
     path("", views.dealer_list, name="list"),
     path("new/", views.dealer_create, name="create"),
+    path("import/", views.dealer_import, name="import"),
     path("export/", views.dealer_export, name="export"),
     path("progress/", views.sales_progress, name="progress"),
     path("progress/export/", views.sales_progress_export, name="progress_export"),

@@ -66,6 +66,8 @@ def _filtered(request):
 
 @login_required
 def dealer_list(request):
+    from imports import permissions as import_permissions
+
     _opener(request)
     query, qs = _filtered(request)
     page = page_number(request.GET.get("page"))
@@ -73,7 +75,7 @@ def dealer_list(request):
     return render(request, "dealers/dealer_list.html", {
         "dealers": rows[:PAGE_SIZE], "page": page, "has_next": len(rows) > PAGE_SIZE, "filter_form": query,
         "can_export": permissions.can_export(request.user), "query": urlencode(query.values),
-        "open_form": OpenCardForm(),
+        "open_form": OpenCardForm(), "can_import": import_permissions.can_import(request.user),
     })
 
 
@@ -96,6 +98,29 @@ def dealer_create(request):
     return run_action(request, services.create_card, actor=request.user, customer_id=customer.pk,
                       redirect_to=lambda d: reverse("dealers:edit", args=[d.pk]), error_to=back,
                       success=_("The dealer card is open; fill it in."))
+
+
+@login_required
+@require_POST
+def dealer_import(request):
+    """Dealer cards from a sheet (old dealer systems' GBK CSV too): upload here, then map, preview and
+    import on the import pages like any other resource."""
+    from imports import permissions as import_permissions
+    from imports import services as imports
+
+    _opener(request)
+    if not import_permissions.can_import(request.user):
+        raise PermissionDenied
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a file to upload."))
+        return redirect("dealers:list")
+    try:
+        job = imports.create_import(actor=request.user, upload=upload, resource="dealers")
+    except imports.ImportRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("dealers:list")
+    return redirect("imports:detail", pk=job.pk)
 
 
 @login_required

@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from crm import roles as r
+from customers.models import CustomerChange
 from customers.tests.factories import CustomerFactory
 from dealers.models import Dealer, DealerChange
 from imports import services
@@ -68,6 +69,8 @@ def test_a_gbk_csv_of_300_dealers_previews_reports_and_imports(manager, unit):
     assert str(dealer.max_monthly_purchase) == "120000.00" and dealer.training_completed is True
     assert dealer.opened_on.isoformat() == "2015-06-12" and dealer.franchise_status == "applicant"
     assert dealer.completeness > 0 and dealer.customer.profile_type == "dealer" and dealer.import_job_id == job.pk
+    assert CustomerChange.objects.filter(customer=dealer.customer, field="profile_type", new_value="dealer",
+                                         actor=manager).exists()
     updated = Dealer.objects.get(pk=customers[0].pk)
     assert updated.operator_name == "经营者0"
     assert DealerChange.objects.filter(dealer=updated, field="operator_name", old_value="旧名").exists()

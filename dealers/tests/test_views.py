@@ -63,7 +63,7 @@ ROLE_PAGES = {
     "dealers:progress_export": {r.MARKETING_HEAD},
     "dealers:credit": {r.SALES_MANAGER, r.MARKETING_HEAD, r.FINANCE},
 }
-POSTS = {"dealers:create", "dealers:franchise", "dealers:credit_run", "dealers:credit_decide", "dealers:shortfall_decide"}
+POSTS = {"dealers:create", "dealers:import", "dealers:franchise", "dealers:credit_run", "dealers:credit_decide", "dealers:shortfall_decide"}
 
 
 def test_every_dealer_url_is_in_this_matrix():
@@ -341,3 +341,22 @@ def test_progress_table_leaves_out_dealers_the_user_may_not_see(card, world, mak
     page = client.get(reverse("dealers:progress")).content.decode()
     assert card.customer.name in page
     assert world["other_unit"].customer.name not in page and world["secret"].customer.name not in page
+
+
+def test_dealer_import_upload_goes_to_the_import_pages(make_user, unit):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from imports.models import ImportJob
+
+    client = Client()
+    client.force_login(make_user(r.SALES_REP, units=[unit]))
+    assert client.post(reverse("dealers:import")).status_code == 403  # reps do not import
+    client.force_login(make_user(r.SALES_MANAGER, units=[unit]))
+    upload = SimpleUploadedFile("dealers.csv", "客户代码,经营者姓名\nGD-1,张三\n".encode("gbk"))
+    response = client.post(reverse("dealers:import"), {"file": upload})
+    job = ImportJob.objects.get()
+    assert job.resource == "dealers" and response["Location"] == reverse("imports:detail", args=[job.pk])
+    assert client.get(response["Location"]).status_code == 200
+    fake = SimpleUploadedFile("dealers.csv", b"%PDF-1.4 not a sheet")
+    response = client.post(reverse("dealers:import"), {"file": fake}, follow=True)
+    assert ImportJob.objects.count() == 1 and response.status_code == 200
