@@ -23,7 +23,8 @@ ON = date(2026, 7, 15)  # the window is January to June 2026
 def grades():
     for grade, low, limit, days in (("A", 85, 500000, 30), ("B", 70, 300000, 30), ("C", 50, 100000, 20),
                                     ("D", 30, 30000, 10), ("E", 0, 0, 0)):
-        CreditGradeRule.objects.create(grade=grade, min_score=low, credit_limit=limit, credit_days=days)
+        CreditGradeRule.objects.update_or_create(grade=grade, defaults={
+            "min_score": low, "credit_limit": limit, "credit_days": days})
     CreditPolicy.objects.create(payment_weight=50, method_weight=20, plan_weight=30, full_marks_payment=200000,
                                 method_scores={"wire": 100, "cash": 100, "bank_draft": 90, "acceptance_bill": 50})
 
@@ -77,6 +78,10 @@ def test_grade_limit_and_period_as_worked_out_by_hand(scored_dealer):
     assert found.basis["plan_completion"] == "75.00"
     assert found.score == Decimal("76.67")
     assert (found.grade, found.credit_limit, found.credit_days) == ("B", Decimal("300000"), 30)
+
+
+def test_default_grades_are_seeded():
+    assert list(CreditGradeRule.objects.values_list("grade", flat=True)) == ["A", "B", "C", "D", "E"]
 
 
 def test_thresholds_and_weights_are_admin_data(scored_dealer):

@@ -1,19 +1,20 @@
 """Every dealer URL × every role × (own, same-unit, other-unit, secret dealer); masking on the card, its
 export, print and history; the card form's rules."""
 import re
-from datetime import date, timedelta
+from datetime import date
 from io import BytesIO
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from confidentiality.tests.test_permission_matrix import edits, sees, url_names
 from crm import roles as r
 from crm.models import AuditEntry
 from crm.tests.factories import OrgUnitFactory, UserFactory
+from customers.tests.test_resources import grant
 from dealers.models import CreditProposal, Dealer, HqShareCheck
 from orders.tests.factories import ProductFactory
 
@@ -24,22 +25,6 @@ pytestmark = pytest.mark.django_db
 ROLES = [*r.ROLES, None]
 KINDS = ("own", "same_unit", "other_unit", "secret")
 DEALER_ROLES = {r.SALES_MANAGER, r.MARKETING_HEAD, r.FINANCE, r.GENERAL_MANAGER, r.SALES_SUPERVISOR, r.SALES_REP}
-UNIT_READERS = {r.SALES_SUPERVISOR, r.CS_SPECIALIST, r.PLANNER}
-ALL_BUT_SECRET = {r.SALES_MANAGER, r.CS_MANAGER, r.GENERAL_MANAGER}
-
-
-def sees(role, kind) -> bool:
-    if kind == "own" or role == r.MARKETING_HEAD:
-        return True
-    if kind == "secret":
-        return False
-    return role in ALL_BUT_SECRET or (kind == "same_unit" and role in UNIT_READERS)
-
-
-def edits(role, kind) -> bool:
-    return sees(role, kind) and (kind == "own" or role == r.SALES_MANAGER)
-
-
 def record_page(rule):
     def expected(role, kind):
         if role not in DEALER_ROLES:
@@ -67,8 +52,6 @@ POSTS = {"dealers:create", "dealers:import", "dealers:franchise", "dealers:credi
 
 
 def test_every_dealer_url_is_in_this_matrix():
-    from confidentiality.tests.test_permission_matrix import url_names
-
     names = {n for n in url_names() if n.startswith("dealers:")}
     assert names == set(RECORD_PAGES) | set(ROLE_PAGES) | POSTS
 
@@ -187,18 +170,6 @@ def card(world):
     return Dealer.objects.get(pk=dealer.pk)
 
 
-def _grant(user, customer, fields):
-    from confidentiality.models import AccessGrant, DataRequest
-    from customers.models import CustomerUserObjectPermission
-
-    request = DataRequest.objects.create(requester=user, purpose="核对", scope="customers", data_unit=customer.unit)
-    access = AccessGrant.objects.create(request=request, user=user, fields=fields, form="view", granted_by=user,
-                                        expires_at=timezone.now() + timedelta(days=1))
-    CustomerUserObjectPermission.objects.create(
-        user=user, content_object=customer, grant_id=access.pk, fields=access.fields, expires_at=access.expires_at,
-        permission=Permission.objects.get(codename="view_customer", content_type__app_label="customers"))
-
-
 def _page(client, name, dealer):
     return client.get(reverse(name, args=[dealer.pk])).content.decode()
 
@@ -222,7 +193,7 @@ def test_card_and_print_mask_for_a_manager_and_show_the_owner(card, make_user, w
 
 def test_a_grant_unmasks_the_fields_it_names(card, make_user, world):
     manager = make_user(r.SALES_MANAGER, units=[world["sh"]])
-    _grant(manager, card.customer, ["mobile", "past_bankruptcy"])
+    grant(manager, card.customer, ["mobile", "past_bankruptcy"])
     client = Client()
     client.force_login(manager)
     page = _page(client, "dealers:detail", card)
