@@ -5,7 +5,6 @@ from customers.policy import is_visible
 
 DEALER_ROLES = (r.SALES_MANAGER, r.MARKETING_HEAD, r.FINANCE, r.GENERAL_MANAGER, r.SALES_SUPERVISOR, r.SALES_REP)
 FRANCHISE_DECIDERS = (r.SALES_MANAGER, r.MARKETING_HEAD)
-RULE_EDITORS = (r.MARKETING_HEAD, r.ADMIN)
 
 
 def _active(user) -> bool:
@@ -38,9 +37,6 @@ def can_export(user) -> bool:
     """DOMAIN §6: electronic exports of customer data are the marketing head's (everyone else asks)."""
     return customer_permissions.can_export_directly(user)
 
-
-def can_edit_rules(user) -> bool:
-    return _active(user) and (user.is_superuser or r.has_role(user, *RULE_EDITORS))
 
 
 def can_propose_credit(user) -> bool:

@@ -75,7 +75,7 @@ def dealer_list(request):
     return render(request, "dealers/dealer_list.html", {
         "dealers": rows[:PAGE_SIZE], "page": page, "has_next": len(rows) > PAGE_SIZE, "filter_form": query,
         "can_export": permissions.can_export(request.user), "query": urlencode(query.values),
-        "open_form": OpenCardForm(), "can_import": import_permissions.can_import(request.user),
+        "can_import": import_permissions.can_import(request.user),
     })
 
 
