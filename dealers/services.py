@@ -3,7 +3,7 @@ import math
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -447,10 +447,13 @@ def propose_grades(on: date | None = None, *, actor=None, dealer_ids=None) -> tu
         dealer = next(d for d in dealers if d.pk == dealer_id)
         if (dealer.credit_grade, dealer.credit_limit, dealer.credit_days) == (found.grade, found.credit_limit, found.credit_days):
             continue
-        with transaction.atomic():
-            CreditProposal.objects.create(
-                dealer=dealer, grade=found.grade, previous_grade=dealer.credit_grade, score=found.score,
-                credit_limit=found.credit_limit, credit_days=found.credit_days, basis=found.basis, proposed_by=actor)
+        try:
+            with transaction.atomic():
+                CreditProposal.objects.create(
+                    dealer=dealer, grade=found.grade, previous_grade=dealer.credit_grade, score=found.score,
+                    credit_limit=found.credit_limit, credit_days=found.credit_days, basis=found.basis, proposed_by=actor)
+        except IntegrityError:  # a second run (another beat, a retry) proposed it first: one open proposal a dealer
+            continue
         made += 1
     return len(dealers), made
 
