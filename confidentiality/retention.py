@@ -1,6 +1,7 @@
 """Retention (DOMAIN §6): identity data is kept 5 years after the relationship ends, transaction
 records 10 years; then destroyed after an approval, leaving a destruction record. The audit log,
 which holds ids and never values, is kept."""
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
@@ -49,9 +50,17 @@ def identity_data_due(today=None) -> Due:
                % {"fields": ", ".join(IDENTITY_FIELDS)}, ids)
 
 
+# Rules of the floors above (orders: transaction records after 10 years), registered from their ready():
+# rule → (due(today) -> Due, destroy(customer_ids, today) -> None).
+RULES: dict[str, tuple[Callable, Callable]] = {}
+
+
+def register_rule(rule: str, *, due: Callable, destroy: Callable) -> None:
+    RULES[rule] = (due, destroy)
+
+
 def everything_due(today=None) -> list[Due]:
-    # Transaction records (10 years) join this list when orders exist (the orders issue adds its rule).
-    return [identity_data_due(today)]
+    return [identity_data_due(today), *(due(today) for due, _destroy in RULES.values())]
 
 
 @transaction.atomic
@@ -68,9 +77,21 @@ def approve_and_destroy(*, actor, destruction_id: int) -> Destruction:
         raise RetentionError(_("This destruction was already carried out."))
     if not r.has_role(actor, *APPROVERS) or actor.pk == destruction.proposed_by_id:
         raise RetentionError(_("Destruction is approved by the general manager or the marketing head, not by the proposer."))
-    if destruction.rule != "identity_5y":
-        raise RetentionError(_("Unknown retention rule."))
     ids = destruction.customer_ids
+    if destruction.rule in RULES:
+        RULES[destruction.rule][1](ids, timezone.localdate())
+    elif destruction.rule == "identity_5y":
+        _destroy_identity(ids)
+    else:
+        raise RetentionError(_("Unknown retention rule."))
+    destruction.status, destruction.approved_by, destruction.executed_at = Destruction.Status.DONE, actor, timezone.now()
+    destruction.save(update_fields=["status", "approved_by", "executed_at"])
+    audit.record("approve", actor=actor, customers=ids, subject=f"destruction {destruction.pk}",
+                 reason=destruction.what, detail={"rule": destruction.rule})
+    return destruction
+
+
+def _destroy_identity(ids: list[int]) -> None:
     for customer in Customer.objects.filter(pk__in=ids).only("pk", "photo_licence", "photo_legal_person"):
         for code in ("photo_licence", "photo_legal_person"):
             file = getattr(customer, code)
@@ -80,8 +101,3 @@ def approve_and_destroy(*, actor, destruction_id: int) -> Destruction:
     # Straight to the database: the per-field history must not keep a copy of what is destroyed.
     models.QuerySet.update(Customer.objects.filter(pk__in=ids), id_last4="", **blank)
     CustomerChange.objects.filter(customer_id__in=ids, field__in=IDENTITY_FIELDS).delete()
-    destruction.status, destruction.approved_by, destruction.executed_at = Destruction.Status.DONE, actor, timezone.now()
-    destruction.save(update_fields=["status", "approved_by", "executed_at"])
-    audit.record("approve", actor=actor, customers=ids, subject=f"destruction {destruction.pk}",
-                 reason=destruction.what, detail={"rule": destruction.rule})
-    return destruction

@@ -56,6 +56,9 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {
         "dealers.view_franchiserules", "dealers.add_franchiserules", "dealers.change_franchiserules",
         "dealers.view_creditpolicy", "dealers.add_creditpolicy", "dealers.change_creditpolicy",
         "dealers.view_creditgraderule", "dealers.add_creditgraderule", "dealers.change_creditgraderule",
+        "orders.view_product", "orders.add_product", "orders.change_product",
+        "orders.view_approvaldelegate", "orders.add_approvaldelegate", "orders.change_approvaldelegate",
+        "orders.delete_approvaldelegate",
     ],
 }
 

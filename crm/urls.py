@@ -17,6 +17,7 @@ urlpatterns = [
     path("service/", include("service.urls")),
     path("imports/", include("imports.urls")),
     path("dealers/", include("dealers.urls")),
+    path("orders/", include("orders.urls")),
     path("admin/", admin.site.urls),
 ]
 # Uploaded files are never served from MEDIA_URL: they go out through customers:file, which asks the policy.

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.html import escape
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,7 +27,7 @@ from .forms import (
 )
 from .models import Customer, HandoverRequest, LevelChangeRequest, SavedFilter
 from .regions import region_label, search_regions
-from .validators import sniff_upload
+from .validators import serve_upload
 
 PAGE_SIZE = 50
 LIST_COLUMNS = (
@@ -258,15 +258,7 @@ def customer_file(request, pk, field):
         raise Http404
     policy.read_customer(request.user, customer, request=request, subject=field,
                          every_level=field in policy.SENSITIVE_FIELDS)
-    handle = file.open("rb")
-    # Served as what it is, never as what its name says: anything but a verified image or PDF is a download.
-    kind = sniff_upload(handle)
-    response = FileResponse(handle, filename=file.name.rsplit("/", 1)[-1], as_attachment=kind is None,
-                            content_type=kind or "application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    if kind != "application/pdf":  # the browser's PDF viewer does not run in a sandbox
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return serve_upload(file)
 
 
 # action → (the form that shapes its POST, the one service call it makes with the cleaned data)

@@ -12,7 +12,7 @@ from .models import Dealer
 
 SECTION_LABELS = {
     "operator": _("Operator"), "finance": _("Finance"), "business": _("Business"),
-    "franchise": _("Franchise"), "credit": _("Credit"),
+    "franchise": _("Franchise"), "credit": _("Credit standing"),
 }
 CHANNEL_LABELS = {"retail_store": _("Retail stores"), "institutions": _("Institutions"), "wholesale": _("Wholesale"),
                   "other": _("Other")}

@@ -8,11 +8,10 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self):
-        from crm import registry
+        from crm.demo import register_demo_loader
 
-        from . import permissions
+        from . import contributions
+        from .demo import load_demo_orders
 
-        # The pages come with the orders release; until then the entries say so.
-        registry.register_nav("orders", _("Orders"), None, menu="orders", order=10, visible=permissions.can_open_orders)
-        registry.register_nav("payments", _("Payments and credit"), None, menu="orders", order=20,
-                              visible=permissions.can_open_payments)
+        contributions.register()
+        register_demo_loader("Demo products and credit terms added", load_demo_orders)

@@ -196,6 +196,14 @@ class OrderLine(models.Model):
         ordering = ["id"]
 
 
+EVENT_LABELS = {
+    "created": _("Entered"), "submitted": _("Submitted"), "paid": _("Paid"), "credit": _("Within credit"),
+    "approved": _("Approved"), "shipped": _("Shipped"), "delivered": _("Delivered"), "closed": _("Closed"),
+    "cancelled": _("Cancelled"), "returned": _("goods returned"), "claim": _("Transit claims"),
+    "late": _("late to ship"),
+}
+
+
 class OrderEvent(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=20)
@@ -210,6 +218,10 @@ class OrderEvent(models.Model):
         verbose_name_plural = _("order events")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["order", "-at"], name="orderevent_order_at")]
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS.get(self.kind, self.kind))
 
 
 class Payment(models.Model):

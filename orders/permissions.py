@@ -1,4 +1,5 @@
 """Who may do what with orders, payments and credit (DOMAIN §5). Row visibility is in selectors."""
+from django.db.models import Q
 from django.utils import timezone
 
 from crm import roles as r
@@ -9,8 +10,17 @@ PROCESSES_ORDERS = (r.FINANCE, r.GENERAL_MANAGER, r.WAREHOUSE)
 
 
 def is_delegate(user) -> bool:
-    delegation = getattr(user, "order_delegation", None) if getattr(user, "is_authenticated", False) else None
-    return delegation is not None and (delegation.until is None or delegation.until >= timezone.localdate())
+    """Named by the GM in the admin to approve orders (until a date, or until removed); asked once per request."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    cached = getattr(user, "_order_delegate", None)
+    if cached is None:
+        from .models import ApprovalDelegate
+
+        cached = ApprovalDelegate.objects.filter(user_id=user.pk).filter(
+            Q(until__isnull=True) | Q(until__gte=timezone.localdate())).exists()
+        user._order_delegate = cached
+    return cached
 
 
 def sees_all_orders(user) -> bool:
@@ -18,7 +28,13 @@ def sees_all_orders(user) -> bool:
 
 
 def can_open_orders(user) -> bool:
-    return user.is_superuser or r.has_role(user, *ENTERS_ORDERS, *PROCESSES_ORDERS) or is_delegate(user)
+    """The navigation entry: by role only (a delegate reaches the orders it approves from its queue)."""
+    return user.is_superuser or r.has_role(user, *ENTERS_ORDERS, *PROCESSES_ORDERS)
+
+
+def can_open_approvals(user) -> bool:
+    """The navigation entry: the general manager's; a delegate finds the queue on its home page and inbox."""
+    return user.is_superuser or r.has_role(user, r.GENERAL_MANAGER)
 
 
 def can_open_payments(user) -> bool:

@@ -33,6 +33,16 @@ def visible_orders(user) -> QuerySet[Order]:
     return qs.filter(customer__in=visible_customers(user))
 
 
+def statement_customers(user):
+    """Whose statements a user may open: finance, the GM and the warehouse work every order (and so every
+    customer's account); everyone else the customers the policy shows them."""
+    from customers.models import Customer
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Customer.objects.none()
+    return Customer.objects.all() if permissions.sees_all_orders(user) else visible_customers(user)
+
+
 def orderable_customers(user):
     """Customers a user may enter orders for: visible, approved."""
     return visible_customers(user).filter(registration_status="approved")
@@ -61,7 +71,7 @@ def balance(customer_id: int, *, until: date | None = None) -> Decimal:
         payments, orders = payments.filter(received_on__lte=until), orders.filter(booked_on__lte=until)
         returns, charges = returns.filter(on__lte=until), charges.filter(on__lte=until)
     return (_sum(payments, F("amount") - F("discount_interest")) + _sum(returns, "refund")
-            - _sum(orders, "total") - _sum(charges, "amount"))
+            - _sum(orders, "total") - _sum(charges, "amount")).quantize(FEN)
 
 
 def overdue_orders(today: date) -> QuerySet[Order]:
@@ -125,7 +135,7 @@ def monthly_payments(customer_ids: Iterable[int], start: date, end: date) -> dic
                                    received_on__gte=start, received_on__lte=end)
             .annotate(month=TruncMonth("received_on")).values("customer_id", "month")
             .annotate(total=Sum(F("amount") - F("discount_interest"))))
-    return {(row["customer_id"], _as_date(row["month"])): row["total"] for row in rows}
+    return {(row["customer_id"], _as_date(row["month"])): row["total"].quantize(FEN) for row in rows}
 
 
 def payment_method_shares(customer_ids: Iterable[int], start: date, end: date) -> dict[int, dict[str, Decimal]]:
@@ -206,6 +216,8 @@ def trade_figures(customer_ids: Iterable[int] | None, *, today: date) -> dict[in
     for pk, figures in out.items():
         q, a = figures["purchase_quantity"], figures["purchase_amount"]
         figures["purchase_avg_price"] = (a / q).quantize(FEN, rounding=ROUND_HALF_UP) if q else None
+        # The catalogue field keeps 2 places; round here, the same way on every database.
+        figures["purchase_quantity"] = q.quantize(FEN, rounding=ROUND_HALF_UP)
         shares = by_category.get(pk)
         if shares and a:
             figures["sales_structure"] = {
@@ -229,3 +241,10 @@ def orders_to_ship() -> QuerySet[Order]:
 
 def orders_to_deliver() -> QuerySet[Order]:
     return Order.objects.filter(status=S.SHIPPED).select_related("customer")
+
+
+def account_periods_to_decide(user):
+    from .models import AccountPeriodApplication
+
+    return AccountPeriodApplication.objects.filter(status=AccountPeriodApplication.Status.PENDING,
+                                                   customer__in=visible_customers(user))

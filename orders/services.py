@@ -6,18 +6,22 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F
+from django.urls import reverse
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm import audit
+from crm import roles as r
 from crm.errors import AppError
 from crm.notifications import notify
 from crm.workdays import add_working_days
 from crm.workflow import Move, Transition, Workflow
 from customers import services as customer_services
 from customers.models import Customer
+from customers.selectors import unit_ids_with_ancestors
 
 from . import permissions, selectors
 from .models import (
@@ -494,17 +498,14 @@ def decide_account_period(*, actor, application_id: int, approve: bool, comment:
 
 # --- overdue: suspension and lifting --------------------------------------------------------------
 def _alert(customer: Customer, subject: str) -> None:
-    from crm import roles as r
-    from crm.models import own_unit_ids  # noqa: F401
-    from django.contrib.auth import get_user_model
-
-    managers = get_user_model().objects.filter(groups__name=r.SALES_MANAGER, is_active=True)
-    recipients = list(managers)
+    """The owner and the sales managers over the customer's unit (all sales managers if none is placed there)."""
+    users = get_user_model().objects.filter(is_active=True)
+    managers = users.filter(groups__name=r.SALES_MANAGER)
+    placed = managers.filter(staff_profile__units__in=unit_ids_with_ancestors([customer.unit_id])).distinct()
+    recipients = set(placed if placed.exists() else managers)
     if customer.account_manager_id:
-        recipients.append(get_user_model().objects.get(pk=customer.account_manager_id))
-    from django.urls import reverse
-
-    notify(set(recipients), subject=subject, url=reverse("customers:detail", args=[customer.pk]))
+        recipients |= set(users.filter(pk=customer.account_manager_id))
+    notify(recipients, subject=subject, url=reverse("customers:detail", args=[customer.pk]))
 
 
 def suspend_overdue(customer_id: int, today: date) -> bool:
@@ -551,10 +552,7 @@ def overdue_scan(today: date | None = None):
 
 def late_shipment_scan(today: date | None = None):
     """Daily: approved orders past their ship-by date are flagged once and escalated to the GM and warehouse."""
-    from crm import roles as r
     from crm.jobs import run_simple
-    from django.contrib.auth import get_user_model
-    from django.urls import reverse
 
     today = today or timezone.localdate()
 
@@ -578,26 +576,42 @@ def _refresh_trade_figures(customer_id: int) -> None:
     recompute_trade_figures([customer_id])
 
 
+TRADE_FIELDS = ("purchase_quantity", "purchase_amount", "purchase_avg_price", "product_count", "cumulative_amount",
+                "first_trade_on", "last_trade_on", "sales_structure")
+RECOMPUTE_BATCH = 5_000
+
+
 def recompute_trade_figures(customer_ids: Iterable[int] | None = None, *, today: date | None = None) -> int:
-    """Writes the customer's computed catalogue fields from its orders (set-based; all customers when None).
-    Called under the customer lock after every money move, so concurrent orders cannot leave it stale."""
+    """Writes the customers' computed catalogue fields from their orders (all customers when None), in
+    primary-key batches so memory stays bounded. Called under the customer lock after every money move,
+    so concurrent orders cannot leave the figures stale. No per-field history: they follow from the
+    orders, which keep their own events."""
     from django.db.models import QuerySet
 
     today = today or timezone.localdate()
-    figures = selectors.trade_figures(customer_ids, today=today)
-    ids = list(customer_ids) if customer_ids is not None else None
-    empty = {"purchase_quantity": None, "purchase_amount": None, "purchase_avg_price": None, "product_count": None,
-             "cumulative_amount": None, "first_trade_on": None, "last_trade_on": None, "sales_structure": None}
+    if customer_ids is not None:
+        ids = sorted(set(customer_ids))
+        batches = [ids[i:i + RECOMPUTE_BATCH] for i in range(0, len(ids), RECOMPUTE_BATCH)]
+    else:
+        # Customers with booked orders, and those that had some (their figures may have to be emptied).
+        booked = Order.objects.filter(status__in=Order.BOOKED).values("customer_id")
+        traded = Customer.objects.filter(Q(pk__in=booked) | Q(first_trade_on__isnull=False)).order_by("pk")
+        batches = _pk_batches(traded.values_list("pk", flat=True))
     written = 0
-    # Computed fields: no per-field history rows (they follow from the orders, which have their own events).
-    if ids is not None:
-        for pk in ids:
-            values = figures.get(pk, empty)
-            written += QuerySet.update(Customer.objects.filter(pk=pk), **values)
-        return written
-    for pk, values in figures.items():
-        written += QuerySet.update(Customer.objects.filter(pk=pk), **values)
-    stale = Customer.objects.exclude(pk__in=list(figures)).filter(first_trade_on__isnull=False)
-    written += QuerySet.update(stale, **empty)
+    plain = QuerySet(model=Customer)  # the customers' own queryset would write history rows for each change
+    for batch in batches:
+        figures = selectors.trade_figures(batch, today=today)
+        rows = [Customer(pk=pk, **figures.get(pk, dict.fromkeys(TRADE_FIELDS))) for pk in batch]
+        written += plain.bulk_update(rows, TRADE_FIELDS, batch_size=1_000) or 0
     return written
 
+
+def _pk_batches(pks) -> Iterable[list[int]]:
+    batch: list[int] = []
+    for pk in pks.iterator(chunk_size=RECOMPUTE_BATCH):
+        batch.append(pk)
+        if len(batch) == RECOMPUTE_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -209,6 +209,8 @@ CELERY_BEAT_SCHEDULE = {
                                 "schedule": crontab(day_of_month=2, hour=4, minute=0)},
     "dealer-registration-checks": {"task": "dealers.tasks.registration_check_reminders",
                                    "schedule": crontab(day_of_week=1, hour=8, minute=30)},
+    "orders-overdue-scan": {"task": "orders.tasks.overdue_scan", "schedule": crontab(hour=0, minute=10)},
+    "orders-late-shipment-scan": {"task": "orders.tasks.late_shipment_scan", "schedule": crontab(hour=8, minute=30)},
 }
 CRM_EMAIL_NOTIFICATIONS = env_bool("CRM_EMAIL_NOTIFICATIONS", False)
 if REDIS_URL:

@@ -16,7 +16,7 @@ from customers.tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
-APPS = ("customers", "service", "confidentiality", "imports", None)  # None: the crm app's own root URLs
+APPS = ("customers", "service", "confidentiality", "imports", "orders", None)  # None: the crm app's own root URLs
 HOSTILE = [
     "99999999999999999999", "-99999999999999999999", "-1", "0", "1e3", "abc", "2026-02-30", "2026-13-01",
     "x" * 3000, "客户😀", "\x00", "a\x00b", "²", "١٢", " ", "[]", "{}",
@@ -64,6 +64,16 @@ GET_PAGES = {
     "imports:detail": (("job",), ("status", "page"), [{}]),
     "imports:progress": (("job",), (), [{}]),
     "imports:report": (("job",), (), [{}]),
+    "orders:list": ((), ("status", "q", "page"), [{}]),
+    "orders:new": ((), ("customer",), [{"customer": "{customer}"}]),
+    "orders:products": ((), ("q",), [{}]),
+    "orders:payments": ((), ("page",), [{}]),
+    "orders:approvals": ((), ("page",), [{}]),
+    "orders:shipping": ((), ("page",), [{}]),
+    "orders:account_periods": ((), ("page",), [{}]),
+    "orders:statement": (("customer",), ("month", "format"), [{}, {"format": "xlsx"}]),
+    "orders:account_period_new": (("customer",), (), [{}]),
+    "orders:detail": (("order",), (), [{}]),
 }
 # url name → (args, the POST keys the view reads, base data each key is fuzzed on top of)
 POSTS = {
@@ -108,8 +118,22 @@ POSTS = {
     "imports:preview": (("job",), ("again", "col_0", "col_1", "mode", "unit", "owner", "save_as"), {"mode": "draft"}),
     "imports:commit": (("job",), (), {}),
     "imports:cancel": (("job",), (), {}),
+    "orders:new": ((), ("customer", "lines-TOTAL_FORMS", "lines-INITIAL_FORMS", "lines-0-product", "lines-0-quantity",
+                        "lines-0-unit_price", "payment_mode", "delivery_address", "transport", "destination_station",
+                        "remittance", "notes", "submit"), {"customer": "{customer}", "lines-TOTAL_FORMS": "1"}),
+    "orders:payments": ((), ("customer_code", "method", "amount", "discount_interest", "received_on", "reference",
+                             "payer"), {"customer_code": "{code}"}),
+    "orders:payment_action": [(("payment", action), ("orders", "reason"), {}) for action in ("confirm", "reject")],
+    "orders:account_period_new": (("customer",), ("limit", "period_days", "investigation"), {}),
+    "orders:account_period_decide": (("application",), ("decision", "comment"), {}),
+    "orders:action": [
+        (("order", action), ("comment", "reason", "carrier", "waybill", "shipped_on", "delivered_on", "line",
+                             "quantity", "hq_at_fault", "on", "kind", "description", "back"), {"reason": "x"})
+        for action in ("submit", "approve", "ship", "deliver", "cancel", "return", "claim")
+    ],
 }
-SKIPPED = {"healthz", "login", "logout", "set_language", "customers:file", "confidentiality:request_export"}  # read no input
+SKIPPED = {"healthz", "login", "logout", "set_language", "customers:file", "confidentiality:request_export",
+           "orders:claim_evidence"}  # read no input
 
 
 def url_names(patterns=None, namespace=None):
@@ -161,7 +185,15 @@ def world(media):
     handover_request = HandoverRequest.objects.create(requester=manager, from_user=rep, customer_ids=[customer.pk])
     level_request = LevelChangeRequest.objects.create(customer=customer, old_level="secret", new_level="internal",
                                                       requester=rep)
+    from orders.models import AccountPeriodApplication
+    from orders.tests.factories import ProductFactory, place_order
+
+    order = place_order(rep, customer, (ProductFactory(), "1", "10"), remittance="10")
+    payment = order.customer.payments.get()
+    application = AccountPeriodApplication.objects.create(customer=customer, limit=1, period_days=30,
+                                                          investigation="x", applicant=rep)
     return {
+        "order": order, "payment": payment, "application": application,
         "handover_request": handover_request, "level_request": level_request,
         "users": {"superuser": root, "marketing_head": head}, "customer": customer, "draft": draft,
         "complaint": complaint, "opportunity": opportunity, "data_request": data_request, "leak": leak, "loan": loan,

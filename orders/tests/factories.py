@@ -39,3 +39,15 @@ def rep_customer(**kwargs):
     """An approved customer owned by a fresh sales rep; returns (rep, customer)."""
     rep = UserFactory(roles=[r.SALES_REP])
     return rep, CustomerFactory(created_by=rep, **kwargs)
+
+
+def place_order(rep, customer, *lines, submit=True, **header):
+    """An order of `lines` ((product, quantity, unit_price), ...) entered by `rep`, submitted unless told not to."""
+    from orders import services
+
+    order = services.create_order(
+        actor=rep, customer=customer, delivery_address=header.pop("delivery_address", "上海市浦东新区1号"),
+        transport=header.pop("transport", "road"),
+        lines=[{"product": p, "quantity": Decimal(q), "unit_price": Decimal(u)} for p, q, u in lines], **header,
+    )
+    return services.submit_order(actor=rep, order_id=order.pk) if submit else order

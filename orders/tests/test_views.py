@@ -1,0 +1,202 @@
+"""Pages: order entry, queues, statements; the permission matrix and IDOR for every orders URL (acceptance 5)."""
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+from PIL import Image
+
+from crm import roles as r
+from crm.tests.factories import OrgUnitFactory, UserFactory
+from customers.tests.factories import CustomerFactory
+from orders import services
+from orders.models import AccountPeriodApplication, Order, Payment
+
+from .factories import ProductFactory, finance_user, gm_user, place_order, warehouse_user
+
+pytestmark = pytest.mark.django_db
+
+
+def jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def world():
+    """Two reps in two units, each with a customer and an order at every stage worth checking."""
+    unit_a, unit_b = OrgUnitFactory(code="OA"), OrgUnitFactory(code="OB")
+    rep_a = UserFactory(roles=[r.SALES_REP], units=[unit_a])
+    rep_b = UserFactory(roles=[r.SALES_REP], units=[unit_b])
+    mine = CustomerFactory(unit=unit_a, created_by=rep_a)
+    theirs = CustomerFactory(unit=unit_b, created_by=rep_b)
+    product = ProductFactory()
+    order_b = place_order(rep_b, theirs, (product, "2", "50"))
+    payment_b = services.record_payment(actor=finance_user(), customer=theirs, method="cash", amount="100",
+                                        received_on=timezone.localdate(), for_order=order_b)
+    services.confirm_payment(actor=finance_user(), payment_id=payment_b.pk)
+    services.approve_order(actor=gm_user(), order_id=order_b.pk)
+    services.ship_order(actor=warehouse_user(), order_id=order_b.pk, carrier="c", waybill="w",
+                        shipped_on=timezone.localdate())
+    claim_b = services.file_claim(actor=rep_b, order_id=order_b.pk, kind="damage", description="破损",
+                                  evidence=SimpleUploadedFile("e.jpg", jpeg(), content_type="image/jpeg"),
+                                  on=timezone.localdate())
+    application_b = AccountPeriodApplication.objects.create(customer=theirs, limit=Decimal("1"), period_days=30,
+                                                            investigation="x", applicant=rep_b)
+    return {"rep_a": rep_a, "rep_b": rep_b, "mine": mine, "theirs": theirs, "product": product, "order_b": order_b,
+            "claim_b": claim_b, "payment_b": payment_b, "application_b": application_b}
+
+
+def test_rep_sees_orders_of_its_customers_only(client, world):
+    client.force_login(world["rep_a"])
+    order_b, theirs = world["order_b"], world["theirs"]
+    listing = client.get(reverse("orders:list"))
+    assert listing.status_code == 200 and order_b.number not in listing.content.decode()
+    for url in (reverse("orders:detail", args=[order_b.pk]), reverse("orders:statement", args=[theirs.pk]),
+                reverse("orders:statement", args=[theirs.pk]) + "?format=xlsx",
+                reverse("orders:claim_evidence", args=[world["claim_b"].pk]),
+                reverse("orders:new") + f"?customer={theirs.pk}",
+                reverse("orders:account_period_new", args=[theirs.pk])):
+        assert client.get(url).status_code == 404, url
+    for action in ("cancel", "approve", "ship", "deliver", "return", "claim", "submit"):
+        assert client.post(reverse("orders:action", args=[order_b.pk, action]), {"reason": "x"}).status_code == 404
+    assert Order.objects.get(pk=order_b.pk).status == "shipped"
+    client.force_login(world["rep_b"])
+    assert order_b.number in client.get(reverse("orders:list")).content.decode()
+    assert client.get(reverse("orders:detail", args=[order_b.pk])).status_code == 200
+    evidence = client.get(reverse("orders:claim_evidence", args=[world["claim_b"].pk]))
+    assert evidence.status_code == 200 and evidence["Content-Type"] == "image/jpeg"
+
+
+ROLE_PAGES = {
+    # url name: roles that may open it (superusers aside); everyone else gets 403
+    "orders:list": {r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER, r.FINANCE, r.GENERAL_MANAGER, r.WAREHOUSE},
+    "orders:payments": {r.FINANCE},
+    "orders:approvals": {r.GENERAL_MANAGER},
+    "orders:shipping": {r.WAREHOUSE},
+    "orders:account_periods": {r.SALES_MANAGER},
+    "orders:products": {r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER},
+}
+
+
+@pytest.mark.parametrize("role", sorted(r.ROLES))
+def test_permission_matrix(client, world, role):
+    user = UserFactory(roles=[role])
+    client.force_login(user)
+    for name, allowed in ROLE_PAGES.items():
+        status = client.get(reverse(name)).status_code
+        assert status == (200 if role in allowed else 403), (name, role, status)
+    posts = {
+        "orders:payment_action": ([world["payment_b"].pk, "reject"], {r.FINANCE}),
+        "orders:account_period_decide": ([world["application_b"].pk], {r.SALES_MANAGER}),
+    }
+    for name, (args, allowed) in posts.items():
+        status = client.post(reverse(name, args=args), {"reason": "x", "decision": "reject"}).status_code
+        assert (status in (302, 404)) if role in allowed else status == 403, (name, role, status)
+
+
+def test_anonymous_is_sent_to_sign_in(client, world):
+    for url in (reverse("orders:list"), reverse("orders:detail", args=[world["order_b"].pk]),
+                reverse("orders:statement", args=[world["theirs"].pk])):
+        response = client.get(url)
+        assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_bad_ids_are_404_not_500(client, world):
+    client.force_login(finance_user())
+    for url in ("/orders/99999999999999999999/", "/orders/0/", "/orders/customers/99999999999/statement/",
+                "/orders/claims/123456789/evidence/"):
+        assert client.get(url).status_code == 404, url
+    assert client.post("/orders/payments/999999/confirm/").status_code == 404
+    assert client.post(reverse("orders:payment_action", args=[world["payment_b"].pk, "explode"])).status_code == 404
+
+
+def test_order_entry_creates_and_submits(client, world):
+    rep, customer, product = world["rep_a"], world["mine"], world["product"]
+    client.force_login(rep)
+    page = client.get(reverse("orders:new") + f"?customer={customer.pk}")
+    assert page.status_code == 200
+    data = {"customer": customer.pk, "lines-TOTAL_FORMS": "2", "lines-INITIAL_FORMS": "0",
+            "lines-MIN_NUM_FORMS": "1", "lines-MAX_NUM_FORMS": "50",
+            "lines-0-product": product.code, "lines-0-quantity": "3", "lines-0-unit_price": "",
+            "lines-1-product": product.code, "lines-1-quantity": "1.5", "lines-1-unit_price": "10.01",
+            "payment_mode": "cash", "delivery_address": "上海", "transport": "rail", "destination_station": "上海南",
+            "remittance": "315.02", "notes": "", "submit": "1"}
+    response = client.post(reverse("orders:new"), data)
+    order = Order.objects.get(customer=customer)
+    assert response.status_code == 302 and order.status == "submitted"
+    assert order.total == Decimal("315.02")  # 3 × 100.00 list price + 1.5 × 10.01 = 15.015 → 15.02
+    assert Payment.objects.get(for_order=order).amount == Decimal("315.02")
+
+
+def test_order_entry_bad_input_keeps_what_was_typed(client, world):
+    client.force_login(world["rep_a"])
+    data = {"customer": world["mine"].pk, "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0",
+            "lines-0-product": "NOPE", "lines-0-quantity": "-1", "payment_mode": "cash",
+            "delivery_address": "上海", "transport": "rail", "remittance": "abc"}
+    response = client.post(reverse("orders:new"), data)
+    assert response.status_code == 200 and Order.objects.count() == 1  # only the fixture's
+    body = response.content.decode()
+    assert "NOPE" in body and "上海" in body
+
+
+def test_statement_page_and_xlsx(client, world):
+    client.force_login(world["rep_b"])
+    theirs = world["theirs"]
+    page = client.get(reverse("orders:statement", args=[theirs.pk]))
+    assert page.status_code == 200 and world["order_b"].number in page.content.decode()
+    month = timezone.localdate().strftime("%Y-%m")
+    xlsx = client.get(reverse("orders:statement", args=[theirs.pk]) + f"?month={month}&format=xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert any(world["order_b"].number in str(v) for row in values for v in row)
+    bad = client.get(reverse("orders:statement", args=[theirs.pk]) + "?month=2026-13")
+    assert bad.status_code == 200
+
+
+def test_queues_show_on_home_and_inbox(client, world):
+    rep_b, theirs, product = world["rep_b"], world["theirs"], world["product"]
+    order = place_order(rep_b, theirs, (product, "1", "5"))
+    finance = finance_user()
+    client.force_login(finance)
+    assert order.number in client.get(reverse("orders:payments")).content.decode() or \
+        Payment.objects.filter(status="pending").count() == 0
+    payment = services.record_payment(actor=finance, customer=theirs, method="wire", amount="5",
+                                      received_on=timezone.localdate())
+    response = client.post(reverse("orders:payment_action", args=[payment.pk, "confirm"]), {"orders": order.number})
+    assert response.status_code == 302 and Order.objects.get(pk=order.pk).status == "paid"
+    gm = gm_user()
+    client.force_login(gm)
+    assert order.number in client.get(reverse("orders:approvals")).content.decode()
+    home = client.get(reverse("home")).content.decode()
+    assert reverse("orders:approvals") in home
+    client.post(reverse("orders:action", args=[order.pk, "approve"]), {"back": reverse("orders:approvals")})
+    assert Order.objects.get(pk=order.pk).status == "approved"
+    client.force_login(warehouse_user())
+    assert order.number in client.get(reverse("orders:shipping")).content.decode()
+    client.post(reverse("orders:action", args=[order.pk, "ship"]),
+                {"carrier": "德邦", "waybill": "DB1", "shipped_on": timezone.localdate().isoformat()})
+    assert Order.objects.get(pk=order.pk).status == "shipped"
+
+
+def test_customer_page_shows_the_orders_panel(client, world):
+    client.force_login(world["rep_b"])
+    page = client.get(reverse("customers:detail", args=[world["theirs"].pk])).content.decode()
+    assert 'data-testid="orders-panel"' in page and world["order_b"].number in page
+
+
+def test_account_period_application_through_the_pages(client, world):
+    client.force_login(world["rep_a"])
+    mine = world["mine"]
+    response = client.post(reverse("orders:account_period_new", args=[mine.pk]),
+                           {"limit": "10000", "period_days": "30", "investigation": "已核实"})
+    assert response.status_code == 302
+    application = AccountPeriodApplication.objects.get(customer=mine)
+    manager = UserFactory(roles=[r.SALES_MANAGER])
+    client.force_login(manager)
+    client.post(reverse("orders:account_period_decide", args=[application.pk]), {"decision": "approve"})
+    assert mine.credit_terms.source == "account_period"
