@@ -39,6 +39,7 @@ DEMO_USERS = [
     ("finance", "周", "杰", r.FINANCE, "HQ"),
     ("gm", "吴", "刚", r.GENERAL_MANAGER, "HQ"),
     ("warehouse", "孙", "涛", r.WAREHOUSE, "HQ"),
+    ("quality", "孙", "丽", r.QUALITY, "HQ"),
     ("admin", "郑", "强", r.ADMIN, "HQ"),
 ]
 

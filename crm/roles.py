@@ -21,6 +21,7 @@ ARCHIVIST = "archivist"
 FINANCE = "finance"
 GENERAL_MANAGER = "general_manager"
 WAREHOUSE = "warehouse"
+QUALITY = "quality"
 ADMIN = "admin"
 
 ROLES: dict[str, Role] = {
@@ -37,6 +38,7 @@ ROLES: dict[str, Role] = {
         Role(FINANCE, _("Finance")),
         Role(GENERAL_MANAGER, _("General manager")),
         Role(WAREHOUSE, _("Warehouse")),
+        Role(QUALITY, _("Quality manager")),
         Role(ADMIN, _("System administrator")),
     )
 }
@@ -59,6 +61,9 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {
         "orders.view_product", "orders.add_product", "orders.change_product",
         "orders.view_approvaldelegate", "orders.add_approvaldelegate", "orders.change_approvaldelegate",
         "orders.delete_approvaldelegate",
+        # Seed 001's monthly targets and the revisit rules (contacts a month) are data the admin keeps.
+        "service.view_monthlytarget", "service.add_monthlytarget", "service.change_monthlytarget",
+        "service.view_revisitrule", "service.add_revisitrule", "service.change_revisitrule",
     ],
 }
 

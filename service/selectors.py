@@ -1,7 +1,7 @@
 """The to-do inbox and the roll-ups: everything due for one person, overdue first."""
 from datetime import date, timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,7 +11,7 @@ from crm import roles as r
 from customers.policy import visible_customers
 
 from .models import Complaint, RevisitRule, Visit
-from .services import late_complaints, period_of, revisit_visits
+from .services import contacts_count, late_complaints, period_of
 
 TodoItem = registry.InboxItem  # (kind, title, url, due, overdue): the registry's own item
 
@@ -31,22 +31,21 @@ def _revisit_items(user, on: date, limit: int) -> list[TodoItem]:
             continue
         if rule.tier:
             customers = customers.filter(tier=rule.tier)
-        start, end = period_of(on, rule.every_months)
-        prev_start, _prev_end = period_of(start - timedelta(days=1), rule.every_months)
-
-        def visited(since, until):
-            return Exists(revisit_visits(rule).filter(customer=OuterRef("pk"), visited_on__range=(since, until)))
-
+        start, end = period_of(on, rule.period_months)
+        prev_start, _prev_end = period_of(start - timedelta(days=1), rule.period_months)
+        need = rule.required_contacts
         rows = (
             customers.active()
-            .annotate(done=visited(start, on), before=visited(prev_start, start - timedelta(days=1)))
-            .filter(done=False)
-            .values("pk", "name", "before")[:limit]
+            .annotate(done=contacts_count(rule, start, on), before=contacts_count(rule, prev_start, start - timedelta(days=1)))
+            .filter(done__lt=need)
+            .values("pk", "name", "done", "before")[:limit]
         )
         for row in rows:
+            title = (_("Revisit %(name)s (%(who)s)") if need == 1 else
+                     _("Contact %(name)s (%(who)s): %(done)d of %(need)d contacts")) % {
+                "name": row["name"], "who": rule.get_who_display(), "done": row["done"], "need": need}
             items.append(TodoItem(
-                "revisit", _("Revisit %(name)s (%(who)s)") % {"name": row["name"], "who": rule.get_who_display()},
-                f"{reverse('service:visit_new')}?customer={row['pk']}", end, not row["before"],
+                "revisit", title, f"{reverse('service:visit_new')}?customer={row['pk']}", end, row["before"] < need,
             ))
     return items
 

@@ -16,4 +16,7 @@ urlpatterns = [
     path("opportunities/<int:pk>/", views.opportunity_action, name="opportunity_action"),
     path("complaints/new/", views.complaint_new, name="complaint_new"),
     path("complaints/<int:pk>/", views.complaint_detail, name="complaint_detail"),
+    path("targets/", views.monthly_targets, name="targets"),
+    path("recalls/", views.recalls, name="recalls"),
+    path("recalls/<int:pk>/", views.recall_detail, name="recall_detail"),
 ]
