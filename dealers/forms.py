@@ -127,14 +127,14 @@ class CommentForm(forms.Form):
     comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
 
 
-MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH_RE = r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$"
 
 
 class ProgressFilter(QueryForm):
     """The progress table's query string; values that do not fit are dropped and named (crm.inputs.QueryForm)."""
 
     month = forms.RegexField(label=_("Month"), regex=MONTH_RE, required=False, max_length=7)
-    region = forms.RegexField(label=_("Region code"), regex=r"^\d{2,6}$", required=False, max_length=6)
+    region = forms.RegexField(label=_("Region code"), regex=r"^[0-9]{2,6}$", required=False, max_length=6)
     tier = forms.ChoiceField(label=_("Tier"), required=False, choices=[("", "")] + [(t, t) for t in "ABCDE"])
 
 
