@@ -16,6 +16,7 @@ urlpatterns = [
     path("confidentiality/", include("confidentiality.urls")),
     path("service/", include("service.urls")),
     path("imports/", include("imports.urls")),
+    path("dealers/", include("dealers.urls")),
     path("orders/", include("orders.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -8,10 +8,6 @@ class DealersConfig(AppConfig):
     verbose_name = _("Dealers")
 
     def ready(self):
-        from crm import registry
+        from . import contributions
 
-        from . import permissions
-
-        # The pages come with the dealers release; until then the entry says so.
-        registry.register_nav("dealers", _("Dealers"), None, menu="customers", order=50,
-                              visible=permissions.can_open_dealers)
+        contributions.register()

@@ -133,6 +133,10 @@ MATRIX = {
     "orders:account_period_new": ("order", None),
     "orders:claim_evidence": ("order", None),
     "admin": ("admin", role_page(r.ADMIN)),
+    # Dealers: every URL × role × (own, same-unit, other-unit, secret dealer) in dealers/tests/test_views.py.
+    **{f"dealers:{name}": ("dealers", None) for name in (
+        "list", "create", "import", "export", "progress", "progress_export", "credit", "credit_run", "credit_decide",
+        "shortfall_decide", "detail", "edit", "print", "plan", "franchise")},
 }
 
 

@@ -205,6 +205,15 @@ CELERY_BEAT_SCHEDULE = {
     "monthly-lending-report": {"task": "confidentiality.tasks.monthly_lending_report",
                                "schedule": crontab(day_of_month=5, hour=8, minute=0)},
     "audit-anchor": {"task": "crm.tasks.anchor_audit_chain", "schedule": crontab(hour=0, minute=30)},
+    # Dealers (seed 002, 003): last month's HQ share and fees on the 1st, plan reminders on the 3rd,
+    # credit grades proposed monthly, registration checks of dealers with receivables weekly.
+    "dealer-hq-share-check": {"task": "dealers.tasks.hq_share_check", "schedule": crontab(day_of_month=1, hour=4, minute=0)},
+    "dealer-monthly-fees": {"task": "dealers.tasks.monthly_fees", "schedule": crontab(day_of_month=1, hour=4, minute=20)},
+    "dealer-plan-reminders": {"task": "dealers.tasks.plan_reminders", "schedule": crontab(day_of_month=3, hour=9, minute=0)},
+    "dealer-credit-proposals": {"task": "dealers.tasks.credit_grade_proposals",
+                                "schedule": crontab(day_of_month=2, hour=4, minute=0)},
+    "dealer-registration-checks": {"task": "dealers.tasks.registration_check_reminders",
+                                   "schedule": crontab(day_of_week=1, hour=8, minute=30)},
     "orders-overdue-scan": {"task": "orders.tasks.overdue_scan", "schedule": crontab(hour=0, minute=10)},
     "orders-late-shipment-scan": {"task": "orders.tasks.late_shipment_scan", "schedule": crontab(hour=8, minute=30)},
 }

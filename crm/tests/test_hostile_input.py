@@ -16,7 +16,7 @@ from customers.tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
-APPS = ("customers", "service", "confidentiality", "imports", "orders", None)  # None: the crm app's own root URLs
+APPS = ("customers", "service", "confidentiality", "imports", "orders", "dealers", None)  # None: the crm app's own root URLs
 HOSTILE = [
     "99999999999999999999", "-99999999999999999999", "-1", "0", "1e3", "abc", "2026-02-30", "2026-13-01",
     "x" * 3000, "客户😀", "\x00", "a\x00b", "²", "١٢", " ", "[]", "{}",
@@ -82,6 +82,15 @@ GET_PAGES = {
     "orders:statement": (("customer",), ("month", "format"), [{}, {"format": "xlsx"}]),
     "orders:account_period_new": (("customer",), (), [{}]),
     "orders:detail": (("order",), (), [{}]),
+    "dealers:list": ((), ("q", "status", "page"), [{}]),
+    "dealers:export": ((), ("q", "status"), [{}]),
+    "dealers:progress": ((), ("month", "region", "tier"), [{}]),
+    "dealers:progress_export": ((), ("month", "region", "tier"), [{}]),
+    "dealers:credit": ((), (), [{}]),
+    "dealers:detail": (("dealer",), (), [{}]),
+    "dealers:print": (("dealer",), (), [{}]),
+    "dealers:edit": (("dealer",), (), [{}]),
+    "dealers:plan": (("dealer",), ("month",), [{}]),
 }
 # url name → (args, the POST keys the view reads, base data each key is fuzzed on top of)
 POSTS = {
@@ -149,6 +158,21 @@ POSTS = {
         for action in ("submit", "approve", "ship", "deliver", "cancel", "return", "claim")
     ],
 }
+POSTS.update({
+    "dealers:create": ((), ("customer_code",), {"customer_code": "{code}"}),
+    "dealers:import": ((), (), {}),
+    "dealers:edit": (("dealer",), ("operator_name", "operator_phone", "organisation", "premises", "monthly_rent",
+                                   "channel_retail_store", "channel_other", "supply_brands_text", "operator_birth_year"),
+                     {"operator_name": "x", "operator_phone": "13700000000", "organisation": "sole", "premises": "owned"}),
+    "dealers:plan": (("dealer",), ("month",), {"month": "2026-05"}),
+    "dealers:franchise": [
+        (("dealer", action), ("comment", "text", "deadline", "reason", "notice_on", "leaves_on"), {})
+        for action in ("admit", "advise", "clear", "terminate", "expel", "withdraw")
+    ],
+    "dealers:credit_run": ((), (), {}),
+    "dealers:credit_decide": [(("credit_proposal", decision), ("comment",), {}) for decision in ("approve", "reject")],
+    "dealers:shortfall_decide": [(("hq_check", decision), ("deadline",), {}) for decision in ("advise", "dismiss")],
+})
 SKIPPED = {"healthz", "login", "logout", "set_language", "customers:file", "confidentiality:request_export",
            "orders:claim_evidence"}  # read no input
 
@@ -213,7 +237,15 @@ def world(media):
     payment = order.customer.payments.get()
     application = AccountPeriodApplication.objects.create(customer=customer, limit=1, period_days=30,
                                                           investigation="x", applicant=rep)
+    from dealers.models import CreditProposal, HqShareCheck
+    from dealers.tests.factories import DealerFactory
+
+    dealer = DealerFactory(customer=customer, franchise_status="active")
+    credit_proposal = CreditProposal.objects.create(dealer=dealer, grade="B", score=70, credit_limit=1, credit_days=30)
+    hq_check = HqShareCheck.objects.create(dealer=dealer, month=timezone.localdate().replace(day=1), hq_amount=1,
+                                           total_amount=10, share=10, minimum=70, outcome="short")
     return {
+        "dealer": dealer, "credit_proposal": credit_proposal, "hq_check": hq_check,
         "order": order, "payment": payment, "application": application,
         "handover_request": handover_request, "level_request": level_request,
         "users": {"superuser": root, "marketing_head": head}, "customer": customer, "draft": draft,
