@@ -294,7 +294,8 @@ def change_customer_status(*, actor, customer_id: int, status: str, reason: str)
 
 @transaction.atomic
 def change_tier(*, actor, customer_id: int, tier: str, reason: str) -> Customer:
-    """A tier change needs a reason; the tier also resets the default confidentiality level."""
+    """A tier change needs a reason. The level follows the tier only while it still holds the old tier's
+    default; a level set by hand stays (issue 14 item 4)."""
     if not (reason or "").strip():
         raise CustomerError(_("Give a reason for the tier change."))
     if tier not in "ABCDE" or len(tier) != 1:
@@ -305,6 +306,9 @@ def change_tier(*, actor, customer_id: int, tier: str, reason: str) -> Customer:
     if customer.tier == tier:
         raise CustomerError(_("The customer is already in this tier."))
     default_level = TIER_CONFIDENTIALITY.get(tier, "internal")
+    follows_tier = customer.confidentiality_level == TIER_CONFIDENTIALITY.get(customer.tier, "internal")
+    if not follows_tier:
+        default_level = customer.confidentiality_level
     # A lower tier's default level is only proposed: lowering goes through change_confidentiality.
     lowering = lowers_confidentiality(customer.confidentiality_level, default_level)
     with acting_as(actor):

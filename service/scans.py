@@ -161,3 +161,45 @@ def new_account_scan(today: date | None = None):
         return scanned, FollowUpTask.objects.filter(kind=FollowUpTask.Kind.NEW_ACCOUNT).count() - existing
 
     return run_simple("new_account_scan", work)
+
+
+def escalate_overdue_tasks(today: date | None = None):
+    """Daily: each overdue verification or revisit task (due < today, work not done) is escalated once to the
+    owner's sales manager, in-app and by e-mail when enabled (the marketing head for secret records, which no
+    sales manager sees). `escalated_at` is set by a guarded update, so a rerun or a second worker sends nothing
+    twice."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from crm.jobs import run_simple
+    from crm.notifications import notify
+    from customers.policy import SECRET
+
+    from .selectors import overdue_tasks, unit_sales_managers
+
+    today = today or timezone.localdate()
+    now = timezone.now()
+
+    def work():
+        scanned = escalated = 0
+        heads = list(get_user_model().objects.filter(groups__name=r.MARKETING_HEAD, is_active=True))
+        pending = overdue_tasks(today).filter(escalated_at__isnull=True).select_related("customer")
+        while batch := list(pending.order_by("pk")[:1000]):
+            managers = unit_sales_managers({task.customer.unit_id for task in batch})
+            for task in batch:
+                scanned += 1
+                customer = task.customer
+                to = heads if customer.confidentiality_level == SECRET else managers.get(customer.unit_id, [])
+                with transaction.atomic():
+                    if not FollowUpTask.objects.filter(pk=task.pk, escalated_at__isnull=True).update(escalated_at=now):
+                        continue  # another worker took it
+                    days = (today - task.due_on).days
+                    notify(to, subject=_("Overdue: %(task)s for %(name)s, %(days)d days") % {
+                        "task": FollowUpTask.Kind(task.kind).label, "name": customer.name, "days": days},
+                        url=reverse("customers:detail", args=[customer.pk]))
+                    escalated += 1
+        return scanned, escalated
+
+    return run_simple("overdue_task_escalation", work)

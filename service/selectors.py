@@ -1,13 +1,14 @@
 """The to-do inbox and the roll-ups: everything due for one person, overdue first."""
 from datetime import date, timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import registry
 from crm import roles as r
+from customers.models import Customer
 from customers.policy import visible_customers
 
 from .models import Complaint, RevisitRule, Visit
@@ -131,6 +132,69 @@ def task_items(user, on: date, limit: int) -> list[TodoItem]:
     ]
 
 
+# --- escalations (DOMAIN §7: overdue verification and revisit tasks escalate) ------------------------
+
+ESCALATED_KINDS = ("verification", "revisit_owner", "revisit_sales_manager", "revisit_marketing_head")
+
+
+def overdue_tasks(on: date):
+    """Verification and revisit tasks past their due day (due < `on`) whose work is still not done: the customer
+    not verified since the task fell due, or no visit that counts for the rule in the task's period."""
+    from .models import FollowUpTask
+
+    open_tasks = FollowUpTask.objects.filter(done_at__isnull=True, due_on__lt=on, kind__in=ESCALATED_KINDS,
+                                             customer__in=Customer.objects.active())
+    outstanding = Q(kind="verification") & (
+        Q(customer__last_verified_on__isnull=True) | Q(customer__last_verified_on__lt=F("due_on")))
+    for rule in RevisitRule.objects.all():
+        tasks = open_tasks.filter(kind=f"revisit_{rule.who}", period__endswith=f"-{rule.tier or 'all'}")
+        for due in tasks.order_by().values_list("due_on", flat=True).distinct():
+            start, _end = period_of(due, rule.every_months)
+            visits = revisit_visits(rule).filter(customer=OuterRef("customer_id"), visited_on__range=(start, due))
+            outstanding |= Q(pk__in=tasks.filter(due_on=due).filter(~Exists(visits)).values("pk"))
+    return open_tasks.filter(outstanding)
+
+
+def unit_sales_managers(unit_ids) -> dict[int, list]:
+    """For each unit, the active sales managers nearest above it (its own unit's first, else the next unit up):
+    "the owner's sales manager" of DOMAIN §7."""
+    from django.contrib.auth import get_user_model
+
+    from crm.models import OrgUnit, StaffProfile
+
+    placed: dict[int, set[int]] = {}
+    for user_id, unit_id in StaffProfile.units.through.objects.filter(
+        staffprofile__user__groups__name=r.SALES_MANAGER, staffprofile__user__is_active=True,
+    ).values_list("staffprofile__user_id", "orgunit_id"):
+        placed.setdefault(unit_id, set()).add(user_id)
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in={pk for ids in placed.values() for pk in ids})}
+    parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))
+    found = {}
+    for unit_id in set(unit_ids):
+        here = unit_id
+        while here is not None and here not in placed:
+            here = parents.get(here)
+        found[unit_id] = sorted((users[pk] for pk in placed.get(here, ())), key=lambda u: u.pk)
+    return found
+
+
+def escalation_items(user, on: date, limit: int) -> list[TodoItem]:
+    """Escalated overdue verifications and revisits of the customers a sales manager (or, for secret records, the
+    marketing head) sees, with the customer and the days overdue; gone once the work is done."""
+    from .models import FollowUpTask
+
+    if not r.has_role(user, r.SALES_MANAGER, r.MARKETING_HEAD):
+        return []
+    tasks = (overdue_tasks(on).filter(escalated_at__isnull=False, customer__in=visible_customers(user))
+             .select_related("customer").order_by("due_on", "pk")[:limit])
+    return [
+        TodoItem("escalation", _("Escalated: %(task)s for %(name)s, %(days)d days overdue") % {
+            "task": FollowUpTask.Kind(task.kind).label, "name": task.customer.name, "days": (on - task.due_on).days},
+            reverse("customers:detail", args=[task.customer_id]), task.due_on, True)
+        for task in tasks
+    ]
+
+
 # The inbox sources this app registers (service/contributions.py); other apps register their own.
 INBOX_SOURCES = {
     "revisits": _revisit_items,
@@ -138,6 +202,7 @@ INBOX_SOURCES = {
     "new_accounts": _new_account_items,
     "complaints": complaint_items,
     "tasks": task_items,
+    "escalations": escalation_items,
 }
 
 

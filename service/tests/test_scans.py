@@ -298,3 +298,78 @@ def test_a_tier_decision_settles_the_open_tier_review(make_user, unit):
     customer_services.change_tier(actor=manager, customer_id=customer.pk, tier="B", reason="采购额上升")
     task.refresh_from_db()
     assert task.done_at is not None
+
+
+# --- issue 14 item 3: overdue verification and revisit tasks escalate once -----------------------------------
+
+def test_a_verification_one_day_overdue_escalates_once_to_the_owners_sales_manager(
+        make_user, unit, settings, django_capture_on_commit_callbacks, mailoutbox):
+    from crm.models import Notification
+    from service.selectors import inbox
+
+    settings.CRM_EMAIL_NOTIFICATIONS = True
+    team = OrgUnitFactory(code="SH01T1", parent=unit)
+    sibling = OrgUnitFactory(code="SH02", parent=unit.parent)
+    rep = make_user(r.SALES_REP, units=[team])
+    manager = make_user(r.SALES_MANAGER, units=[unit], email="manager@example.com")
+    elsewhere = make_user(r.SALES_MANAGER, units=[sibling])
+    c = CustomerFactory(unit=team, created_by=rep, name="逾期核实户", last_verified_on=date(2026, 3, 1))
+    scans.verification_scan(TODAY)  # due 1 June
+    assert scans.escalate_overdue_tasks(TODAY).tasks_created == 0  # due today is not overdue
+    with django_capture_on_commit_callbacks(execute=True):
+        run = scans.escalate_overdue_tasks(TODAY + timedelta(days=1))
+    assert run.tasks_created == 1
+    for day in (1, 2, 9):  # the daily job keeps running: once and only once
+        assert scans.escalate_overdue_tasks(TODAY + timedelta(days=day)).tasks_created == 0
+    note = Notification.objects.get()
+    assert note.recipient == manager and "逾期核实户" in note.subject and "1" in note.subject
+    assert [m.to for m in mailoutbox] == [["manager@example.com"]]
+    items = [i for i in inbox(manager, TODAY + timedelta(days=3)) if i.kind == "escalation"]
+    assert len(items) == 1 and "逾期核实户" in items[0].title and "3" in items[0].title and items[0].overdue
+    assert not [i for i in inbox(elsewhere, TODAY + timedelta(days=3)) if i.kind == "escalation"]
+    assert not [i for i in inbox(rep, TODAY + timedelta(days=3)) if i.kind == "escalation"]
+    c.last_verified_on = TODAY + timedelta(days=4)  # verified: the escalation leaves the inbox
+    c.save(update_fields=["last_verified_on"])
+    assert not [i for i in inbox(manager, TODAY + timedelta(days=5)) if i.kind == "escalation"]
+
+
+def test_a_verified_customer_and_a_done_revisit_do_not_escalate(make_user, unit):
+    from crm.models import Notification
+    from service.models import RevisitRule
+
+    rep = make_user(r.SALES_REP, units=[unit])
+    make_user(r.SALES_MANAGER, units=[unit])
+    RevisitRule.objects.update_or_create(tier="", who="owner", defaults={"every_months": 3})
+    visited = CustomerFactory(unit=unit, created_by=rep, name="已回访", last_verified_on=date(2026, 3, 1))
+    missed = CustomerFactory(unit=unit, created_by=rep, name="未回访", last_verified_on=date(2026, 5, 1))
+    scans.revisit_scan(date(2026, 5, 10))  # the second quarter's revisit tasks, due 30 June
+    scans.verification_scan(TODAY)
+    visit = Visit.objects.create(customer=visited, visited_on=date(2026, 6, 20), channel="phone", content="回访",
+                                 created_by=rep)
+    visit.participants.set([rep])
+    visited.last_verified_on = date(2026, 6, 2)
+    visited.save(update_fields=["last_verified_on"])
+    assert scans.escalate_overdue_tasks(date(2026, 6, 30)).tasks_created == 0  # the revisit is due, not overdue
+    assert scans.escalate_overdue_tasks(date(2026, 7, 1)).tasks_created == 1
+    assert list(Notification.objects.values_list("subject", flat=True)) == [
+        Notification.objects.get().subject] and "未回访" in Notification.objects.get().subject
+    assert FollowUpTask.objects.get(customer=missed, kind="revisit_owner").escalated_at is not None
+
+
+def test_a_secret_customers_escalation_goes_to_the_marketing_head(make_user, unit):
+    from crm.models import Notification
+
+    rep = make_user(r.SALES_REP, units=[unit])
+    make_user(r.SALES_MANAGER, units=[unit])
+    head = make_user(r.MARKETING_HEAD, units=[unit])
+    CustomerFactory(unit=unit, created_by=rep, tier="A", last_verified_on=date(2026, 3, 1))
+    scans.verification_scan(TODAY)
+    scans.escalate_overdue_tasks(TODAY + timedelta(days=1))
+    assert list(Notification.objects.values_list("recipient", flat=True)) == [head.pk]
+
+
+def test_the_escalation_job_is_scheduled_and_thin(settings):
+    from service import tasks
+
+    assert tasks.escalate_overdue_tasks.apply().get() == 0
+    assert "service.tasks.escalate_overdue_tasks" in {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
