@@ -324,6 +324,29 @@ def change_tier(*, actor, customer_id: int, tier: str, reason: str) -> Customer:
     return customer
 
 
+RENEWAL_FIELDS = ("licence_valid_until", "annual_review_on")
+
+
+@transaction.atomic
+def record_renewal_date(*, actor, customer_id: int, field: str, new_date: date) -> Customer:
+    """A licence renewed or an annual review passed: the new date, later than the one on record (issue 14 item 4).
+    Saved like any edit, so the change history has who, when, old and new."""
+    if field not in RENEWAL_FIELDS:
+        raise CustomerError(_("Only the licence expiry or the annual review date is recorded here."))
+    customer = _locked(customer_id)
+    if not permissions.can_edit(actor, customer):
+        raise CustomerError(_("You cannot change this customer."))
+    old = getattr(customer, field)
+    if new_date is None or (old is not None and new_date <= old):
+        raise CustomerError(_("The new date must be later than the one on record (%(old)s).") % {"old": old})
+    if field == "licence_valid_until" and customer.licence_issued_on and new_date <= customer.licence_issued_on:
+        raise CustomerError(_("The licence must expire after its issue date."))
+    with acting_as(actor):
+        setattr(customer, field, new_date)
+        customer.save(update_fields=[field])
+    return customer
+
+
 def _set_level(customer: Customer, level: str, actor, reason: str, request: LevelChangeRequest | None = None) -> None:
     old = customer.confidentiality_level
     with acting_as(actor):

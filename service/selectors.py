@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from crm import registry
 from crm import roles as r
 from customers.models import Customer
-from customers.policy import visible_customers
+from customers.policy import own_unit_ids, visible_customers
 
 from .models import Complaint, RevisitRule, Visit
 from .services import late_complaints, period_of, revisit_visits
@@ -52,7 +52,8 @@ def _revisit_items(user, on: date, limit: int) -> list[TodoItem]:
     return items
 
 
-# DOMAIN §2, new retail accounts: which fields must be filled by which working day after approval.
+# Seed 002 第七条 (DOMAIN §2), new retail accounts: which fields must be filled by which working day after the
+# day the account was created (not approved). Every other field people type is due within 15 working days.
 NEW_ACCOUNT_DEADLINES = (
     (2, ("geo_location", "visit_batch", "delivery_route", "delivery_sequence", "invoice_type", "service_staff",
          "order_method", "settlement_method")),
@@ -60,6 +61,29 @@ NEW_ACCOUNT_DEADLINES = (
     (10, ("trade_area_type", "display_form")),
     (20, ("importance", "cooperation_level")),
 )
+REMAINING_FIELDS_DAYS = 15
+QUANTITY_FIELDS_DAYS = 3  # the supervisor (科长) confirms these allocation quantities before the first order
+NEW_ACCOUNT_WINDOW = timedelta(days=60)  # 20 working days, with the longest holidays, fit well inside
+
+
+def new_account_deadlines(customer) -> list[tuple[int, date, list[str]]]:
+    """(working days, deadline, fields still empty) for each deadline of a new retail account, in date order;
+    the 15-day group is every required or important field it applies to that no other deadline names."""
+    from crm.workdays import add_working_days
+    from customers.catalogue import CATALOGUE
+
+    named = {f for _days, fields in NEW_ACCOUNT_DEADLINES for f in fields}
+    remaining = tuple(spec.code for spec in CATALOGUE.counted_for_completeness(customer.kinds) if spec.code not in named)
+    created_on = timezone.localtime(customer.created_at).date()
+    groups = sorted((*NEW_ACCOUNT_DEADLINES, (REMAINING_FIELDS_DAYS, remaining)))
+    return [(days, add_working_days(created_on, days), [f for f in fields if not customer.is_filled(f)])
+            for days, fields in groups]
+
+
+def new_accounts(on: date):
+    """Retail accounts created within the window before `on` and not cancelled."""
+    return Customer.objects.filter(profile_type="retail", created_at__date__gte=on - NEW_ACCOUNT_WINDOW,
+                                   created_at__date__lte=on).exclude(customer_status="cancelled")
 
 
 def _verification_items(user, on: date, limit: int) -> list[TodoItem]:
@@ -84,26 +108,40 @@ def _verification_items(user, on: date, limit: int) -> list[TodoItem]:
 
 
 def _new_account_items(user, on: date, limit: int) -> list[TodoItem]:
-    from crm.workdays import add_working_days
-    from customers.models import CustomerEvent
-
-    approvals = (
-        CustomerEvent.objects.filter(kind=CustomerEvent.Kind.APPROVED, at__date__gte=on - timedelta(days=45),
-                                     customer__in=visible_customers(user).filter(account_manager=user, profile_type="retail"))
-        .select_related("customer")[:limit]
-    )
+    """The owner's next deadline with fields still empty, per new account."""
     items = []
-    for event in approvals:
-        approved_on = timezone.localtime(event.at).date()
-        for days, fields in NEW_ACCOUNT_DEADLINES:
-            missing = [f for f in fields if not event.customer.is_filled(f)]
+    mine = new_accounts(on).filter(pk__in=visible_customers(user).filter(account_manager=user).values("pk"))
+    for customer in mine.order_by("created_at")[:limit]:
+        for _days, due, missing in new_account_deadlines(customer):
             if missing:
-                due = add_working_days(approved_on, days)
                 items.append(TodoItem(
-                    "new_account", _("Fill in %(count)d fields of new account %(name)s") % {"count": len(missing), "name": event.customer.name},
-                    reverse("customers:edit", args=[event.customer_id]), due, due < on))
+                    "new_account", _("Fill in %(count)d fields of new account %(name)s") % {"count": len(missing), "name": customer.name},
+                    reverse("customers:edit", args=[customer.pk]), due, due < on))
                 break
     return items
+
+
+def nearest_role_holders(unit_ids, role: str) -> dict[int, list]:
+    """For each unit, the active holders of `role` nearest above it (its own unit's first, else the next unit up):
+    "the owner's sales manager" of DOMAIN §7, the supervisor (科长) of seed 002."""
+    from django.contrib.auth import get_user_model
+
+    from crm.models import OrgUnit, StaffProfile
+
+    placed: dict[int, set[int]] = {}
+    for user_id, unit_id in StaffProfile.units.through.objects.filter(
+        staffprofile__user__groups__name=role, staffprofile__user__is_active=True,
+    ).values_list("staffprofile__user_id", "orgunit_id"):
+        placed.setdefault(unit_id, set()).add(user_id)
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in={pk for ids in placed.values() for pk in ids})}
+    parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))
+    found = {}
+    for unit_id in set(unit_ids):
+        here = unit_id
+        while here is not None and here not in placed:
+            here = parents.get(here)
+        found[unit_id] = sorted((users[pk] for pk in placed.get(here, ())), key=lambda u: u.pk)
+    return found
 
 
 def complaint_items(user, on: date, limit: int) -> list[TodoItem]:
@@ -118,13 +156,30 @@ def complaint_items(user, on: date, limit: int) -> list[TodoItem]:
     ]
 
 
+def _task_scope(user) -> Q:
+    """Which open job tasks are this user's to close: its licence and review reminders, the tier proposals of the
+    customers a tier decider sees, the allocation confirmations of a supervisor's units."""
+    from .models import FollowUpTask
+
+    K = FollowUpTask.Kind
+    tasks = Q(assignee=user, kind__in=(K.LICENCE_EXPIRY, K.ANNUAL_REVIEW))
+    if r.has_role(user, r.SALES_MANAGER, r.MARKETING_HEAD):
+        tasks |= Q(kind=K.TIER_REVIEW, customer__in=visible_customers(user))
+    if r.has_role(user, r.SALES_SUPERVISOR):
+        tasks |= Q(kind=K.ALLOCATION_CONFIRMATION, customer__in=visible_customers(user).filter(unit_id__in=own_unit_ids(user)))
+    return tasks
+
+
+def closable_tasks(user, customer) -> list:
+    from .models import FollowUpTask
+
+    return list(FollowUpTask.objects.filter(_task_scope(user), customer=customer, done_at__isnull=True).order_by("due_on"))
+
+
 def task_items(user, on: date, limit: int) -> list[TodoItem]:
     from .models import FollowUpTask
 
-    job_kinds = (FollowUpTask.Kind.LICENCE_EXPIRY, FollowUpTask.Kind.ANNUAL_REVIEW)
-    tasks = Q(assignee=user, kind__in=job_kinds)
-    if r.has_role(user, r.SALES_MANAGER, r.MARKETING_HEAD):
-        tasks |= Q(kind=FollowUpTask.Kind.TIER_REVIEW, customer__in=visible_customers(user))
+    tasks = _task_scope(user)
     return [
         TodoItem("task", f"{task.get_kind_display()}: {task.customer.name}",
                  reverse("customers:detail", args=[task.customer_id]), task.due_on, task.due_on < on)
@@ -153,29 +208,6 @@ def overdue_tasks(on: date):
             visits = revisit_visits(rule).filter(customer=OuterRef("customer_id"), visited_on__range=(start, due))
             outstanding |= Q(pk__in=tasks.filter(due_on=due).filter(~Exists(visits)).values("pk"))
     return open_tasks.filter(outstanding)
-
-
-def unit_sales_managers(unit_ids) -> dict[int, list]:
-    """For each unit, the active sales managers nearest above it (its own unit's first, else the next unit up):
-    "the owner's sales manager" of DOMAIN §7."""
-    from django.contrib.auth import get_user_model
-
-    from crm.models import OrgUnit, StaffProfile
-
-    placed: dict[int, set[int]] = {}
-    for user_id, unit_id in StaffProfile.units.through.objects.filter(
-        staffprofile__user__groups__name=r.SALES_MANAGER, staffprofile__user__is_active=True,
-    ).values_list("staffprofile__user_id", "orgunit_id"):
-        placed.setdefault(unit_id, set()).add(user_id)
-    users = {u.pk: u for u in get_user_model().objects.filter(pk__in={pk for ids in placed.values() for pk in ids})}
-    parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))
-    found = {}
-    for unit_id in set(unit_ids):
-        here = unit_id
-        while here is not None and here not in placed:
-            here = parents.get(here)
-        found[unit_id] = sorted((users[pk] for pk in placed.get(here, ())), key=lambda u: u.pk)
-    return found
 
 
 def escalation_items(user, on: date, limit: int) -> list[TodoItem]:

@@ -16,4 +16,5 @@ urlpatterns = [
     path("opportunities/<int:pk>/", views.opportunity_action, name="opportunity_action"),
     path("complaints/new/", views.complaint_new, name="complaint_new"),
     path("complaints/<int:pk>/", views.complaint_detail, name="complaint_detail"),
+    path("tasks/<int:pk>/<slug:verb>/", views.task_action, name="task_action"),
 ]

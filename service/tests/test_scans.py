@@ -210,8 +210,8 @@ def test_new_account_scan_is_idempotent(owner, unit):
 
     from customers.models import CustomerEvent
 
-    c = CustomerFactory(unit=unit, created_by=owner, profile_type="retail")
-    CustomerEvent.objects.create(customer=c, kind="approved", at=timezone.now() - timedelta(days=20))
+    c = CustomerFactory(unit=unit, created_by=owner, profile_type="retail", created_at=timezone.now() - timedelta(days=20))
+    CustomerEvent.objects.create(customer=c, kind="approved", at=timezone.now())
     first = scans.new_account_scan()
     assert first.tasks_created >= 1 and scans.new_account_scan().tasks_created == 0
 
@@ -254,7 +254,8 @@ def test_the_other_jobs_twice_at_once_create_nothing_twice(make_user):
     CareTemplate.objects.get_or_create(kind="birthday", name="生日", defaults={"body": "{name}生日快乐"})
     customers = [
         CustomerFactory(unit=unit, created_by=rep, tier="D", cumulative_amount=Decimal("9000000"), profile_type="retail",
-                        birth_date=today.replace(year=1990), mobile=f"1370000{i:04d}")
+                        birth_date=today.replace(year=1990), mobile=f"1370000{i:04d}",
+                        created_at=timezone.now() - timezone.timedelta(days=20))
         for i in range(8)
     ]
     for c in customers:
@@ -373,3 +374,127 @@ def test_the_escalation_job_is_scheduled_and_thin(settings):
 
     assert tasks.escalate_overdue_tasks.apply().get() == 0
     assert "service.tasks.escalate_overdue_tasks" in {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+
+
+# --- issue 14 item 5: new-account deadlines from creation, by working day -----------------------------------
+
+def test_a_retail_account_created_on_the_friday_before_spring_festival_gets_its_deadlines_by_working_day(
+        make_user, unit):
+    """Created Fri 13 Feb 2026; Sat 14 Feb is an adjusted working day, 15–23 Feb the holiday, Sat 28 Feb works."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from service.selectors import inbox, new_account_deadlines
+
+    rep = make_user(r.SALES_REP, units=[unit])
+    created = timezone.make_aware(dt.datetime(2026, 2, 13, 16, 30))
+    c = CustomerFactory(unit=unit, created_by=rep, profile_type="retail", name="春节前新户", created_at=created,
+                        registration_status=Customer.Registration.SUBMITTED, customer_code=None, customer_status="")
+    due = {days: deadline for days, deadline, _missing in new_account_deadlines(c)}
+    assert due == {2: date(2026, 2, 24), 3: date(2026, 2, 25), 10: date(2026, 3, 5), 15: date(2026, 3, 12),
+                   20: date(2026, 3, 19)}
+    remaining = dict((days, missing) for days, _d, missing in new_account_deadlines(c))[15]
+    assert "licence_valid_until" in remaining and "display_form" not in remaining  # every other field, once
+    assert scans.new_account_scan(date(2026, 2, 24)).tasks_created == 0  # due today: not yet overdue
+    assert scans.new_account_scan(date(2026, 2, 25)).tasks_created == 1  # not waiting for an approval
+    task = FollowUpTask.objects.get(kind="new_account")
+    assert (task.period, task.due_on, task.assignee) == ("day2", date(2026, 2, 24), rep)
+    scans.new_account_scan(date(2026, 3, 13))
+    assert set(FollowUpTask.objects.filter(kind="new_account").values_list("period", flat=True)) == {
+        "day2", "day3", "day10", "day15"}
+    item = next(i for i in inbox(rep, date(2026, 2, 25)) if i.kind == "new_account")
+    assert item.due == date(2026, 2, 24) and item.overdue and "春节前新户" in item.title
+
+
+def test_the_supervisor_confirms_the_allocation_quantities_before_the_first_order(make_user, unit):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from service import services
+    from service.selectors import inbox
+
+    team = OrgUnitFactory(code="SH01T1", parent=unit)
+    rep = make_user(r.SALES_REP, units=[team])
+    chief = make_user(r.SALES_SUPERVISOR, units=[unit])
+    other_chief = make_user(r.SALES_SUPERVISOR, units=[OrgUnitFactory(code="BJ01")])
+    created = timezone.make_aware(dt.datetime(2026, 6, 1, 9, 0))
+    c = CustomerFactory(unit=team, created_by=rep, profile_type="retail", name="定量待审户", created_at=created)
+    assert scans.new_account_scan(date(2026, 6, 2)).tasks_created == 0  # quantities not in yet
+    Customer.objects.filter(pk=c.pk).update(market_type="urban", retail_format="grocery", business_scale="small")
+    scans.new_account_scan(date(2026, 6, 3))
+    scans.new_account_scan(date(2026, 6, 3))
+    task = FollowUpTask.objects.get(kind="allocation_confirmation")
+    assert task.assignee == chief and task.due_on == date(2026, 6, 5)
+    assert any("定量待审户" in i.title for i in inbox(chief, date(2026, 6, 3)) if i.kind == "task")
+    assert not any("定量待审户" in i.title for i in inbox(other_chief, date(2026, 6, 3)))
+    with pytest.raises(services.ServiceError):
+        services.confirm_allocation(actor=other_chief, task_id=task.pk)
+    with pytest.raises(services.ServiceError):
+        services.confirm_allocation(actor=rep, task_id=task.pk)
+    services.confirm_allocation(actor=chief, task_id=task.pk, comment="按周50条")
+    task.refresh_from_db()
+    assert (task.done_by, task.outcome) == (chief, "按周50条") and task.done_at
+    assert not any(i.kind == "task" for i in inbox(chief, date(2026, 6, 3)))
+    ordered = CustomerFactory(unit=team, created_by=rep, profile_type="retail", created_at=created,
+                              market_type="urban", retail_format="grocery", business_scale="small",
+                              first_trade_on=date(2026, 6, 2))
+    scans.new_account_scan(date(2026, 6, 3))
+    assert not FollowUpTask.objects.filter(customer=ordered, kind="allocation_confirmation").exists()
+
+
+# --- issue 14 item 4: tasks that can be closed -----------------------------------------------------------------
+
+def test_a_dismissed_tier_proposal_leaves_the_inbox_with_its_reason(make_user, unit):
+    from decimal import Decimal
+
+    from service import services
+    from service.selectors import inbox
+
+    manager = make_user(r.SALES_MANAGER, units=[unit])
+    rep = make_user(r.SALES_REP, units=[unit])
+    big = CustomerFactory(unit=unit, tier="C", cumulative_amount=Decimal("9000000"), name="保持等级户")
+    scans.tier_review_scan(date(2026, 4, 1))
+    assert any("保持等级户" in i.title for i in inbox(manager, date(2026, 4, 1)) if i.kind == "task")
+    task = FollowUpTask.objects.get(kind="tier_review")
+    with pytest.raises(services.ServiceError):
+        services.dismiss_tier_review(actor=manager, task_id=task.pk, reason="  ")
+    with pytest.raises(services.ServiceError):
+        services.dismiss_tier_review(actor=rep, task_id=task.pk, reason="保持")
+    services.dismiss_tier_review(actor=manager, task_id=task.pk, reason="大额采购为一次性项目，保持C级")
+    task.refresh_from_db()
+    assert task.outcome == "大额采购为一次性项目，保持C级" and task.done_by == manager
+    assert not any("保持等级户" in i.title for i in inbox(manager, date(2026, 4, 2)))
+    big.refresh_from_db()
+    assert big.tier == "C"
+    assert scans.tier_review_scan(date(2026, 4, 1)).tasks_created == 0  # not proposed again this quarter
+    with pytest.raises(services.ServiceError):
+        services.dismiss_tier_review(actor=manager, task_id=task.pk, reason="again")
+
+
+@pytest.mark.parametrize("field,kind", [("licence_valid_until", "licence_expiry"), ("annual_review_on", "annual_review")])
+def test_a_recorded_new_date_closes_its_reminder(make_user, unit, field, kind):
+    from crm.errors import DomainError
+    from customers.models import CustomerChange
+    from service import services
+    from service.selectors import inbox
+
+    rep = make_user(r.SALES_REP, units=[unit])
+    stranger = make_user(r.SALES_REP, units=[unit])
+    c = CustomerFactory(unit=unit, created_by=rep, name="续证户", **{field: TODAY + timedelta(days=20)})
+    scans.licence_scan(TODAY)
+    task = FollowUpTask.objects.get(kind=kind)
+    assert any("续证户" in i.title for i in inbox(rep, TODAY) if i.kind == "task")
+    with pytest.raises(DomainError, match="later"):  # not later than the date on record
+        services.complete_renewal(actor=rep, task_id=task.pk, new_date=TODAY + timedelta(days=20))
+    with pytest.raises(services.ServiceError):  # someone who cannot see the customer: no such task
+        services.complete_renewal(actor=stranger, task_id=task.pk, new_date=date(2029, 6, 1))
+    services.complete_renewal(actor=rep, task_id=task.pk, new_date=date(2029, 6, 1))
+    c.refresh_from_db()
+    task.refresh_from_db()
+    assert getattr(c, field) == date(2029, 6, 1) and task.done_at and task.outcome == "2029-06-01"
+    assert CustomerChange.objects.filter(customer=c, field=field, new_value="2029-06-01").exists()
+    assert not any("续证户" in i.title for i in inbox(rep, TODAY) if i.kind == "task")
+    scans.licence_scan(TODAY)
+    assert FollowUpTask.objects.filter(kind=kind).count() == 1
