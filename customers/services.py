@@ -538,9 +538,28 @@ def _check_heirs(targets: Sequence, unit_ids: set[int]) -> None:
             )
 
 
+def send_handover_notices(*, from_user, target, customer_ids: Sequence[int]) -> int:
+    """Issue 14 item 8: the notices of one handover go out through the notification path and their sent time is
+    recorded: the new account manager is told in-app (and by e-mail when enabled) which customers it now has, and
+    each customer with an e-mail address gets its own notice when e-mail is enabled."""
+    from crm.notifications import email_each, notify
+
+    notices = HandoverNotice.objects.filter(previous_owner=from_user, new_owner=target, sent_at__isnull=True)
+    for start in range(0, len(customer_ids), 1000):  # read only when e-mail is on
+        email_each((email, _("Your account manager has changed"), message) for email, message in notices.filter(
+            customer_id__in=customer_ids[start : start + 1000]).exclude(customer__email="").values_list("customer__email", "message"))
+    sent = notices.update(sent_at=timezone.now())
+    if sent:
+        notify([target], subject=_("%(count)d customers of %(name)s are now yours") % {
+            "count": sent, "name": display_name(from_user)},
+            url=f"/customers/?owner={target.pk}",
+            body=_("Contact them: each has been told that you are its account manager now."))
+    return sent
+
+
 def _transfer(*, actor, from_user, targets: Sequence, ids: list[int], reason: str, request=None) -> None:
-    """Moves the customers evenly to the targets: owner history, a timeline event, a notification record
-    per customer, and one audit row for the whole handover."""
+    """Moves the customers evenly to the targets: owner history, a timeline event, a notice per customer sent
+    through the notification path, and one audit row for the whole handover."""
     with acting_as(actor):
         for i, target in enumerate(targets):
             share = ids[i :: len(targets)]
@@ -560,6 +579,7 @@ def _transfer(*, actor, from_user, targets: Sequence, ids: list[int], reason: st
                     )
                     for pk in batch
                 )
+            send_handover_notices(from_user=from_user, target=target, customer_ids=share)
         Customer.co_owners.through.objects.filter(user=from_user, customer_id__in=ids).delete()
     detail = {"from": from_user.pk, "to": [t.pk for t in targets], "count": len(ids)}
     if request is not None:
