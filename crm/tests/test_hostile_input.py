@@ -104,6 +104,10 @@ POSTS = {
                               {"customer": "{customer}", "title": "x", "content": "x"}),
     "service:opportunity_action": (("opportunity",), ("action", "note", "result", "reason"), {"action": "close"}),
     "service:care_opt_out": (("customer",), ("opt_out",), {}),
+    "service:task_action": [
+        ((task, verb), ("reason", "new_date", "comment"), {})
+        for task, verb in (("tier_task", "dismiss"), ("licence_task", "renew"), ("allocation_task", "confirm"))
+    ],
     "imports:sheet": (("job",), ("sheet",), {}),
     "imports:preview": (("job",), ("again", "col_0", "col_1", "mode", "unit", "owner", "save_as"), {"mode": "draft"}),
     "imports:commit": (("job",), (), {}),
@@ -161,7 +165,14 @@ def world(media):
     handover_request = HandoverRequest.objects.create(requester=manager, from_user=rep, customer_ids=[customer.pk])
     level_request = LevelChangeRequest.objects.create(customer=customer, old_level="secret", new_level="internal",
                                                       requester=rep)
+    from service.models import FollowUpTask
+
+    tasks = {f"{name}_task": FollowUpTask.objects.create(customer=customer, kind=kind, period="p", assignee=rep,
+                                                          due_on=timezone.localdate())
+             for name, kind in (("tier", "tier_review"), ("licence", "licence_expiry"),
+                                ("allocation", "allocation_confirmation"))}
     return {
+        **tasks,
         "handover_request": handover_request, "level_request": level_request,
         "users": {"superuser": root, "marketing_head": head}, "customer": customer, "draft": draft,
         "complaint": complaint, "opportunity": opportunity, "data_request": data_request, "leak": leak, "loan": loan,

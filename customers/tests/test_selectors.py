@@ -76,7 +76,7 @@ def test_search_understands_mobile_code_id_and_name(world, make_user):
 
 
 def test_filters_combine(world, make_user):
-    manager = make_user(r.SALES_MANAGER)
+    manager = make_user(r.SALES_MANAGER, units=[world["hq"]])  # at the root: the company
     target = CustomerFactory(unit=world["bj"], created_by=manager, tier="A")
     below = target.profile_completeness + 1
     qs = selectors.filter_customers(manager, QueryDict(f"tier=A&unit={world['bj'].pk}&completeness_below={below}"))
@@ -148,8 +148,8 @@ def found(user, term) -> list[int]:
 
 
 SEARCHERS = [
-    (r.PLANNER, "sh"), (r.SALES_SUPERVISOR, "sh"), (r.CS_SPECIALIST, "team"), (r.SALES_MANAGER, None),
-    (r.CS_MANAGER, None), (r.GENERAL_MANAGER, None), (r.MARKETING_HEAD, None),
+    (r.PLANNER, "sh"), (r.SALES_SUPERVISOR, "sh"), (r.CS_SPECIALIST, "team"), (r.SALES_MANAGER, "hq"),
+    (r.CS_MANAGER, None), (r.GENERAL_MANAGER, "hq"), (r.MARKETING_HEAD, None),
 ]
 
 

@@ -361,12 +361,20 @@ def test_a_secret_customers_escalation_goes_to_the_marketing_head(make_user, uni
     from crm.models import Notification
 
     rep = make_user(r.SALES_REP, units=[unit])
-    make_user(r.SALES_MANAGER, units=[unit])
+    manager = make_user(r.SALES_MANAGER, units=[unit])
     head = make_user(r.MARKETING_HEAD, units=[unit])
     CustomerFactory(unit=unit, created_by=rep, tier="A", last_verified_on=date(2026, 3, 1))
     scans.verification_scan(TODAY)
+    plain = CustomerFactory(unit=unit, created_by=rep, tier="C", last_verified_on=date(2026, 3, 1))
+    scans.verification_scan(TODAY)
     scans.escalate_overdue_tasks(TODAY + timedelta(days=1))
-    assert list(Notification.objects.values_list("recipient", flat=True)) == [head.pk]
+    assert sorted(Notification.objects.values_list("recipient", flat=True)) == sorted([head.pk, manager.pk])
+    from service.selectors import inbox
+
+    mine = [i.title for i in inbox(head, TODAY + timedelta(days=1)) if i.kind == "escalation"]
+    assert len(mine) == 1 and plain.name not in mine[0]  # the sales manager's escalations are not hers
+    assert [i.title for i in inbox(manager, TODAY + timedelta(days=1)) if i.kind == "escalation"] == [
+        next(i.title for i in inbox(manager, TODAY + timedelta(days=1)) if plain.name in i.title)]
 
 
 def test_the_escalation_job_is_scheduled_and_thin(settings):
@@ -486,7 +494,7 @@ def test_a_recorded_new_date_closes_its_reminder(make_user, unit, field, kind):
     scans.licence_scan(TODAY)
     task = FollowUpTask.objects.get(kind=kind)
     assert any("续证户" in i.title for i in inbox(rep, TODAY) if i.kind == "task")
-    with pytest.raises(DomainError, match="later"):  # not later than the date on record
+    with pytest.raises(DomainError, match="later|晚于"):  # not later than the date on record
         services.complete_renewal(actor=rep, task_id=task.pk, new_date=TODAY + timedelta(days=20))
     with pytest.raises(services.ServiceError):  # someone who cannot see the customer: no such task
         services.complete_renewal(actor=stranger, task_id=task.pk, new_date=date(2029, 6, 1))
