@@ -81,7 +81,7 @@ def test_a_manager_gets_the_escalation_and_keeps_the_tier_from_the_customer_page
         signed_in(page, manager, password)
         page.goto("/service/inbox/")
         inbox = page.get_by_test_id("inbox")
-        escalated = inbox.get_by_role("link", name="已升级：逾期核实便利店 的季度核实，逾期 3 天")
+        escalated = inbox.get_by_role("link", name="已升级：逾期核实便利店的季度核实已逾期 3 天")
         escalated.wait_for()
         page.screenshot(path=str(ARTIFACTS / "issue14_manager_inbox_escalation.png"), full_page=True)
         escalated.click()
