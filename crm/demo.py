@@ -38,6 +38,7 @@ DEMO_USERS = [
     ("archivist", "黄", "敏", r.ARCHIVIST, "HQ"),
     ("finance", "周", "杰", r.FINANCE, "HQ"),
     ("gm", "吴", "刚", r.GENERAL_MANAGER, "HQ"),
+    ("quality", "孙", "丽", r.QUALITY, "HQ"),
     ("admin", "郑", "强", r.ADMIN, "HQ"),
 ]
 

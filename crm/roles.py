@@ -20,6 +20,7 @@ PLANNER = "planner"
 ARCHIVIST = "archivist"
 FINANCE = "finance"
 GENERAL_MANAGER = "general_manager"
+QUALITY = "quality"
 ADMIN = "admin"
 
 ROLES: dict[str, Role] = {
@@ -35,6 +36,7 @@ ROLES: dict[str, Role] = {
         Role(ARCHIVIST, _("Archivist")),
         Role(FINANCE, _("Finance")),
         Role(GENERAL_MANAGER, _("General manager")),
+        Role(QUALITY, _("Quality manager")),
         Role(ADMIN, _("System administrator")),
     )
 }
@@ -51,6 +53,9 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {
         "crm.view_jobrun", "crm.view_calendarday", "crm.add_calendarday", "crm.change_calendarday",
         "imports.view_importjob", "imports.view_savedmapping", "imports.change_savedmapping",
         "imports.delete_savedmapping",
+        # Seed 001's monthly targets and the revisit rules (contacts a month) are data the admin keeps.
+        "service.view_monthlytarget", "service.add_monthlytarget", "service.change_monthlytarget",
+        "service.view_revisitrule", "service.add_revisitrule", "service.change_revisitrule",
     ],
 }
 

@@ -2,12 +2,20 @@ from django.contrib import admin
 
 from customers.admin import CustomerDataAdmin
 
-from .models import CareMessage, CareTemplate, Complaint, PoolRule, RevisitRule, Visit
+from .models import CareMessage, CareTemplate, Complaint, MonthlyTarget, PoolRule, RevisitRule, Visit
 
 
 @admin.register(RevisitRule)
 class RevisitRuleAdmin(admin.ModelAdmin):
-    list_display = ("tier", "who", "every_months")
+    list_display = ("tier", "who", "every_months", "per_month")
+
+
+@admin.register(MonthlyTarget)
+class MonthlyTargetAdmin(admin.ModelAdmin):
+    """Seed 001's targets per rep and month: the company's row, and rows for units that differ."""
+
+    list_display = ("__str__", "opportunities_found", "opportunities_won", "face_to_face_percent")
+    autocomplete_fields = ("unit",)
 
 
 @admin.register(PoolRule)

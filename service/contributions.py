@@ -2,6 +2,7 @@
 from django.utils.translation import gettext as _, gettext_lazy as _lazy
 
 from crm import registry
+from crm import roles as r
 
 from . import permissions
 
@@ -35,7 +36,46 @@ def tasks_panel(customer, user) -> dict | None:
     return {"tasks": tasks} if tasks else None
 
 
+def recalls_queue(user):
+    """The quality managers' home card: recalls nobody has taken on yet."""
+    from django.urls import reverse
+
+    from .models import Recall
+
+    if not permissions.can_work_recall(user):
+        return None
+    return (_("Recalls waiting"), f"{reverse('service:recalls')}?status=open",
+            Recall.objects.filter(status=Recall.Status.OPEN).count())
+
+
+def my_targets_queue(user):
+    """A rep's home card, from the 1st: how many of last month's targets it missed (shown only then)."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from . import targets
+
+    if not r.has_role(user, r.SALES_REP):
+        return None
+    today = timezone.localdate()
+    standing = targets.my_standing(user, targets.last_month(today), today)
+    return (_("Last month's targets missed"), reverse("service:targets"), standing.misses) if standing.short else None
+
+
+def reps_short_queue(user):
+    """The manager's roll-up card: reps of its units short of last month's targets."""
+    from django.urls import reverse
+
+    from . import targets
+
+    if not permissions.can_roll_up_targets(user):
+        return None
+    short = targets.short_last_month(user)
+    return (_("Reps short of last month's targets"), reverse("service:targets"), len(short)) if short else None
+
+
 def register() -> None:
+    from .recalls import recall_items
     from .selectors import INBOX_SOURCES
 
     nav = registry.register_nav
@@ -49,8 +89,15 @@ def register() -> None:
     nav("pool", _lazy("Public pool"), "service:pool", menu="service", order=40, visible=permissions.can_open_pool)
     nav("complaints", _lazy("Complaints"), "service:complaints", menu="service", order=50,
         visible=permissions.can_open_complaints)
+    nav("targets", _lazy("Monthly targets"), "service:targets", menu="service", order=35,
+        visible=permissions.can_open_targets)
+    nav("recalls", _lazy("Recalls"), "service:recalls", menu="service", order=60, visible=permissions.can_open_recalls)
     for key, source in INBOX_SOURCES.items():
         registry.register_inbox_source(key, source)
+    registry.register_inbox_source("recalls", recall_items)
+    registry.register_queue("recalls", recalls_queue, order=20)
+    registry.register_queue("my_targets", my_targets_queue, order=30)
+    registry.register_queue("reps_short", reps_short_queue, order=31)
     registry.register_timeline_source("visits", visits_timeline)
     registry.register_panel("care", "service/_customer_care_panel.html", care_panel, order=10)
     registry.register_panel("tasks", "service/_customer_tasks_panel.html", tasks_panel, order=5)

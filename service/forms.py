@@ -6,7 +6,7 @@ from crm import roles as r
 from crm.inputs import QueryForm, StaffChoiceField
 from crm.models import display_name
 
-from .models import Complaint, Inquiry, Opportunity, Visit
+from .models import Complaint, Inquiry, Opportunity, Recall, Visit
 
 
 class VisitForm(forms.ModelForm):
@@ -35,19 +35,76 @@ class VisitForm(forms.ModelForm):
             field.widget.attrs.setdefault("class", "form-select" if isinstance(field.widget, forms.Select) else "form-control")
 
 
+def _bootstrap(form) -> None:
+    for field in form.fields.values():
+        field.widget.attrs.setdefault("class", "form-select" if isinstance(field.widget, forms.Select) else "form-control")
+
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+QUALITY_ONLY = ("order_number", "product", "quantity", "delivered_on", "defect_count", "batch_number", "production_date",
+                "responsible_department", "shift", "sample_kept")
+
+
 class ComplaintForm(forms.ModelForm):
+    """How it came in, what it is about; the quality block (shown for quality complaints) feeds the recall."""
+
+    sample_kept = forms.TypedChoiceField(
+        label=_("defective sample kept"), required=False, coerce=lambda v: v == "1", empty_value=None,
+        choices=[("", "---------"), ("1", _("Yes")), ("0", _("No"))],
+    )
+
     class Meta:
         model = Complaint
-        fields = ["category", "description", "order_number", "product", "quantity", "delivered_on", "defect_count"]
+        fields = ["category", "channel", "description", *QUALITY_ONLY]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
-            "delivered_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "delivered_on": DATE_INPUT,
+            "production_date": DATE_INPUT,
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.widget.attrs.setdefault("class", "form-select" if isinstance(field.widget, forms.Select) else "form-control")
+        self.fields["channel"].required = True
+        self.fields["channel"].choices = [("", "---------"), *Complaint.Channel.choices]
+        _bootstrap(self)
+
+    def quality_fields(self):
+        return [self[name] for name in QUALITY_ONLY]
+
+    def common_fields(self):
+        return [self[name] for name in self.fields if name not in QUALITY_ONLY]
+
+
+class RecallForm(forms.ModelForm):
+    """What the quality manager records: the recall's own fields and who is responsible (kept on the complaint)."""
+
+    responsible_department = forms.CharField(label=_("responsible department"), max_length=60, required=False)
+    shift = forms.CharField(label=_("shift"), max_length=30, required=False)
+
+    class Meta:
+        model = Recall
+        fields = ["product", "batch_number", "production_date", "quantity", "distribution", "notified"]
+        widgets = {
+            "production_date": DATE_INPUT,
+            "distribution": forms.Textarea(attrs={"rows": 3}),
+            "notified": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        complaint = self.instance.complaint
+        self.fields["responsible_department"].initial = complaint.responsible_department
+        self.fields["shift"].initial = complaint.shift
+        _bootstrap(self)
+
+
+class RecallQuery(QueryForm):
+    status = forms.ChoiceField(label=_("status"), required=False, choices=[("", ""), *Recall.Status.choices])
+
+
+class RecallStepForm(forms.Form):
+    action = forms.ChoiceField(label=_("Step"), choices=[("start", _("Take it on")), ("close", _("Close the recall"))])
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
 
 
 class InquiryForm(forms.ModelForm):

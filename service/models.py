@@ -1,13 +1,25 @@
 """Customer service (DOMAIN §3): visits and the revisit policy, complaints with their deadlines."""
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+# Calendar periods a contact minimum is counted over: they divide the year, so periods never overlap.
+PERIOD_MONTHS = (1, 2, 3, 4, 6, 12)
+
+
 class RevisitRule(models.Model):
     """Who must revisit customers of a tier, and how often (in months; periods follow the calendar,
-    so 3 means once per quarter). Admins edit these rows; tier blank means every customer."""
+    so 3 means once per quarter). Admins edit these rows; tier blank means every customer.
+
+    With `per_month` set (seed 001: 0.5, 1 or 2 contacts a month by star level) the rule asks for that
+    many contacts instead, over the shortest calendar period in which they make whole contacts (0.5 a
+    month: one in two months), and an account manager's rule counts the co-owners' contacts too."""
 
     class Who(models.TextChoices):
         OWNER = "owner", _("Account manager")
@@ -17,6 +29,11 @@ class RevisitRule(models.Model):
     tier = models.CharField(_("tier"), max_length=1, blank=True, help_text=_("Blank: every customer"))
     who = models.CharField(_("who"), max_length=20, choices=Who.choices)
     every_months = models.PositiveSmallIntegerField(_("every (months)"), default=3)
+    per_month = models.DecimalField(
+        _("contacts a month"), max_digits=4, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("Blank: one revisit every so many months. Else e.g. 0.5, 1 or 2 contacts a month."),
+    )
 
     class Meta:
         verbose_name = _("revisit rule")
@@ -24,7 +41,33 @@ class RevisitRule(models.Model):
         constraints = [models.UniqueConstraint(fields=["tier", "who"], name="revisitrule_tier_who")]
 
     def __str__(self) -> str:
-        return f"{self.tier or '*'} · {self.get_who_display()} · {self.every_months}"
+        return f"{self.tier or '*'} · {self.get_who_display()} · {self.per_month or self.every_months}"
+
+    def _whole(self) -> tuple[int, int] | None:
+        """(months, contacts): the shortest calendar period in which `per_month` makes whole contacts."""
+        for months in PERIOD_MONTHS:
+            contacts = self.per_month * months
+            if contacts == contacts.to_integral_value():
+                return months, int(contacts)
+        return None
+
+    @property
+    def period_months(self) -> int:
+        found = self._whole() if self.per_month else None
+        return found[0] if found else self.every_months
+
+    @property
+    def required_contacts(self) -> int:
+        found = self._whole() if self.per_month else None
+        return found[1] if found else 1
+
+    def clean(self):
+        if self.per_month is not None and self.per_month > 0 and self._whole() is None:
+            raise ValidationError({"per_month": _(
+                "Choose a number of contacts a month that adds up to whole contacts within 1, 2, 3, 4, 6 or 12 "
+                "months (for example 0.5, 1, 1.5 or 2).")})
+        if self.per_month is None and not 0 < self.every_months <= 12:
+            raise ValidationError({"every_months": _("Choose between 1 and 12 months.")})
 
 
 class Visit(models.Model):
@@ -64,7 +107,16 @@ class ComplaintSequence(models.Model):
 
 
 class Complaint(models.Model):
-    """客诉: numbered KS-YYYYMM-NNNN; first response within 24 hours, a solution within 2 working days."""
+    """客诉: numbered KS-YYYYMM-NNNN; first response within 24 hours, a solution within 2 working days,
+    except quality complaints, which open a recall at once instead (seed 003 第八条)."""
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        EMAIL = "email", _("Email")
+        WEBSITE = "website", _("Website")
+        LETTER = "letter", _("Letter")
+        VISIT = "visit", _("Visit")
+        OTHER = "other", _("Other")
 
     class Category(models.TextChoices):
         QUALITY = "quality", _("Product quality")
@@ -83,6 +135,7 @@ class Complaint(models.Model):
     number = models.CharField(_("number"), max_length=16, unique=True)
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="complaints")
     category = models.CharField(_("category"), max_length=12, choices=Category.choices)
+    channel = models.CharField(_("received by"), max_length=10, choices=Channel.choices, blank=True)  # blank: before issue 14
     description = models.TextField(_("description"))
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     handler = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -91,9 +144,15 @@ class Complaint(models.Model):
     quantity = models.PositiveIntegerField(_("quantity"), null=True, blank=True)
     delivered_on = models.DateField(_("delivery date"), null=True, blank=True)
     defect_count = models.PositiveIntegerField(_("defective items"), null=True, blank=True)
+    batch_number = models.CharField(_("batch number"), max_length=40, blank=True)
+    production_date = models.DateField(_("production date"), null=True, blank=True)
+    responsible_department = models.CharField(_("responsible department"), max_length=60, blank=True)
+    shift = models.CharField(_("shift"), max_length=30, blank=True)
+    sample_kept = models.BooleanField(_("defective sample kept"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
-    response_due = models.DateTimeField(_("first response due"))
-    solution_due = models.DateField(_("solution due"))
+    # None for quality complaints: the recall runs at once, the 24-hour/2-working-day clock does not apply.
+    response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
+    solution_due = models.DateField(_("solution due"), null=True, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution = models.TextField(_("resolution"), blank=True)
@@ -128,6 +187,78 @@ class ComplaintEvent(models.Model):
         verbose_name = _("complaint event")
         verbose_name_plural = _("complaint events")
         ordering = ["at", "id"]
+
+
+class Recall(models.Model):
+    """召回记录: opened by a quality complaint the moment it is registered and assigned to the quality
+    managers (seed 003 第八条): the product, its batch or production date, the quantity, where it went
+    and who was told."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for the quality manager")
+        IN_PROGRESS = "in_progress", _("Recall under way")
+        CLOSED = "closed", _("Closed")
+
+    complaint = models.OneToOneField(Complaint, on_delete=models.PROTECT, related_name="recall",
+                                     verbose_name=_("complaint"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    product = models.CharField(_("product"), max_length=100)
+    batch_number = models.CharField(_("batch number"), max_length=40, blank=True)
+    production_date = models.DateField(_("production date"), null=True, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity to recall"), null=True, blank=True)
+    distribution = models.TextField(_("where it went"), blank=True)
+    notified = models.TextField(_("who was told"), blank=True)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name=_("quality manager"))
+    created_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recall")
+        verbose_name_plural = _("recalls")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "-created_at"], name="recall_status_created")]
+
+
+class RecallEvent(models.Model):
+    """One step of a recall: opened (and who was notified), started, details recorded, closed."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("Opened")
+        STARTED = "started", _("Recall started")
+        RECORDED = "recorded", _("Details recorded")
+        CLOSED = "closed", _("Closed")
+
+    recall = models.ForeignKey(Recall, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=12, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                              verbose_name=_("by"))
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    comment = models.TextField(_("comment"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class MonthlyTarget(models.Model):
+    """Each rep's monthly targets (seed 001): opportunities found and won, and the share of contacts made
+    face to face. The row without a unit is the company's; a unit's row holds for it and the units below."""
+
+    unit = models.OneToOneField("crm.OrgUnit", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                                verbose_name=_("unit"), help_text=_("Blank: the whole company"))
+    opportunities_found = models.PositiveSmallIntegerField(_("opportunities found a month"), default=2)
+    opportunities_won = models.PositiveSmallIntegerField(_("opportunities won a month"), default=1)
+    face_to_face_percent = models.PositiveSmallIntegerField(
+        _("face-to-face share of the month's contacts (percent)"), default=15, validators=[MaxValueValidator(100)])
+
+    class Meta:
+        verbose_name = _("monthly target")
+        verbose_name_plural = _("monthly targets")
+        constraints = [models.UniqueConstraint(models.functions.Coalesce("unit", 0), name="monthlytarget_one_per_unit")]
+
+    def __str__(self) -> str:
+        return str(self.unit or _("Whole company"))
 
 
 class CareTemplate(models.Model):

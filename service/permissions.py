@@ -44,6 +44,16 @@ def can_confirm_allocation(user, task) -> bool:
         r.has_role(user, r.SALES_SUPERVISOR) and task.customer.unit_id in own_unit_ids(user)))
 
 
+def can_work_recall(user, recall=None) -> bool:
+    """The quality managers (质量管理员) take, record and close recalls (seed 003 第八条)."""
+    return user.is_superuser or r.has_role(user, r.QUALITY)
+
+
+def can_view_recall(user, recall) -> bool:
+    """The quality managers, and whoever may see the complaint's customer (read only)."""
+    return can_work_recall(user) or is_visible(user, recall.complaint.customer)
+
+
 ROLLUP_ROLES = (r.SALES_SUPERVISOR, r.SALES_MANAGER, r.CS_SPECIALIST, r.CS_MANAGER, r.MARKETING_HEAD)
 
 
@@ -83,3 +93,19 @@ def can_open_pool(user) -> bool:
 
 def can_open_complaints(user) -> bool:
     return r.has_role(user, *SALES, r.CS_SPECIALIST, r.CS_MANAGER)
+
+
+def can_open_recalls(user) -> bool:
+    return can_work_recall(user)
+
+
+# Seed 001's monthly targets: a rep reads its own; supervisors, managers and the heads roll up their units' reps.
+TARGET_ROLLUP_ROLES = (r.SALES_SUPERVISOR, r.SALES_MANAGER, r.MARKETING_HEAD, r.GENERAL_MANAGER)
+
+
+def can_roll_up_targets(user) -> bool:
+    return user.is_superuser or r.has_role(user, *TARGET_ROLLUP_ROLES)
+
+
+def can_open_targets(user) -> bool:
+    return r.has_role(user, r.SALES_REP) or can_roll_up_targets(user)

@@ -2,7 +2,7 @@
 idempotent through FollowUpTask's natural key. Celery tasks in tasks.py only call these."""
 from datetime import date, timedelta
 
-from django.db.models import CharField, DateField, DateTimeField, Exists, F, OuterRef, Q, Value
+from django.db.models import CharField, DateField, DateTimeField, F, Q, Value
 from django.utils import timezone
 
 from crm import roles as r
@@ -10,7 +10,7 @@ from crm.jobs import insert_select, run_in_batches
 from customers.models import Customer
 
 from .models import FollowUpTask, RevisitRule
-from .services import period_of, revisit_visits
+from .services import contacts_count, period_of
 
 COLUMNS = ["customer_id", "kind", "period", "assignee_id", "due_on", "created_at"]
 REMIND_DAYS = 30
@@ -51,16 +51,16 @@ def revisit_scan(today: date | None = None):
     def step(batch):
         scanned, created = batch.count(), 0
         for rule in rules:
-            start, end = period_of(today, rule.every_months)
+            start, end = period_of(today, rule.period_months)
             customers = batch.filter(tier=rule.tier) if rule.tier else batch
-            visits = revisit_visits(rule).filter(customer=OuterRef("pk"), visited_on__range=(start, today))
+            short = customers.annotate(contacts=contacts_count(rule, start, today)).filter(contacts__lt=rule.required_contacts)
             if rule.who == RevisitRule.Who.OWNER:
                 assignee = F("account_manager_id")
             else:
                 assignee = Value(None, CharField())
             kind = f"revisit_{rule.who}"
             period = f"{start:%Y%m%d}-{rule.tier or 'all'}"
-            created += _insert(customers.filter(~Exists(visits)), kind=kind, period=period, due_on=end, assignee=assignee)
+            created += _insert(short, kind=kind, period=period, due_on=end, assignee=assignee)
         return scanned, created
 
     return run_in_batches("revisit_scan", _active(), step)

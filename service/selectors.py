@@ -1,7 +1,7 @@
 """The to-do inbox and the roll-ups: everything due for one person, overdue first."""
 from datetime import date, timedelta
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +12,7 @@ from customers.models import Customer
 from customers.policy import own_unit_ids, visible_customers
 
 from .models import Complaint, RevisitRule, Visit
-from .services import late_complaints, period_of, revisit_visits
+from .services import contacts_count, late_complaints, period_of
 
 TodoItem = registry.InboxItem  # (kind, title, url, due, overdue): the registry's own item
 
@@ -32,22 +32,21 @@ def _revisit_items(user, on: date, limit: int) -> list[TodoItem]:
             continue
         if rule.tier:
             customers = customers.filter(tier=rule.tier)
-        start, end = period_of(on, rule.every_months)
-        prev_start, _prev_end = period_of(start - timedelta(days=1), rule.every_months)
-
-        def visited(since, until):
-            return Exists(revisit_visits(rule).filter(customer=OuterRef("pk"), visited_on__range=(since, until)))
-
+        start, end = period_of(on, rule.period_months)
+        prev_start, _prev_end = period_of(start - timedelta(days=1), rule.period_months)
+        need = rule.required_contacts
         rows = (
             customers.active()
-            .annotate(done=visited(start, on), before=visited(prev_start, start - timedelta(days=1)))
-            .filter(done=False)
-            .values("pk", "name", "before")[:limit]
+            .annotate(done=contacts_count(rule, start, on), before=contacts_count(rule, prev_start, start - timedelta(days=1)))
+            .filter(done__lt=need)
+            .values("pk", "name", "done", "before")[:limit]
         )
         for row in rows:
+            title = (_("Revisit %(name)s (%(who)s)") if need == 1 else
+                     _("Contact %(name)s (%(who)s): %(done)d of %(need)d contacts")) % {
+                "name": row["name"], "who": rule.get_who_display(), "done": row["done"], "need": need}
             items.append(TodoItem(
-                "revisit", _("Revisit %(name)s (%(who)s)") % {"name": row["name"], "who": rule.get_who_display()},
-                f"{reverse('service:visit_new')}?customer={row['pk']}", end, not row["before"],
+                "revisit", title, f"{reverse('service:visit_new')}?customer={row['pk']}", end, row["before"] < need,
             ))
     return items
 
@@ -204,9 +203,9 @@ def overdue_tasks(on: date):
     for rule in RevisitRule.objects.all():
         tasks = open_tasks.filter(kind=f"revisit_{rule.who}", period__endswith=f"-{rule.tier or 'all'}")
         for due in tasks.order_by().values_list("due_on", flat=True).distinct():
-            start, _end = period_of(due, rule.every_months)
-            visits = revisit_visits(rule).filter(customer=OuterRef("customer_id"), visited_on__range=(start, due))
-            outstanding |= Q(pk__in=tasks.filter(due_on=due).filter(~Exists(visits)).values("pk"))
+            start, _end = period_of(due, rule.period_months)
+            short = Customer.objects.annotate(n=contacts_count(rule, start, due)).filter(n__lt=rule.required_contacts)
+            outstanding |= Q(pk__in=tasks.filter(due_on=due, customer__in=short.values("pk")).values("pk"))
     return open_tasks.filter(outstanding)
 
 

@@ -4,8 +4,8 @@ from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Subquery, Value, When
-from django.db.models.functions import Cast, NullIf
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,7 +21,8 @@ from .models import Complaint, ComplaintEvent, ComplaintSequence, RevisitRule, V
 
 FIRST_RESPONSE = timedelta(hours=24)
 SOLUTION_WORKING_DAYS = 2
-QUALITY_FIELDS = ("order_number", "product", "quantity", "delivered_on", "defect_count")
+QUALITY_REQUIRED = ("order_number", "product", "quantity", "delivered_on", "defect_count")
+QUALITY_FIELDS = (*QUALITY_REQUIRED, "batch_number", "production_date", "responsible_department", "shift", "sample_kept")
 C = Complaint.Status
 _RESPOND = Transition(ComplaintEvent.Kind.RESPONDED, permissions.can_handle_complaint)
 _RESOLVE = Transition(ComplaintEvent.Kind.RESOLVED, permissions.can_handle_complaint)
@@ -111,9 +112,26 @@ def revisit_visits(rule: RevisitRule):
             default=F("customer__account_manager_id"),
             output_field=IntegerField(),
         )
-        return visits.annotate(owner_then=owner_then).filter(participants=F("owner_then"))
+        visits = visits.annotate(owner_then=owner_then)
+        if rule.per_month is None:
+            return visits.filter(participants=F("owner_then"))
+        # A contacts-a-month rule counts the owner's and the co-owners' contacts together (seed 001).
+        co_owners = Customer.co_owners.through.objects.filter(customer_id=OuterRef("customer_id")).values("user_id")
+        return visits.filter(Q(participants=F("owner_then")) | Q(participants__in=co_owners))
     role = r.SALES_MANAGER if rule.who == RevisitRule.Who.SALES_MANAGER else r.MARKETING_HEAD
     return visits.filter(participants__groups__name=role)
+
+
+def contacts_count(rule: RevisitRule, since: date, until: date):
+    """An expression for a customer queryset: the visits that count for `rule` between two days, each once."""
+    visits = revisit_visits(rule).filter(customer=OuterRef("pk"), visited_on__range=(since, until))
+    counted = visits.order_by().values("customer").annotate(n=Count("pk", distinct=True)).values("n")[:1]
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def met(rule: RevisitRule, customer: Customer, since: date, until: date) -> bool:
+    return revisit_visits(rule).filter(customer=customer, visited_on__range=(since, until)).values("pk").distinct().count() \
+        >= rule.required_contacts
 
 
 def rules_for(customer: Customer):
@@ -126,15 +144,14 @@ def revisit_status(customer: Customer, on: date | None = None) -> list[Revisit]:
     on = on or timezone.localdate()
     result = []
     for rule in rules_for(customer):
-        start, end = period_of(on, rule.every_months)
+        start, end = period_of(on, rule.period_months)
         counted = revisit_visits(rule).filter(customer=customer).order_by("-visited_on", "-id")
-        done = counted.filter(visited_on__range=(start, on)).first()
-        if done:
-            result.append(Revisit(rule, start, end, "done", done))
+        if met(rule, customer, start, on):
+            result.append(Revisit(rule, start, end, "done", counted.filter(visited_on__range=(start, on)).first()))
             continue
-        prev_start, prev_end = period_of(start - timedelta(days=1), rule.every_months)
+        prev_start, prev_end = period_of(start - timedelta(days=1), rule.period_months)
         existed = customer.registered_on is not None and customer.registered_on <= prev_end
-        missed = existed and not counted.filter(visited_on__range=(prev_start, prev_end)).exists()
+        missed = existed and not met(rule, customer, prev_start, prev_end)
         result.append(Revisit(rule, start, end, "overdue" if missed else "due"))
     return result
 
@@ -151,26 +168,44 @@ def _next_number(received_at: datetime) -> str:
 
 
 @transaction.atomic
-def register_complaint(*, actor, customer: Customer, category: str, description: str,
+def register_complaint(*, actor, customer: Customer, category: str, description: str, channel: str = "",
                        received_at: datetime | None = None, **quality) -> Complaint:
-    """Numbers restart each month with no gaps or repeats; the solution is due 2 working days
-    after receipt by the Chinese calendar; the first response 24 hours after it."""
+    """Numbers restart each month with no gaps or repeats. A quality complaint opens its recall at once and
+    notifies the quality managers (seed 003 第八条); the others get the 24-hour first response and the
+    solution 2 working days after receipt by the Chinese calendar."""
+    from .recalls import open_recall
+
     if not is_visible(actor, customer):
         raise ServiceError("service.cannot_register_complaint", _("You cannot register a complaint for this customer."))
     if not (description or "").strip():
         raise ServiceError("service.description_required", _("Describe the complaint."))
-    if category == Complaint.Category.QUALITY and any(quality.get(f) in (None, "") for f in QUALITY_FIELDS):
-        raise ServiceError("service.quality_fields_required", _("A quality complaint needs the order number, product, quantity, delivery date and defect count."))
+    if channel and channel not in Complaint.Channel.values:
+        raise ServiceError("service.channel_unknown", _("Choose how the complaint was received."))
+    is_quality = category == Complaint.Category.QUALITY
+    if is_quality:
+        _check_quality_fields(quality)
     received_at = received_at or timezone.now()
     complaint = Complaint.objects.create(
-        number=_next_number(received_at), customer=customer, category=category, description=description.strip(),
-        received_at=received_at, handler=actor, response_due=received_at + FIRST_RESPONSE,
-        solution_due=add_working_days(timezone.localtime(received_at).date(), SOLUTION_WORKING_DAYS),
-        **{k: v for k, v in quality.items() if k in QUALITY_FIELDS},
+        number=_next_number(received_at), customer=customer, category=category, channel=channel,
+        description=description.strip(), received_at=received_at, handler=actor,
+        response_due=None if is_quality else received_at + FIRST_RESPONSE,
+        solution_due=None if is_quality else add_working_days(timezone.localtime(received_at).date(), SOLUTION_WORKING_DAYS),
+        **{k: v for k, v in quality.items() if k in QUALITY_FIELDS and v is not None},
     )
     ComplaintEvent.objects.create(complaint=complaint, kind=ComplaintEvent.Kind.REGISTERED, actor=actor,
                                   data={"to": complaint.status})
+    if is_quality:
+        open_recall(complaint, actor=actor)
     return complaint
+
+
+def _check_quality_fields(quality: dict) -> None:
+    if any(quality.get(f) in (None, "") for f in QUALITY_REQUIRED):
+        raise ServiceError("service.quality_fields_required", _("A quality complaint needs the order number, product, quantity, delivery date and defect count."))
+    if not (quality.get("batch_number") or quality.get("production_date")):
+        raise ServiceError("service.quality_batch_required", _("A quality complaint needs the batch number or the production date."))
+    if quality.get("sample_kept") is None:
+        raise ServiceError("service.quality_sample_required", _("Say whether a defective sample was kept."))
 
 
 def _locked_complaint(complaint_id: int) -> Complaint:
@@ -223,11 +258,10 @@ def confirm_complaint(*, actor, complaint_id: int) -> Complaint:
 
 
 def late_complaints(now: datetime | None = None):
-    """Open complaints past their first-response time, or unresolved past their solution day."""
-    from django.db.models import Q
-
+    """Open complaints past their first-response time, or unresolved past their solution day; quality
+    complaints have no such clock (their recall starts at once)."""
     now = now or timezone.now()
-    return Complaint.objects.filter(
+    return Complaint.objects.exclude(category=Complaint.Category.QUALITY).filter(
         Q(status=Complaint.Status.OPEN, response_due__lt=now)
         | Q(status__in=[Complaint.Status.OPEN, Complaint.Status.RESPONDED], solution_due__lt=timezone.localtime(now).date())
     )

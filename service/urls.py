@@ -17,4 +17,7 @@ urlpatterns = [
     path("complaints/new/", views.complaint_new, name="complaint_new"),
     path("complaints/<int:pk>/", views.complaint_detail, name="complaint_detail"),
     path("tasks/<int:pk>/<slug:verb>/", views.task_action, name="task_action"),
+    path("targets/", views.monthly_targets, name="targets"),
+    path("recalls/", views.recalls, name="recalls"),
+    path("recalls/<int:pk>/", views.recall_detail, name="recall_detail"),
 ]

@@ -11,14 +11,15 @@ from crm import registry
 from crm import roles as r
 from crm.actions import refuse_form, run_action
 from crm.inputs import form_errors, positive_int, safe_next
-from customers.policy import visible_customers
+from customers.policy import is_visible, visible_customers
 
 from . import permissions, selectors, services
+from . import recalls as recalls_svc
 from .forms import (
     CareOptOutForm, ComplaintForm, ComplaintStepForm, InquiryForm, OpportunityForm, OpportunityStepForm, PoolClaimForm,
-    RollupQuery, TaskStepForm, VisitForm,
+    RecallForm, RecallQuery, RecallStepForm, RollupQuery, TaskStepForm, VisitForm,
 )
-from .models import Complaint
+from .models import Complaint, Recall
 
 
 def _customer_or_404(user, pk):
@@ -93,6 +94,8 @@ def complaint_new(request):
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Complaint %(number)s registered.") % {"number": complaint.number})
+            if hasattr(complaint, "recall") and not recalls_svc.quality_managers().exists():
+                messages.warning(request, _("No quality manager is set up to receive the recall; tell your administrator."))
             return redirect("service:complaint_detail", pk=complaint.pk)
     return render(request, "service/complaint_form.html", {"form": form, "customer": customer})
 
@@ -111,7 +114,54 @@ def complaint_detail(request, pk):
         return run_action(request, step, actor=request.user, complaint_id=pk, **extra,
                           success=_("Saved."), redirect_to=back)
     can = {step: services.COMPLAINT.can_move(complaint, step, request.user) for step in ("responded", "resolved", "confirmed")}
-    return render(request, "service/complaint_detail.html", {"complaint": complaint, "can": can})
+    return render(request, "service/complaint_detail.html",
+                  {"complaint": complaint, "can": can, "recall": getattr(complaint, "recall", None)})
+
+
+@login_required
+def recalls(request):
+    """The quality managers' list; customers are not named here (the quality role may not see them)."""
+    if not permissions.can_open_recalls(request.user):
+        raise PermissionDenied
+    query = RecallQuery(request.GET)
+    query.warn(request)
+    rows = Recall.objects.select_related("complaint", "assignee")
+    if query.values.get("status"):
+        rows = rows.filter(status=query.values["status"])
+    return render(request, "service/recalls.html", {"recalls": rows[:200], "query": query,
+                                                    "statuses": Recall.Status.choices})
+
+
+@login_required
+def recall_detail(request, pk):
+    """Quality managers record and close; whoever sees the customer reads it; anyone else gets a 404."""
+    recall = get_object_or_404(Recall.objects.select_related("complaint__customer", "assignee"), pk=pk)
+    if not permissions.can_view_recall(request.user, recall):
+        raise Http404
+    back = reverse("service:recall_detail", args=[recall.pk])
+    may_work = permissions.can_work_recall(request.user, recall)
+    form = RecallForm(instance=recall)
+    if request.method == "POST":
+        if not may_work:
+            raise PermissionDenied
+        if "action" in request.POST:
+            step = RecallStepForm(request.POST)
+            if not step.is_valid():
+                return refuse_form(request, step, back)
+            verb = {"start": recalls_svc.start_recall, "close": recalls_svc.close_recall}[step.cleaned_data["action"]]
+            extra = {"comment": step.cleaned_data["comment"]} if step.cleaned_data["action"] == "close" else {}
+            return run_action(request, verb, actor=request.user, recall_id=recall.pk, **extra,
+                              success=_("Saved."), redirect_to=back)
+        form = RecallForm(request.POST, instance=Recall.objects.select_related("complaint").get(pk=recall.pk))
+        if form.is_valid():
+            return run_action(request, recalls_svc.record_recall, actor=request.user, recall_id=recall.pk,
+                              **form.cleaned_data, success=_("Saved."), redirect_to=back)
+    return render(request, "service/recall_detail.html", {
+        "recall": recall, "form": form, "may_work": may_work and recall.status != Recall.Status.CLOSED,
+        "can": {step: recalls_svc.RECALL.can_move(recall, step, request.user) for step in ("in_progress", "closed")},
+        "customer_shown": is_visible(request.user, recall.complaint.customer),
+        "events": recall.events.select_related("actor"),
+    })
 
 
 
@@ -271,3 +321,30 @@ def task_action(request, pk, verb):
         return refuse_form(request, form, back)
     return run_action(request, service, actor=request.user, task_id=task.pk, **{field: form.cleaned_data[field]},
                       success=str(success), redirect_to=back)
+
+
+@login_required
+def monthly_targets(request):
+    """Seed 001 for reps and their managers: last month judged (flagged from the 1st) and this month so far."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from . import targets
+
+    user = request.user
+    if not permissions.can_open_targets(user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    last = targets.last_month(today)
+    context = {"this_month": today, "last_month": last}
+    if r.has_role(user, r.SALES_REP):
+        mine = visible_customers(user).filter(Q(account_manager=user) | Q(co_owners=user)).distinct()
+        context.update({
+            "mine_last": [targets.my_standing(user, last, today)], "mine_now": [targets.my_standing(user, today, today)],
+            "below_last": targets.contact_shortfalls(mine, today), "below_now": targets.contact_shortfalls(mine, today, closed=False),
+        })
+    if permissions.can_roll_up_targets(user):
+        reps = list(targets.reps_in_scope(user))
+        context.update({"rollup_last": targets.standings(user, reps, last, today),
+                        "rollup_now": targets.standings(user, reps, today, today)})
+    return render(request, "service/targets.html", context)

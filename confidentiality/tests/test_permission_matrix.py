@@ -103,6 +103,10 @@ MATRIX = {
     "service:complaint_new": ("customer_query", None),
     "service:complaint_detail": ("complaint", None),
     "service:task_action": ("post_redirect", None),  # 404 for another unit's task: service/tests/test_views.py
+    "service:recalls": ("get", role_page(r.QUALITY)),
+    "service:recall_detail": ("recall", None),
+    "service:targets": ("get", role_page(r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER, r.MARKETING_HEAD,
+                                         r.GENERAL_MANAGER)),
     "imports:list": ("get", role_page(r.ADMIN, r.SALES_MANAGER, r.CS_SPECIALIST)),
     "imports:detail": ("import_job", None),
     "imports:sheet": ("import_job", None),
@@ -204,6 +208,31 @@ def test_public_and_redirecting_urls(client, make_user):
     assert client.post(reverse("set_language"), {"language": "en"}).status_code == 302
     assert client.post(reverse("confidentiality:printout_check_in", args=[999])).status_code == 404
     assert client.post(reverse("logout")).status_code == 302
+
+
+def test_a_recall_is_the_quality_managers_and_404_to_whoever_may_not_see_its_customer(world):
+    """Issue 14 item 2: quality managers work every recall (its customer not named); the others read the
+    recall of a customer they see, and anyone else does not know it exists."""
+    from datetime import date
+
+    from service import services as svc
+
+    owner = world["same_unit"].account_manager
+    for kind in ("same_unit", "other_unit", "secret"):
+        svc.register_complaint(actor=owner if kind != "other_unit" else world["other_unit"].account_manager,
+                               customer=world[kind], category="quality", channel="phone", description="x",
+                               order_number="1", product="p", quantity=1, delivered_on=date(2026, 11, 1),
+                               defect_count=1, production_date=date(2026, 10, 1), sample_kept=True)
+    wrong = []
+    for role in ROLES:
+        user, client, _records = actor(world, role)
+        for kind in KINDS[1:]:
+            recall = world[kind].complaints.get().recall
+            status = client.get(reverse("service:recall_detail", args=[recall.pk])).status_code
+            want = 200 if role == r.QUALITY or sees(role, kind) else 404
+            if status != want:
+                wrong.append((role, kind, status, want))
+    assert not wrong, wrong
 
 
 @pytest.mark.parametrize("name", ["confidentiality:request_detail", "confidentiality:request_print",

@@ -57,6 +57,9 @@ GET_PAGES = {
     "service:complaints": ((), (), [{}]),
     "service:complaint_new": ((), ("customer",), [{"customer": "{customer}"}]),
     "service:complaint_detail": (("complaint",), (), [{}]),
+    "service:recalls": ((), ("status",), [{}]),
+    "service:recall_detail": (("recall",), (), [{}]),
+    "service:targets": ((), (), [{}]),
     "service:pool": ((), (), [{}]),
     "service:inquiries": ((), ("period", "day", "format"), [{}, {"period": "week"}, {"period": "month", "format": "xlsx"}]),
     "service:opportunities": ((), ("customer",), [{}]),
@@ -94,8 +97,15 @@ POSTS = {
     ],
     "service:visit_new": ((), ("customer", "next", "visited_on", "channel", "participants", "content", "feedback",
                                "next_plan", "next_on"), {"customer": "{customer}", "content": "x"}),
-    "service:complaint_new": ((), ("customer", "category", "description", "order_number", "product", "quantity",
-                                   "delivered_on", "defect_count"), {"customer": "{customer}", "description": "x"}),
+    "service:complaint_new": ((), ("customer", "category", "channel", "description", "order_number", "product", "quantity",
+                                   "delivered_on", "defect_count", "batch_number", "production_date",
+                                   "responsible_department", "shift", "sample_kept"),
+                              {"customer": "{customer}", "description": "x"}),
+    "service:recall_detail": [
+        (("recall",), ("action", "comment"), {"action": "close"}),
+        (("recall",), ("product", "batch_number", "production_date", "quantity", "distribution", "notified",
+                       "responsible_department", "shift"), {"product": "x"}),
+    ],
     "service:complaint_detail": (("complaint",), ("action", "resolution"), {"action": "resolve"}),
     "service:pool": ((), ("customer",), {}),
     "service:inquiries": ((), ("how", "name", "companions", "product", "source", "summary", "trial"),
@@ -154,6 +164,10 @@ def world(media):
     customer = CustomerFactory(unit=sh, created_by=rep, tier="C")
     draft = CustomerFactory(unit=sh, created_by=rep, registration_status="draft", customer_code="")
     complaint = svc.register_complaint(actor=rep, customer=customer, category="service", description="x")
+    recall = svc.register_complaint(
+        actor=rep, customer=customer, category="quality", channel="phone", description="x", order_number="1", product="p",
+        quantity=1, delivered_on=timezone.localdate(), defect_count=1, batch_number="b", sample_kept=False,
+    ).recall
     opportunity = records.open_opportunity(actor=rep, customer=customer, title="t", content="c",
                                            deadline=timezone.localdate() + timedelta(days=30))
     data_request = dr.submit_data_request(requester=rep, purpose="p", scope="customers", data_unit=sh,
@@ -175,7 +189,7 @@ def world(media):
         **tasks,
         "handover_request": handover_request, "level_request": level_request,
         "users": {"superuser": root, "marketing_head": head}, "customer": customer, "draft": draft,
-        "complaint": complaint, "opportunity": opportunity, "data_request": data_request, "leak": leak, "loan": loan,
+        "complaint": complaint, "recall": recall, "opportunity": opportunity, "data_request": data_request, "leak": leak, "loan": loan,
         "job": job, "sh": sh, "Printout": Printout, "DataRequest": DataRequest,
     }
 

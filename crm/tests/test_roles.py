@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 def test_migrations_create_one_group_per_role():
     assert set(Group.objects.values_list("name", flat=True)) >= set(r.ROLES)
-    assert len(r.ROLES) == 11
+    assert len(r.ROLES) == 12
 
 
 def test_admin_group_can_manage_users_and_units():

@@ -44,7 +44,7 @@ def test_complaint_lifecycle_and_escalation(client, make_user, unit):
     customer = CustomerFactory(unit=unit, created_by=rep)
     client.force_login(rep)
     response = client.post(f"{reverse('service:complaint_new')}?customer={customer.pk}",
-                           {"customer": customer.pk, "category": "service", "description": "态度差"})
+                           {"customer": customer.pk, "category": "service", "channel": "phone", "description": "态度差"})
     complaint = Complaint.objects.get()
     assert response.status_code == 302 and complaint.number.startswith("KS-")
     later = timezone.now() + timedelta(days=10)
