@@ -217,10 +217,8 @@ def test_a_recall_is_the_quality_managers_and_404_to_whoever_may_not_see_its_cus
 
     from service import services as svc
 
-    owner = world["same_unit"].account_manager
-    for kind in ("same_unit", "other_unit", "secret"):
-        svc.register_complaint(actor=owner if kind != "other_unit" else world["other_unit"].account_manager,
-                               customer=world[kind], category="quality", channel="phone", description="x",
+    for kind in KINDS[1:]:  # same unit, child unit, sibling unit, secret
+        svc.register_complaint(actor=world[kind].account_manager, customer=world[kind], category="quality", channel="phone", description="x",
                                order_number="1", product="p", quantity=1, delivered_on=date(2026, 11, 1),
                                defect_count=1, production_date=date(2026, 10, 1), sample_kept=True)
     wrong = []
