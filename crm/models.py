@@ -124,11 +124,17 @@ def display_name(user) -> str:
 
 
 def own_unit_ids(user) -> set[int]:
-    """The user's units and all units below them ("own unit" in DOMAIN §1)."""
+    """The user's units and all units below them ("own unit" in DOMAIN §1); kept on the user object for the
+    request, as its roles are (a page asks the policy several times)."""
+    cached = getattr(user, "_own_unit_ids", None)
+    if cached is not None:
+        return set(cached)
     profile = getattr(user, "staff_profile", None)
     if profile is None:
         return set()
-    return OrgUnit.objects.descendant_ids(profile.units.values_list("pk", flat=True))
+    found = OrgUnit.objects.descendant_ids(profile.units.values_list("pk", flat=True))
+    user._own_unit_ids = frozenset(found)
+    return found
 
 
 class CalendarDay(models.Model):

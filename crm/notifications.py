@@ -1,6 +1,6 @@
 """In-app notifications, and the same by email when CRM_EMAIL_NOTIFICATIONS is on (after commit)."""
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import send_mail, send_mass_mail
 from django.db import transaction
 
 from .models import Notification
@@ -15,3 +15,14 @@ def notify(recipients, *, subject: str, url: str = "", body: str = "") -> int:
             lambda: send_mail(subject, f"{body}\n{url}".strip(), settings.DEFAULT_FROM_EMAIL, emails, fail_silently=True)
         )
     return len(recipients)
+
+
+def email_each(messages) -> int:
+    """(address, subject, body) each as its own e-mail, after commit, when CRM_EMAIL_NOTIFICATIONS is on: for
+    people outside the system (customers), who must never see one another's addresses."""
+    if not getattr(settings, "CRM_EMAIL_NOTIFICATIONS", False):
+        return 0
+    batch = [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address, subject, body in messages if address]
+    if batch:
+        transaction.on_commit(lambda: send_mass_mail(batch, fail_silently=True))
+    return len(batch)

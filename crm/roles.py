@@ -68,8 +68,10 @@ ROLE_MODEL_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-# How far each role reaches into customer data by default (DOMAIN §6): the marketing head every
-# record, the managers every unit but secret records, the unit roles their unit (reps its pool).
+# How far each role may reach when granting roles: the marketing head every record, the CS manager every
+# unit but secret records, the unit roles their unit (reps its pool). Sales managers and the general manager
+# read only their own unit and below (customers.policy.MANAGES_OWN_UNIT) but keep rank 2 here: their other
+# powers (approvals, handovers) must not become grantable by a unit role.
 # A role may be granted only by a superuser, one who holds it, or one whose roles reach further.
 ROLE_REACH: dict[str, int] = {
     MARKETING_HEAD: 3,

@@ -24,8 +24,11 @@ MASKED_FIELDS = (*SENSITIVE_FIELDS, *DERIVED_FROM)
 SECRET, CONFIDENTIAL, INTERNAL = "secret", "confidential", "internal"
 
 SEES_ALL_LEVELS = (r.MARKETING_HEAD,)
-SEES_ALL_BUT_SECRET = (r.SALES_MANAGER, r.CS_MANAGER, r.GENERAL_MANAGER)
-SEES_OWN_UNIT_BUT_SECRET = (r.SALES_SUPERVISOR, r.CS_SPECIALIST, r.PLANNER)
+SEES_ALL_BUT_SECRET = (r.CS_MANAGER,)
+# Seed 000 §11/§14 (issue 14): a sales manager and the general manager read their own unit and the units
+# below it (a general manager placed at the root unit therefore reads the company), never a sibling's.
+MANAGES_OWN_UNIT = (r.SALES_MANAGER, r.GENERAL_MANAGER)
+SEES_OWN_UNIT_BUT_SECRET = (r.SALES_SUPERVISOR, r.CS_SPECIALIST, r.PLANNER, *MANAGES_OWN_UNIT)
 
 
 def _grant_rows(user):
@@ -37,8 +40,9 @@ def _grant_rows(user):
 
 
 def visible_customers(user) -> QuerySet:
-    """Owners and co-owners see their customers at every level; supervisors, CS specialists and
-    planners their own unit, managers everything, both except secret records; the marketing head
+    """Owners and co-owners see their customers at every level; supervisors, CS specialists, planners,
+    sales managers and the general manager their own unit and below, the CS manager every unit, all of
+    them except secret records; the marketing head
     sees all; reps also see their unit's public pool; anyone holding an unexpired grant sees the
     granted customers."""
     from .models import Customer

@@ -318,7 +318,8 @@ def settlement_status(*, customer_id: int, suspend: bool, reason: str, actor=Non
 
 @transaction.atomic
 def change_tier(*, actor, customer_id: int, tier: str, reason: str) -> Customer:
-    """A tier change needs a reason; the tier also resets the default confidentiality level."""
+    """A tier change needs a reason. The level follows the tier only while it still holds the old tier's
+    default; a level set by hand stays (issue 14 item 4)."""
     if not (reason or "").strip():
         raise CustomerError(_("Give a reason for the tier change."))
     if tier not in "ABCDE" or len(tier) != 1:
@@ -329,6 +330,9 @@ def change_tier(*, actor, customer_id: int, tier: str, reason: str) -> Customer:
     if customer.tier == tier:
         raise CustomerError(_("The customer is already in this tier."))
     default_level = TIER_CONFIDENTIALITY.get(tier, "internal")
+    follows_tier = customer.confidentiality_level == TIER_CONFIDENTIALITY.get(customer.tier, "internal")
+    if not follows_tier:
+        default_level = customer.confidentiality_level
     # A lower tier's default level is only proposed: lowering goes through change_confidentiality.
     lowering = lowers_confidentiality(customer.confidentiality_level, default_level)
     with acting_as(actor):
@@ -341,6 +345,29 @@ def change_tier(*, actor, customer_id: int, tier: str, reason: str) -> Customer:
     if lowering:
         change_confidentiality(actor=actor, customer_id=customer.pk, level=default_level, reason=reason.strip())
     signals.tier_changed.send(sender=Customer, customer=customer, actor=actor, old=old, new=tier)
+    return customer
+
+
+RENEWAL_FIELDS = ("licence_valid_until", "annual_review_on")
+
+
+@transaction.atomic
+def record_renewal_date(*, actor, customer_id: int, field: str, new_date: date) -> Customer:
+    """A licence renewed or an annual review passed: the new date, later than the one on record (issue 14 item 4).
+    Saved like any edit, so the change history has who, when, old and new."""
+    if field not in RENEWAL_FIELDS:
+        raise CustomerError(_("Only the licence expiry or the annual review date is recorded here."))
+    customer = _locked(customer_id)
+    if not permissions.can_edit(actor, customer):
+        raise CustomerError(_("You cannot change this customer."))
+    old = getattr(customer, field)
+    if new_date is None or (old is not None and new_date <= old):
+        raise CustomerError(_("The new date must be later than the one on record (%(old)s).") % {"old": old})
+    if field == "licence_valid_until" and customer.licence_issued_on and new_date <= customer.licence_issued_on:
+        raise CustomerError(_("The licence must expire after its issue date."))
+    with acting_as(actor):
+        setattr(customer, field, new_date)
+        customer.save(update_fields=[field])
     return customer
 
 
@@ -535,9 +562,28 @@ def _check_heirs(targets: Sequence, unit_ids: set[int]) -> None:
             )
 
 
+def send_handover_notices(*, from_user, target, customer_ids: Sequence[int]) -> int:
+    """Issue 14 item 8: the notices of one handover go out through the notification path and their sent time is
+    recorded: the new account manager is told in-app (and by e-mail when enabled) which customers it now has, and
+    each customer with an e-mail address gets its own notice when e-mail is enabled."""
+    from crm.notifications import email_each, notify
+
+    notices = HandoverNotice.objects.filter(previous_owner=from_user, new_owner=target, sent_at__isnull=True)
+    for start in range(0, len(customer_ids), 1000):  # read only when e-mail is on
+        email_each((email, _("Your account manager has changed"), message) for email, message in notices.filter(
+            customer_id__in=customer_ids[start : start + 1000]).exclude(customer__email="").values_list("customer__email", "message"))
+    sent = notices.update(sent_at=timezone.now())
+    if sent:
+        notify([target], subject=_("%(count)d customers of %(name)s are now yours") % {
+            "count": sent, "name": display_name(from_user)},
+            url=f"/customers/?owner={target.pk}",
+            body=_("Contact them: each has been told that you are its account manager now."))
+    return sent
+
+
 def _transfer(*, actor, from_user, targets: Sequence, ids: list[int], reason: str, request=None) -> None:
-    """Moves the customers evenly to the targets: owner history, a timeline event, a notification record
-    per customer, and one audit row for the whole handover."""
+    """Moves the customers evenly to the targets: owner history, a timeline event, a notice per customer sent
+    through the notification path, and one audit row for the whole handover."""
     with acting_as(actor):
         for i, target in enumerate(targets):
             share = ids[i :: len(targets)]
@@ -557,6 +603,7 @@ def _transfer(*, actor, from_user, targets: Sequence, ids: list[int], reason: st
                     )
                     for pk in batch
                 )
+            send_handover_notices(from_user=from_user, target=target, customer_ids=share)
         Customer.co_owners.through.objects.filter(user=from_user, customer_id__in=ids).delete()
     detail = {"from": from_user.pk, "to": [t.pk for t in targets], "count": len(ids)}
     if request is not None:

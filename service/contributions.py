@@ -27,6 +27,15 @@ def care_panel(customer, user) -> dict | None:
     return {"revisits": revisit_status(customer), "care_opted_out": hasattr(customer, "care_opt_out")}
 
 
+def tasks_panel(customer, user) -> dict | None:
+    """The open tasks of this customer the user may close here: keep the tier, record the new licence or review
+    date, confirm the allocation quantities."""
+    from .selectors import closable_tasks
+
+    tasks = closable_tasks(user, customer)
+    return {"tasks": tasks} if tasks else None
+
+
 def recalls_queue(user):
     """The quality managers' home card: recalls nobody has taken on yet."""
     from django.urls import reverse
@@ -91,3 +100,4 @@ def register() -> None:
     registry.register_queue("reps_short", reps_short_queue, order=31)
     registry.register_timeline_source("visits", visits_timeline)
     registry.register_panel("care", "service/_customer_care_panel.html", care_panel, order=10)
+    registry.register_panel("tasks", "service/_customer_tasks_panel.html", tasks_panel, order=5)

@@ -239,3 +239,16 @@ class PoolQuery(ListQuery):
 
 class WeekQuery(QueryForm):
     week = forms.DateField(label=pgettext_lazy("week", "Week"), required=False)
+
+
+class TaskStepForm(forms.Form):
+    """Closing a job's task from the customer page: keep the tier (why), the new date, or the confirmation."""
+
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+    new_date = forms.DateField(label=_("New date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=500)
+
+    def __init__(self, *args, verb: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = verb == "dismiss"
+        self.fields["new_date"].required = verb == "renew"

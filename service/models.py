@@ -460,6 +460,7 @@ class FollowUpTask(models.Model):
         STATIC_REVIEW = "static_review", _("Half-year review of static fields")
         TIER_REVIEW = "tier_review", _("Tier review proposal")
         NEW_ACCOUNT = "new_account", _("New-account fields overdue")
+        ALLOCATION_CONFIRMATION = "allocation_confirmation", _("Confirm the allocation quantities before the first order")
 
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="follow_up_tasks")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -468,6 +469,12 @@ class FollowUpTask(models.Model):
     due_on = models.DateField()
     created_at = models.DateTimeField(default=timezone.now)
     done_at = models.DateTimeField(null=True, blank=True)
+    # Who closed the task and how: the new date recorded, or why a proposal was dismissed.
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+", verbose_name=_("done by"))
+    outcome = models.TextField(_("outcome"), blank=True, default="", db_default="")
+    # Overdue verification and revisit tasks escalate once to the owner's sales manager (DOMAIN §7).
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("follow-up task")

@@ -25,6 +25,25 @@ def can_confirm_complaint(user, complaint) -> bool:
     return user.is_superuser or r.has_role(user, r.CS_MANAGER) or user.pk == customer.account_manager_id
 
 
+def can_decide_tier_review(user, task) -> bool:
+    """Whoever may change the tier may keep it instead."""
+    from customers.permissions import can_change_tier
+
+    return can_change_tier(user, task.customer)
+
+
+def can_record_renewal(user, task) -> bool:
+    from customers.permissions import can_edit
+
+    return can_edit(user, task.customer)
+
+
+def can_confirm_allocation(user, task) -> bool:
+    """The supervisor (科长) of the customer's unit or a unit above it."""
+    return is_visible(user, task.customer) and (user.is_superuser or (
+        r.has_role(user, r.SALES_SUPERVISOR) and task.customer.unit_id in own_unit_ids(user)))
+
+
 def can_work_recall(user, recall=None) -> bool:
     """The quality managers (质量管理员) take, record and close recalls (seed 003 第八条)."""
     return user.is_superuser or r.has_role(user, r.QUALITY)

@@ -22,11 +22,12 @@ class RecordError(AppError):
 
 
 def inquiries_seen_by(user):
-    """Reps their own entries; supervisors, CS and managers their units'; the marketing head and CS manager all."""
+    """Reps their own entries; supervisors, CS and sales managers and the general manager their units' (and
+    below, as their customers); the marketing head and CS manager all."""
     qs = Inquiry.objects.select_related("rep", "unit")
-    if user.is_superuser or r.has_role(user, r.MARKETING_HEAD, r.CS_MANAGER, r.SALES_MANAGER, r.GENERAL_MANAGER):
+    if user.is_superuser or r.has_role(user, r.MARKETING_HEAD, r.CS_MANAGER):
         return qs
-    if r.has_role(user, r.SALES_SUPERVISOR, r.CS_SPECIALIST):
+    if r.has_role(user, r.SALES_SUPERVISOR, r.CS_SPECIALIST, r.SALES_MANAGER, r.GENERAL_MANAGER):
         return qs.filter(Q(unit_id__in=own_unit_ids(user)) | Q(rep=user))
     return qs.filter(rep=user)
 

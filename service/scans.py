@@ -135,29 +135,77 @@ def tier_review_scan(today: date | None = None, *, force: bool = False):
 
 
 def new_account_scan(today: date | None = None):
-    """Retail accounts approved in the last 45 days whose fields are past their working-day deadline."""
-    from .selectors import NEW_ACCOUNT_DEADLINES
+    """New retail accounts (seed 002): a task per field deadline passed with fields still empty, counted in working
+    days from the day the account was created; and, once the allocation quantities are in and before the first
+    order, the supervisor's (科长) confirmation of them as a task of its own."""
     from crm.jobs import run_simple
     from crm.workdays import add_working_days
-    from customers.models import CustomerEvent
+
+    from .selectors import QUANTITY_FIELDS_DAYS, new_account_deadlines, new_accounts, nearest_role_holders
 
     today = today or timezone.localdate()
+    K = FollowUpTask.Kind
 
     def work():
-        events = CustomerEvent.objects.filter(kind=CustomerEvent.Kind.APPROVED, at__date__gte=today - timedelta(days=45),
-                                              customer__profile_type="retail").select_related("customer")
         tasks, scanned = [], 0
-        for event in events.iterator(chunk_size=1000):
+        customers = new_accounts(today)
+        supervisors = nearest_role_holders(set(customers.values_list("unit_id", flat=True).distinct()), r.SALES_SUPERVISOR)
+        for customer in customers.iterator(chunk_size=1000):
             scanned += 1
-            approved_on = timezone.localtime(event.at).date()
-            for days, fields in NEW_ACCOUNT_DEADLINES:
-                deadline = add_working_days(approved_on, days)
-                if deadline < today and any(not event.customer.is_filled(f) for f in fields):
-                    tasks.append(FollowUpTask(customer=event.customer, kind=FollowUpTask.Kind.NEW_ACCOUNT,
-                                              period=f"day{days}", assignee_id=event.customer.account_manager_id,
-                                              due_on=deadline))
-        existing = FollowUpTask.objects.filter(kind=FollowUpTask.Kind.NEW_ACCOUNT).count()
+            for days, deadline, missing in new_account_deadlines(customer):
+                if deadline < today and missing:
+                    tasks.append(FollowUpTask(customer=customer, kind=K.NEW_ACCOUNT, period=f"day{days}",
+                                              assignee_id=customer.account_manager_id, due_on=deadline))
+                if days == QUANTITY_FIELDS_DAYS and not missing and customer.first_trade_on is None:
+                    chief = supervisors.get(customer.unit_id) or [None]
+                    created_on = timezone.localtime(customer.created_at).date()
+                    tasks.append(FollowUpTask(customer=customer, kind=K.ALLOCATION_CONFIRMATION, period="first_order",
+                                              assignee=chief[0], due_on=add_working_days(created_on, days + 1)))
+        kinds = (K.NEW_ACCOUNT, K.ALLOCATION_CONFIRMATION)
+        existing = FollowUpTask.objects.filter(kind__in=kinds).count()
         FollowUpTask.objects.bulk_create(tasks, ignore_conflicts=True)
-        return scanned, FollowUpTask.objects.filter(kind=FollowUpTask.Kind.NEW_ACCOUNT).count() - existing
+        return scanned, FollowUpTask.objects.filter(kind__in=kinds).count() - existing
 
     return run_simple("new_account_scan", work)
+
+
+def escalate_overdue_tasks(today: date | None = None):
+    """Daily: each overdue verification or revisit task (due < today, work not done) is escalated once to the
+    owner's sales manager, in-app and by e-mail when enabled (the marketing head for secret records, which no
+    sales manager sees). `escalated_at` is set by a guarded update, so a rerun or a second worker sends nothing
+    twice."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from crm.jobs import run_simple
+    from crm.notifications import notify
+    from customers.policy import SECRET
+
+    from .selectors import nearest_role_holders, overdue_tasks
+
+    today = today or timezone.localdate()
+    now = timezone.now()
+
+    def work():
+        scanned = escalated = 0
+        heads = list(get_user_model().objects.filter(groups__name=r.MARKETING_HEAD, is_active=True))
+        pending = overdue_tasks(today).filter(escalated_at__isnull=True).select_related("customer")
+        while batch := list(pending.order_by("pk")[:1000]):
+            managers = nearest_role_holders({task.customer.unit_id for task in batch}, r.SALES_MANAGER)
+            for task in batch:
+                scanned += 1
+                customer = task.customer
+                to = heads if customer.confidentiality_level == SECRET else managers.get(customer.unit_id, [])
+                with transaction.atomic():
+                    if not FollowUpTask.objects.filter(pk=task.pk, escalated_at__isnull=True).update(escalated_at=now):
+                        continue  # another worker took it
+                    days = (today - task.due_on).days
+                    notify(to, subject=_("Overdue: %(task)s for %(name)s, %(days)d days") % {
+                        "task": FollowUpTask.Kind(task.kind).label, "name": customer.name, "days": days},
+                        url=reverse("customers:detail", args=[customer.pk]))
+                    escalated += 1
+        return scanned, escalated
+
+    return run_simple("overdue_task_escalation", work)

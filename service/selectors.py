@@ -1,14 +1,15 @@
 """The to-do inbox and the roll-ups: everything due for one person, overdue first."""
 from datetime import date, timedelta
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import registry
 from crm import roles as r
-from customers.policy import visible_customers
+from customers.models import Customer
+from customers.policy import own_unit_ids, visible_customers
 
 from .models import Complaint, Opportunity, RevisitRule, Visit
 from .services import contacts_count, late_complaints, period_of, revisit_visits
@@ -52,7 +53,8 @@ def _revisit_items(user, on: date, limit: int) -> list[TodoItem]:
     return items
 
 
-# DOMAIN §2, new retail accounts: which fields must be filled by which working day after approval.
+# Seed 002 第七条 (DOMAIN §2), new retail accounts: which fields must be filled by which working day after the
+# day the account was created (not approved). Every other field people type is due within 15 working days.
 NEW_ACCOUNT_DEADLINES = (
     (2, ("geo_location", "visit_batch", "delivery_route", "delivery_sequence", "invoice_type", "service_staff",
          "order_method", "settlement_method")),
@@ -60,6 +62,29 @@ NEW_ACCOUNT_DEADLINES = (
     (10, ("trade_area_type", "display_form")),
     (20, ("importance", "cooperation_level")),
 )
+REMAINING_FIELDS_DAYS = 15
+QUANTITY_FIELDS_DAYS = 3  # the supervisor (科长) confirms these allocation quantities before the first order
+NEW_ACCOUNT_WINDOW = timedelta(days=60)  # 20 working days, with the longest holidays, fit well inside
+
+
+def new_account_deadlines(customer) -> list[tuple[int, date, list[str]]]:
+    """(working days, deadline, fields still empty) for each deadline of a new retail account, in date order;
+    the 15-day group is every required or important field it applies to that no other deadline names."""
+    from crm.workdays import add_working_days
+    from customers.catalogue import CATALOGUE
+
+    named = {f for _days, fields in NEW_ACCOUNT_DEADLINES for f in fields}
+    remaining = tuple(spec.code for spec in CATALOGUE.counted_for_completeness(customer.kinds) if spec.code not in named)
+    created_on = timezone.localtime(customer.created_at).date()
+    groups = sorted((*NEW_ACCOUNT_DEADLINES, (REMAINING_FIELDS_DAYS, remaining)))
+    return [(days, add_working_days(created_on, days), [f for f in fields if not customer.is_filled(f)])
+            for days, fields in groups]
+
+
+def new_accounts(on: date):
+    """Retail accounts created within the window before `on` and not cancelled."""
+    return Customer.objects.filter(profile_type="retail", created_at__date__gte=on - NEW_ACCOUNT_WINDOW,
+                                   created_at__date__lte=on).exclude(customer_status="cancelled")
 
 
 def _verification_items(user, on: date, limit: int) -> list[TodoItem]:
@@ -84,26 +109,40 @@ def _verification_items(user, on: date, limit: int) -> list[TodoItem]:
 
 
 def _new_account_items(user, on: date, limit: int) -> list[TodoItem]:
-    from crm.workdays import add_working_days
-    from customers.models import CustomerEvent
-
-    approvals = (
-        CustomerEvent.objects.filter(kind=CustomerEvent.Kind.APPROVED, at__date__gte=on - timedelta(days=45),
-                                     customer__in=visible_customers(user).filter(account_manager=user, profile_type="retail"))
-        .select_related("customer")[:limit]
-    )
+    """The owner's next deadline with fields still empty, per new account."""
     items = []
-    for event in approvals:
-        approved_on = timezone.localtime(event.at).date()
-        for days, fields in NEW_ACCOUNT_DEADLINES:
-            missing = [f for f in fields if not event.customer.is_filled(f)]
+    mine = new_accounts(on).filter(pk__in=visible_customers(user).filter(account_manager=user).values("pk"))
+    for customer in mine.order_by("created_at")[:limit]:
+        for _days, due, missing in new_account_deadlines(customer):
             if missing:
-                due = add_working_days(approved_on, days)
                 items.append(TodoItem(
-                    "new_account", _("Fill in %(count)d fields of new account %(name)s") % {"count": len(missing), "name": event.customer.name},
-                    reverse("customers:edit", args=[event.customer_id]), due, due < on))
+                    "new_account", _("Fill in %(count)d fields of new account %(name)s") % {"count": len(missing), "name": customer.name},
+                    reverse("customers:edit", args=[customer.pk]), due, due < on))
                 break
     return items
+
+
+def nearest_role_holders(unit_ids, role: str) -> dict[int, list]:
+    """For each unit, the active holders of `role` nearest above it (its own unit's first, else the next unit up):
+    "the owner's sales manager" of DOMAIN §7, the supervisor (科长) of seed 002."""
+    from django.contrib.auth import get_user_model
+
+    from crm.models import OrgUnit, StaffProfile
+
+    placed: dict[int, set[int]] = {}
+    for user_id, unit_id in StaffProfile.units.through.objects.filter(
+        staffprofile__user__groups__name=role, staffprofile__user__is_active=True,
+    ).values_list("staffprofile__user_id", "orgunit_id"):
+        placed.setdefault(unit_id, set()).add(user_id)
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in={pk for ids in placed.values() for pk in ids})}
+    parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))
+    found = {}
+    for unit_id in set(unit_ids):
+        here = unit_id
+        while here is not None and here not in placed:
+            here = parents.get(here)
+        found[unit_id] = sorted((users[pk] for pk in placed.get(here, ())), key=lambda u: u.pk)
+    return found
 
 
 def complaint_items(user, on: date, limit: int) -> list[TodoItem]:
@@ -119,17 +158,80 @@ def complaint_items(user, on: date, limit: int) -> list[TodoItem]:
     ]
 
 
+def _task_scope(user) -> Q:
+    """Which open job tasks are this user's to close: its licence and review reminders, the tier proposals of the
+    customers a tier decider sees, the allocation confirmations of a supervisor's units."""
+    from .models import FollowUpTask
+
+    K = FollowUpTask.Kind
+    tasks = Q(assignee=user, kind__in=(K.LICENCE_EXPIRY, K.ANNUAL_REVIEW))
+    if r.has_role(user, r.SALES_MANAGER, r.MARKETING_HEAD):
+        tasks |= Q(kind=K.TIER_REVIEW, customer__in=visible_customers(user))
+    if r.has_role(user, r.SALES_SUPERVISOR):
+        tasks |= Q(kind=K.ALLOCATION_CONFIRMATION, customer__in=visible_customers(user).filter(unit_id__in=own_unit_ids(user)))
+    return tasks
+
+
+def closable_tasks(user, customer) -> list:
+    from .models import FollowUpTask
+
+    return list(FollowUpTask.objects.filter(_task_scope(user), customer=customer, done_at__isnull=True).order_by("due_on"))
+
+
 def task_items(user, on: date, limit: int) -> list[TodoItem]:
     from .models import FollowUpTask
 
-    job_kinds = (FollowUpTask.Kind.LICENCE_EXPIRY, FollowUpTask.Kind.ANNUAL_REVIEW)
-    tasks = Q(assignee=user, kind__in=job_kinds)
-    if r.has_role(user, r.SALES_MANAGER, r.MARKETING_HEAD):
-        tasks |= Q(kind=FollowUpTask.Kind.TIER_REVIEW, customer__in=visible_customers(user))
+    tasks = _task_scope(user)
     return [
         TodoItem("task", f"{task.get_kind_display()}: {task.customer.name}",
                  reverse("customers:detail", args=[task.customer_id]), task.due_on, task.due_on < on)
         for task in FollowUpTask.objects.filter(tasks, done_at__isnull=True).select_related("customer")[:limit]
+    ]
+
+
+# --- escalations (DOMAIN §7: overdue verification and revisit tasks escalate) ------------------------
+
+ESCALATED_KINDS = ("verification", "revisit_owner", "revisit_sales_manager", "revisit_marketing_head")
+
+
+def overdue_tasks(on: date):
+    """Verification and revisit tasks past their due day (due < `on`) whose work is still not done: the customer
+    not verified since the task fell due, or no visit that counts for the rule in the task's period."""
+    from .models import FollowUpTask
+
+    open_tasks = FollowUpTask.objects.filter(done_at__isnull=True, due_on__lt=on, kind__in=ESCALATED_KINDS,
+                                             customer__in=Customer.objects.active())
+    outstanding = Q(kind="verification") & (
+        Q(customer__last_verified_on__isnull=True) | Q(customer__last_verified_on__lt=F("due_on")))
+    for rule in RevisitRule.objects.all():
+        tasks = open_tasks.filter(kind=f"revisit_{rule.who}", period__endswith=f"-{rule.tier or 'all'}")
+        for due in tasks.order_by().values_list("due_on", flat=True).distinct():
+            start, _end = period_of(due, rule.period_months)
+            short = Customer.objects.annotate(n=contacts_count(rule, start, due)).filter(n__lt=rule.required_contacts)
+            outstanding |= Q(pk__in=tasks.filter(due_on=due, customer__in=short.values("pk")).values("pk"))
+    return open_tasks.filter(outstanding)
+
+
+def escalation_items(user, on: date, limit: int) -> list[TodoItem]:
+    """Escalated overdue verifications and revisits of the customers a sales manager (or, for secret records, the
+    marketing head) sees, with the customer and the days overdue; gone once the work is done."""
+    from .models import FollowUpTask
+
+    from customers.policy import SECRET
+
+    if r.has_role(user, r.SALES_MANAGER):
+        customers = visible_customers(user)
+    elif r.has_role(user, r.MARKETING_HEAD):  # the escalations sent to her: secret records, which no sales manager sees
+        customers = visible_customers(user).filter(confidentiality_level=SECRET)
+    else:
+        return []
+    tasks = (overdue_tasks(on).filter(escalated_at__isnull=False, customer__in=customers)
+             .select_related("customer").order_by("due_on", "pk")[:limit])
+    return [
+        TodoItem("escalation", _("Escalated: %(task)s for %(name)s, %(days)d days overdue") % {
+            "task": FollowUpTask.Kind(task.kind).label, "name": task.customer.name, "days": (on - task.due_on).days},
+            reverse("customers:detail", args=[task.customer_id]), task.due_on, True)
+        for task in tasks
     ]
 
 
@@ -140,6 +242,7 @@ INBOX_SOURCES = {
     "new_accounts": _new_account_items,
     "complaints": complaint_items,
     "tasks": task_items,
+    "escalations": escalation_items,
 }
 
 

@@ -322,3 +322,59 @@ def set_care_opt_out(*, actor, customer: Customer, opt_out: bool) -> None:
         CareOptOut.objects.get_or_create(customer=customer, defaults={"recorded_by": actor})
     else:
         CareOptOut.objects.filter(customer=customer).delete()
+
+
+# --- closing the tasks the jobs open (issue 14 items 4, 5) -----------------------------------------
+
+def _open_task(actor, task_id: int, kinds, may) -> "FollowUpTask":
+    """The open task, locked; one the actor may not see is refused like one that does not exist."""
+    from .models import FollowUpTask
+
+    task = FollowUpTask.objects.select_for_update().filter(pk=task_id, kind__in=kinds).select_related("customer").first()
+    if task is None or not is_visible(actor, task.customer):
+        raise ServiceError("service.task_not_found", _("This task does not exist."))
+    if task.done_at is not None:
+        raise ServiceError("service.task_done", _("This task is already done."))
+    if not may(actor, task):
+        raise ServiceError("service.task_not_yours", _("You cannot close this task."))
+    return task
+
+
+def _close(task, actor, outcome: str) -> "FollowUpTask":
+    task.done_at, task.done_by, task.outcome = timezone.now(), actor, outcome
+    task.save(update_fields=["done_at", "done_by", "outcome"])
+    return task
+
+
+@transaction.atomic
+def dismiss_tier_review(*, actor, task_id: int, reason: str):
+    """"Keep the tier": a tier-review proposal closed without a change, with the reason on record."""
+    from .models import FollowUpTask
+
+    if not (reason or "").strip():
+        raise ServiceError("service.reason_required", _("Give a reason for keeping the tier."))
+    task = _open_task(actor, task_id, [FollowUpTask.Kind.TIER_REVIEW], permissions.can_decide_tier_review)
+    return _close(task, actor, reason.strip())
+
+
+@transaction.atomic
+def complete_renewal(*, actor, task_id: int, new_date: date):
+    """A licence or annual-review reminder is done when the new licence expiry or review date is recorded."""
+    from customers.services import record_renewal_date
+
+    from .models import FollowUpTask
+
+    K = FollowUpTask.Kind
+    task = _open_task(actor, task_id, [K.LICENCE_EXPIRY, K.ANNUAL_REVIEW], permissions.can_record_renewal)
+    field = "licence_valid_until" if task.kind == K.LICENCE_EXPIRY else "annual_review_on"
+    record_renewal_date(actor=actor, customer_id=task.customer_id, field=field, new_date=new_date)
+    return _close(task, actor, new_date.isoformat())
+
+
+@transaction.atomic
+def confirm_allocation(*, actor, task_id: int, comment: str = ""):
+    """The supervisor (科长) confirms the new account's allocation quantities before its first order (seed 002)."""
+    from .models import FollowUpTask
+
+    task = _open_task(actor, task_id, [FollowUpTask.Kind.ALLOCATION_CONFIRMATION], permissions.can_confirm_allocation)
+    return _close(task, actor, (comment or "").strip())

@@ -78,3 +78,10 @@ def new_account_scan() -> int:
     from .scans import new_account_scan as scan
 
     return scan().tasks_created
+
+
+@shared_task(**OPTIONS)
+def escalate_overdue_tasks() -> int:
+    from .scans import escalate_overdue_tasks as scan
+
+    return scan().tasks_created

@@ -18,6 +18,7 @@ urlpatterns = [
     path("new/<slug:purpose>/customer/", views.pick_customer, name="pick_customer"),
     path("complaints/new/", views.complaint_new, name="complaint_new"),
     path("complaints/<int:pk>/", views.complaint_detail, name="complaint_detail"),
+    path("tasks/<int:pk>/<slug:verb>/", views.task_action, name="task_action"),
     path("targets/", views.monthly_targets, name="targets"),
     path("recalls/", views.recalls, name="recalls"),
     path("recalls/<int:pk>/", views.recall_detail, name="recall_detail"),

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _, ngettext
+from django.utils.translation import gettext as _, gettext_lazy as _lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from crm import registry
@@ -22,7 +22,7 @@ from . import recalls as recalls_svc
 from .forms import (
     CareOptOutForm, ComplaintForm, ComplaintQuery, ComplaintStepForm, InquiryForm, OpportunityForm, OpportunityMoveForm,
     OpportunityQuery, OpportunityStepForm, PoolClaimForm, PoolQuery, RecallForm, RecallQuery, RecallStepForm, RollupQuery,
-    VisitForm, WeekQuery,
+    TaskStepForm, VisitForm, WeekQuery,
 )
 from .models import Complaint, Recall
 
@@ -361,6 +361,30 @@ def care_opt_out(request, pk):
         messages.success(request, _("The customer will receive no greetings.") if opt_out
                          else _("The customer will receive greetings again."))
     return redirect("customers:detail", pk=customer.pk)
+
+
+TASK_STEPS = {
+    "dismiss": (services.dismiss_tier_review, "reason", _lazy("The tier stays; the proposal is closed.")),
+    "renew": (services.complete_renewal, "new_date", _lazy("The new date is recorded; the reminder is done.")),
+    "confirm": (services.confirm_allocation, "comment", _lazy("The allocation quantities are confirmed.")),
+}
+
+
+@login_required
+def task_action(request, pk, verb):
+    """Closes a job's task from the customer page; a task of a customer the user may not see does not exist."""
+    from .models import FollowUpTask
+
+    task = get_object_or_404(FollowUpTask.objects.filter(customer__in=visible_customers(request.user)), pk=pk)
+    if request.method != "POST" or verb not in TASK_STEPS:
+        raise Http404
+    service, field, success = TASK_STEPS[verb]
+    back = reverse("customers:detail", args=[task.customer_id])
+    form = TaskStepForm(request.POST, verb=verb)
+    if not form.is_valid():
+        return refuse_form(request, form, back)
+    return run_action(request, service, actor=request.user, task_id=task.pk, **{field: form.cleaned_data[field]},
+                      success=str(success), redirect_to=back)
 
 
 @login_required

@@ -58,3 +58,37 @@ def test_duplicate_warning_names_only_the_owner(client, setting):
     assert "赵六" in warning
     for secret in (hidden.name, "SH-000777", reverse("customers:detail", args=[hidden.pk])):
         assert secret not in warning
+
+
+@pytest.mark.parametrize("role", [r.SALES_MANAGER, r.GENERAL_MANAGER])
+def test_a_unit_manager_reads_its_unit_and_below_never_a_sibling(client, make_user, role):
+    """Issue 14 item 1: a sales manager (and the general manager) of X lists, searches, opens and approves the
+    customers of X's child unit, and a sibling unit Y's not at all (404, nothing listed, nothing found)."""
+    hq = OrgUnitFactory(code="HQ")
+    x, y = OrgUnitFactory(code="X", parent=hq), OrgUnitFactory(code="Y", parent=hq)
+    child = OrgUnitFactory(code="XC", parent=x)
+    manager = make_user(role, units=[x])
+    below = CustomerFactory(unit=child, name="下级单位客户", customer_code="XC-000001")
+    sibling = CustomerFactory(unit=y, name="兄弟单位客户", customer_code="Y-000001", mobile="13700008888")
+    waiting = CustomerFactory(unit=y, name="兄弟单位待审", customer_code=None,
+                              registration_status=Customer.Registration.SUBMITTED, customer_status="")
+    client.force_login(manager)
+    assert client.get(reverse("customers:detail", args=[sibling.pk])).status_code == 404
+    assert client.get(reverse("customers:detail", args=[below.pk])).status_code == 200
+    listed = client.get(reverse("customers:list")).content.decode()
+    assert "下级单位客户" in listed and "兄弟单位客户" not in listed
+    for term in ("兄弟单位", "Y-000001", "13700008888"):
+        table = client.get(reverse("customers:list"), {"q": term, "state": "all"}).content.decode()
+        assert "兄弟单位" not in table.split('data-testid="customer-table"')[1], term
+    assert "下级单位客户" in client.get(reverse("customers:list"), {"q": "下级单位"}).content.decode()
+    # Exports are the marketing head's (DOMAIN §6); the export URL gives a manager nothing of Y either.
+    export = client.get(reverse("customers:export"), {"q": "兄弟单位"})
+    assert export.status_code == 403 and "兄弟单位".encode() not in export.content
+    if role == r.SALES_MANAGER:  # the approval queue follows the same scope
+        queue = client.get(reverse("customers:approvals")).content.decode()
+        assert "兄弟单位待审" not in queue
+        mine = CustomerFactory(unit=child, name="下级单位待审", customer_code=None,
+                               registration_status=Customer.Registration.SUBMITTED, customer_status="")
+        assert "下级单位待审" in client.get(reverse("customers:approvals")).content.decode()
+        assert client.post(reverse("customers:action", args=[waiting.pk, "approve"]), {"comment": "x"}).status_code == 404
+        assert mine.pk

@@ -1,4 +1,4 @@
-"""Every URL × every role × (own, same-unit, other-unit, secret record) → the expected answer.
+"""Every URL × every role × (own, same-unit, child-unit, sibling-unit, secret record) → the expected answer.
 The URL list comes from the URL conf: a new URL without an entry here fails the test."""
 import pytest
 from django.test import Client
@@ -12,26 +12,28 @@ from customers.tests.factories import CustomerFactory
 pytestmark = pytest.mark.django_db
 
 ROLES = [*r.ROLES, None]  # None: signed in, no role
-KINDS = ("own", "same_unit", "other_unit", "secret")
-UNIT_READERS = {r.SALES_SUPERVISOR, r.CS_SPECIALIST, r.PLANNER}
-ALL_BUT_SECRET = {r.SALES_MANAGER, r.CS_MANAGER, r.GENERAL_MANAGER}
+KINDS = ("own", "same_unit", "child_unit", "other_unit", "secret")
+# Issue 14 item 1: sales managers and the general manager read their unit and below, like the unit roles.
+UNIT_READERS = {r.SALES_SUPERVISOR, r.CS_SPECIALIST, r.PLANNER, r.SALES_MANAGER, r.GENERAL_MANAGER}
+ALL_BUT_SECRET = {r.CS_MANAGER}
 
 
 def sees(role, kind) -> bool:
-    """DOMAIN §6 as a table: owners see their own; unit roles their unit; managers all but secret."""
+    """DOMAIN §6 as a table: owners see their own; unit roles their unit and its children (never a sibling);
+    the CS manager all but secret; the marketing head all."""
     if kind == "own" or role == r.MARKETING_HEAD:
         return True
     if kind == "secret":
         return False
     if role in ALL_BUT_SECRET:
         return True
-    return kind == "same_unit" and role in UNIT_READERS
+    return kind in ("same_unit", "child_unit") and role in UNIT_READERS
 
 
 def edits(role, kind) -> bool:
     if not sees(role, kind):
         return False
-    return kind == "own" or role == r.SALES_MANAGER or (role == r.CS_SPECIALIST and kind == "same_unit")
+    return kind == "own" or role == r.SALES_MANAGER or (role == r.CS_SPECIALIST and kind in ("same_unit", "child_unit"))
 
 
 def customer_page(rule):
@@ -104,6 +106,7 @@ MATRIX = {
     "service:pick_customer": ("purpose", None),  # its visibility: service/tests/test_lists.py
     "service:complaint_new": ("customer_query", None),
     "service:complaint_detail": ("complaint", None),
+    "service:task_action": ("post_redirect", None),  # 404 for another unit's task: service/tests/test_views.py
     "service:recalls": ("get", role_page(r.QUALITY)),
     "service:recall_detail": ("recall", None),
     "service:targets": ("get", role_page(r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER, r.MARKETING_HEAD,
@@ -157,11 +160,14 @@ def test_every_url_has_an_entry_in_the_matrix():
 def world():
     hq = OrgUnitFactory(code="HQ")
     sh, bj = OrgUnitFactory(code="SH", parent=hq), OrgUnitFactory(code="BJ", parent=hq)
+    pd = OrgUnitFactory(code="PD", parent=sh)
     colleague = UserFactory(roles=[r.SALES_REP], units=[sh])
     stranger = UserFactory(roles=[r.SALES_REP], units=[bj])
+    below = UserFactory(roles=[r.SALES_REP], units=[pd])
     return {
         "sh": sh,
         "same_unit": CustomerFactory(unit=sh, created_by=colleague, tier="C"),
+        "child_unit": CustomerFactory(unit=pd, created_by=below, tier="C"),
         "other_unit": CustomerFactory(unit=bj, created_by=stranger, tier="C"),
         "secret": CustomerFactory(unit=sh, created_by=colleague, tier="A"),
     }
@@ -235,10 +241,8 @@ def test_a_recall_is_the_quality_managers_and_404_to_whoever_may_not_see_its_cus
 
     from service import services as svc
 
-    owner = world["same_unit"].account_manager
-    for kind in ("same_unit", "other_unit", "secret"):
-        svc.register_complaint(actor=owner if kind != "other_unit" else world["other_unit"].account_manager,
-                               customer=world[kind], category="quality", channel="phone", description="x",
+    for kind in KINDS[1:]:  # same unit, child unit, sibling unit, secret
+        svc.register_complaint(actor=world[kind].account_manager, customer=world[kind], category="quality", channel="phone", description="x",
                                order_number="1", product="p", quantity=1, delivered_on=date(2026, 11, 1),
                                defect_count=1, production_date=date(2026, 10, 1), sample_kept=True)
     wrong = []

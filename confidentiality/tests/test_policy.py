@@ -22,7 +22,7 @@ def world(make_user):
     other = OrgUnitFactory(code="BJ", parent=hq)
     owner = make_user(r.SALES_REP, units=[unit])
     return {
-        "unit": unit, "other": other, "owner": owner,
+        "hq": hq, "unit": unit, "other": other, "owner": owner,
         "plain": CustomerFactory(unit=unit, created_by=owner, tier="C", mobile="13812345678", id_number=VALID_ID),
         "secret": CustomerFactory(unit=unit, created_by=owner, tier="A"),
         "elsewhere": CustomerFactory(unit=other, created_by=make_user(r.SALES_REP, units=[other]), tier="B"),
@@ -43,7 +43,10 @@ def test_tier_sets_the_level(world):
     "role, unit_key, expected",
     [
         (r.MARKETING_HEAD, "unit", {"plain", "secret", "elsewhere"}),
-        (r.SALES_MANAGER, "unit", {"plain", "elsewhere"}),
+        (r.SALES_MANAGER, "unit", {"plain"}),  # issue 14: its unit and below, never the sibling
+        (r.SALES_MANAGER, "hq", {"plain", "elsewhere"}),  # at the root: the company, secret records excepted
+        (r.GENERAL_MANAGER, "unit", {"plain"}),
+        (r.GENERAL_MANAGER, "hq", {"plain", "elsewhere"}),
         (r.CS_MANAGER, "unit", {"plain", "elsewhere"}),
         (r.SALES_SUPERVISOR, "unit", {"plain"}),
         (r.CS_SPECIALIST, "unit", {"plain"}),
@@ -150,7 +153,7 @@ def test_reps_cannot_unmask_others_customers(client, world, make_user):
 
 
 def test_reading_a_confidential_record_is_audited(client, world, make_user):
-    manager = make_user(r.SALES_MANAGER)
+    manager = make_user(r.SALES_MANAGER, units=[world["hq"]])
     client.force_login(manager)
     client.get(reverse("customers:detail", args=[world["elsewhere"].pk]))
     client.get(reverse("customers:detail", args=[world["plain"].pk]))

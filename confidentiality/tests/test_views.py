@@ -57,7 +57,7 @@ def test_the_audit_log_names_only_customers_the_reader_may_see(client, make_user
     record("read", customers=[secret], subject=secret.name)
     record("reject", customers=[secret], subject=f"{secret.name}（补充材料）")
     record("read", customers=[internal], subject=internal.name)
-    manager = make_user(r.SALES_MANAGER)
+    manager = make_user(r.SALES_MANAGER, units=[unit])
     client.force_login(manager)
     assert client.get(reverse("customers:detail", args=[secret.pk])).status_code == 404
 

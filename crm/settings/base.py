@@ -202,6 +202,8 @@ CELERY_BEAT_SCHEDULE = {
     # Daily; the scan itself acts only on the first working day of a quarter (Chinese calendar).
     "tier-review-scan": {"task": "service.tasks.tier_review_scan", "schedule": crontab(hour=2, minute=40)},
     "new-account-scan": {"task": "service.tasks.new_account_scan", "schedule": crontab(hour=3, minute=0)},
+    # After the verification and revisit scans: their overdue tasks escalate once to the owner's sales manager.
+    "overdue-task-escalation": {"task": "service.tasks.escalate_overdue_tasks", "schedule": crontab(hour=3, minute=20)},
     "monthly-lending-report": {"task": "confidentiality.tasks.monthly_lending_report",
                                "schedule": crontab(day_of_month=5, hour=8, minute=0)},
     "audit-anchor": {"task": "crm.tasks.anchor_audit_chain", "schedule": crontab(hour=0, minute=30)},

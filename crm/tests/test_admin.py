@@ -180,8 +180,8 @@ def test_role_reach_follows_the_visibility_policy():
 
     by_reach = {n: {code for code, reach in r.ROLE_REACH.items() if reach == n} for n in (1, 2, 3)}
     assert by_reach[3] == set(policy.SEES_ALL_LEVELS)
-    assert by_reach[2] == set(policy.SEES_ALL_BUT_SECRET)
-    assert by_reach[1] == {*policy.SEES_OWN_UNIT_BUT_SECRET, r.SALES_REP}  # a rep sees its unit's pool
+    assert by_reach[2] == {*policy.SEES_ALL_BUT_SECRET, *policy.MANAGES_OWN_UNIT}  # managers keep their rank
+    assert by_reach[1] == {*policy.SEES_OWN_UNIT_BUT_SECRET, r.SALES_REP} - set(policy.MANAGES_OWN_UNIT)
 
 
 def test_only_a_superuser_switches_scheduled_jobs(client, sysadmin, make_user):

@@ -139,6 +139,10 @@ POSTS = {
                               {"customer": "{customer}", "title": "x", "content": "x"}),
     "service:opportunity_action": (("opportunity",), ("action", "note", "result", "reason"), {"action": "close"}),
     "service:care_opt_out": (("customer",), ("opt_out",), {}),
+    "service:task_action": [
+        ((task, verb), ("reason", "new_date", "comment"), {})
+        for task, verb in (("tier_task", "dismiss"), ("licence_task", "renew"), ("allocation_task", "confirm"))
+    ],
     "imports:sheet": (("job",), ("sheet",), {}),
     "imports:preview": (("job",), ("again", "col_0", "col_1", "mode", "unit", "owner", "save_as"), {"mode": "draft"}),
     "imports:values": (("job",), ("save_as", "value_0"), {}),
@@ -244,7 +248,14 @@ def world(media):
     credit_proposal = CreditProposal.objects.create(dealer=dealer, grade="B", score=70, credit_limit=1, credit_days=30)
     hq_check = HqShareCheck.objects.create(dealer=dealer, month=timezone.localdate().replace(day=1), hq_amount=1,
                                            total_amount=10, share=10, minimum=70, outcome="short")
+    from service.models import FollowUpTask
+
+    tasks = {f"{name}_task": FollowUpTask.objects.create(customer=customer, kind=kind, period="p", assignee=rep,
+                                                          due_on=timezone.localdate())
+             for name, kind in (("tier", "tier_review"), ("licence", "licence_expiry"),
+                                ("allocation", "allocation_confirmation"))}
     return {
+        **tasks,
         "dealer": dealer, "credit_proposal": credit_proposal, "hq_check": hq_check,
         "order": order, "payment": payment, "application": application,
         "handover_request": handover_request, "level_request": level_request,

@@ -99,6 +99,16 @@ def test_a_lower_tier_does_not_lower_the_level_by_itself(team):
     assert LevelChangeRequest.objects.get(customer=customer).new_level == "internal"
 
 
+@pytest.mark.parametrize("hand_set,tier,kept", [("confidential", "D", True), ("secret", "B", True), ("internal", "B", False)])
+def test_a_tier_change_moves_only_a_level_that_still_holds_the_tiers_default(team, hand_set, tier, kept):
+    """Issue 14 item 4: a C customer's default is internal; a level set by hand stays whatever the new tier."""
+    customer = CustomerFactory(unit=team["unit"], created_by=team["rep"], tier="C")
+    Customer.objects.filter(pk=customer.pk).update(confidentiality_level=hand_set)
+    services.change_tier(actor=team["head"], customer_id=customer.pk, tier=tier, reason="季度评级")
+    expected = hand_set if kept else "confidential"
+    assert level_of(customer) == expected and not LevelChangeRequest.objects.exists()
+
+
 def test_the_marketing_head_lowers_directly_and_it_is_audited(team):
     customer = CustomerFactory(unit=team["unit"], created_by=team["rep"], tier="A")
     services.change_tier(actor=team["head"], customer_id=customer.pk, tier="C", reason="降级")

@@ -25,7 +25,7 @@ def world(make_user):
         "beijing": CustomerFactory(unit=bj, created_by=other_rep),
     }
     customers["co_owned"].co_owners.add(rep)
-    return {"sh": sh, "bj": bj, "team": team, "rep": rep, "c": customers}
+    return {"hq": hq, "sh": sh, "bj": bj, "team": team, "rep": rep, "c": customers}
 
 
 def visible(user, world):
@@ -42,9 +42,17 @@ def test_unit_roles_see_their_unit_and_below(world, make_user, role):
     assert visible(make_user(role, units=[world["sh"]]), world) == {"own", "team"}
 
 
-@pytest.mark.parametrize("role", [r.SALES_MANAGER, r.MARKETING_HEAD, r.CS_MANAGER])
-def test_managers_see_everything(world, make_user, role):
+@pytest.mark.parametrize("role", [r.MARKETING_HEAD, r.CS_MANAGER])
+def test_company_wide_readers_see_everything(world, make_user, role):
     assert visible(make_user(role), world) == {"own", "co_owned", "team", "beijing"}
+
+
+@pytest.mark.parametrize("role", [r.SALES_MANAGER, r.GENERAL_MANAGER])
+def test_unit_managers_see_their_unit_and_below_the_root_one_everything(world, make_user, role):
+    """Issue 14 item 1: Shanghai's manager never reads Beijing's customers; one placed at the root reads all."""
+    assert visible(make_user(role, units=[world["sh"]]), world) == {"own", "team"}
+    assert visible(make_user(role, units=[world["hq"]]), world) == {"own", "co_owned", "team", "beijing"}
+    assert visible(make_user(role), world) == set()
 
 
 @pytest.mark.parametrize("role", [r.ARCHIVIST, r.FINANCE, r.ADMIN, None])
@@ -68,7 +76,7 @@ def test_search_understands_mobile_code_id_and_name(world, make_user):
 
 
 def test_filters_combine(world, make_user):
-    manager = make_user(r.SALES_MANAGER)
+    manager = make_user(r.SALES_MANAGER, units=[world["hq"]])  # at the root: the company
     target = CustomerFactory(unit=world["bj"], created_by=manager, tier="A")
     below = target.profile_completeness + 1
     qs = selectors.filter_customers(manager, QueryDict(f"tier=A&unit={world['bj'].pk}&completeness_below={below}"))
@@ -140,8 +148,8 @@ def found(user, term) -> list[int]:
 
 
 SEARCHERS = [
-    (r.PLANNER, "sh"), (r.SALES_SUPERVISOR, "sh"), (r.CS_SPECIALIST, "team"), (r.SALES_MANAGER, None),
-    (r.CS_MANAGER, None), (r.GENERAL_MANAGER, None), (r.MARKETING_HEAD, None),
+    (r.PLANNER, "sh"), (r.SALES_SUPERVISOR, "sh"), (r.CS_SPECIALIST, "team"), (r.SALES_MANAGER, "hq"),
+    (r.CS_MANAGER, None), (r.GENERAL_MANAGER, "hq"), (r.MARKETING_HEAD, None),
 ]
 
 

@@ -183,7 +183,7 @@ def test_handover_of_500_customers_to_two_reps_in_one_step(people, unit, make_us
         CustomerFactory.build(unit=unit, created_by=departing, account_manager=departing, customer_code=f"H-{i:06d}")
         for i in range(500)
     )
-    with django_assert_max_num_queries(50):  # constant: scope, heir checks and the one audit row, not per customer
+    with django_assert_max_num_queries(60):  # constant: scope, heir checks, notices sent per heir, one audit row
         moved = services.handover_customers(
             actor=people["manager"], from_user=departing, to_users=heirs, deactivate=True, reason="离职"
         )
@@ -197,6 +197,42 @@ def test_handover_of_500_customers_to_two_reps_in_one_step(people, unit, make_us
     assert HandoverNotice.objects.filter(previous_owner=departing).count() == 500
     departing.refresh_from_db()
     assert not departing.is_active and departing.staff_profile.status == StaffProfile.Status.DEPARTED
+
+
+def test_handover_notices_are_sent_and_their_time_recorded(people, unit, make_user, settings,
+                                                             django_capture_on_commit_callbacks, mailoutbox):
+    """Issue 14 item 8: the heir is told in-app and by e-mail, each customer with an address gets its own e-mail,
+    and every notice carries the time it went out."""
+    from crm.models import Notification
+
+    settings.CRM_EMAIL_NOTIFICATIONS = True
+    departing = make_user(r.SALES_REP, units=[unit])
+    heir = make_user(r.SALES_REP, units=[unit], email="heir@example.com")
+    with_mail = CustomerFactory(unit=unit, created_by=departing, email="kehu@example.com")
+    without = CustomerFactory(unit=unit, created_by=departing, email="")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.handover_customers(actor=people["manager"], from_user=departing, to_users=[heir], reason="离职")
+    notices = HandoverNotice.objects.filter(customer__in=[with_mail, without])
+    assert notices.count() == 2 and not notices.filter(sent_at__isnull=True).exists()
+    note = Notification.objects.get(recipient=heir)
+    assert "2" in note.subject and str(heir.pk) in note.url
+    assert sorted(m.to[0] for m in mailoutbox) == ["heir@example.com", "kehu@example.com"]
+    customer_mail = next(m for m in mailoutbox if m.to == ["kehu@example.com"])
+    assert len(customer_mail.to) == 1 and "heir@example.com" not in customer_mail.body
+
+
+def test_handover_notices_are_in_app_only_while_email_is_off(people, unit, make_user, settings, mailoutbox,
+                                                            django_capture_on_commit_callbacks):
+    from crm.models import Notification
+
+    settings.CRM_EMAIL_NOTIFICATIONS = False
+    departing = make_user(r.SALES_REP, units=[unit])
+    heir = make_user(r.SALES_REP, units=[unit], email="heir@example.com")
+    CustomerFactory(unit=unit, created_by=departing, email="kehu@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.handover_customers(actor=people["manager"], from_user=departing, to_users=[heir], reason="调岗")
+    assert Notification.objects.filter(recipient=heir).count() == 1 and not mailoutbox
+    assert HandoverNotice.objects.get().sent_at is not None
 
 
 def test_handover_is_for_managers_only(people, unit, make_user):

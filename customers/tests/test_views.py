@@ -129,7 +129,7 @@ def test_list_query_count_does_not_grow_with_rows(client, unit, make_user, passw
     manager = make_user(r.SALES_MANAGER, units=[unit])
     client.force_login(manager)
     CustomerFactory.create_batch(60, unit=unit, created_by=manager)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(17):  # a unit-scoped reader (issue 14) pays three for its unit tree
         response = client.get(reverse("customers:list"))
     assert response.content.decode().count("/customers/") >= 50
     assert "下一页" in response.content.decode()

@@ -27,7 +27,7 @@ def _order(dealer, total, on, number):
 
 
 def test_admission_charges_the_franchise_fee_once(make_user):
-    manager = make_user(r.SALES_MANAGER)
+    manager = make_user(r.MARKETING_HEAD)  # a franchise decider reading every unit; unit-scoped sales managers: test_views
     dealer = DealerFactory(franchise_fee=Decimal("50000"))
     services.admit(actor=manager, dealer_id=dealer.pk)
     charge = Charge.objects.get(customer=dealer.customer)
@@ -57,7 +57,7 @@ def test_hq_share_shortfall_proposes_advice_once_then_advice_or_dismissal(make_u
     check = HqShareCheck.objects.get(dealer=short)
     assert (check.share, check.outcome) == (Decimal("50.00"), "short")
     assert HqShareCheck.objects.get(dealer=fine).outcome == "met"
-    manager = make_user(r.SALES_MANAGER)
+    manager = make_user(r.MARKETING_HEAD)  # a franchise decider reading every unit; unit-scoped sales managers: test_views
     services.give_proposed_advice(actor=manager, check_id=check.pk, deadline=timezone.localdate() + timedelta(days=30))
     short.refresh_from_db()
     assert short.franchise_status == "advised" and "50.00%" in short.advice_text

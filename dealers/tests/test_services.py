@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def manager(make_user):
-    return make_user(r.SALES_MANAGER)
+    return make_user(r.MARKETING_HEAD)  # a franchise decider reading every unit; unit-scoped sales managers: test_views
 
 
 @pytest.mark.parametrize("source,target,allowed", workflow_cases(FRANCHISE))
@@ -114,18 +114,20 @@ def test_expulsion_needs_one_of_its_reasons(manager):
     assert Dealer.objects.get(pk=dealer.pk).franchise_status == S.EXPELLED
 
 
-def test_card_changes_are_kept_per_field(manager):
+def test_card_changes_are_kept_per_field(make_user):
     dealer = DealerFactory()
+    manager = make_user(r.SALES_MANAGER, units=[dealer.customer.unit])
     services.save_card(actor=manager, dealer_id=dealer.pk, values={"funds_status": "tight", "staff_clerks": 4})
     change = DealerChange.objects.get(dealer=dealer, field="funds_status")
     assert (change.old_value, change.new_value, change.actor) == ("", "tight", manager)
     assert Dealer.objects.get(pk=dealer.pk).completeness > 0
 
 
-def test_open_card_makes_the_customer_a_dealer(manager):
+def test_open_card_makes_the_customer_a_dealer(make_user):
     from customers.tests.factories import CustomerFactory
 
     customer = CustomerFactory()
+    manager = make_user(r.SALES_MANAGER, units=[customer.unit])
     dealer = services.create_card(actor=manager, customer_id=customer.pk)
     customer.refresh_from_db()
     assert customer.profile_type == "dealer" and dealer.franchise_status == S.APPLICANT

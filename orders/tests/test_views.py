@@ -196,7 +196,7 @@ def test_account_period_application_through_the_pages(client, world):
                            {"limit": "10000", "period_days": "30", "investigation": "已核实"})
     assert response.status_code == 302
     application = AccountPeriodApplication.objects.get(customer=mine)
-    manager = UserFactory(roles=[r.SALES_MANAGER])
+    manager = UserFactory(roles=[r.SALES_MANAGER], units=[mine.unit])  # managers read their own unit (issue 14)
     client.force_login(manager)
     client.post(reverse("orders:account_period_decide", args=[application.pk]), {"decision": "approve"})
     assert mine.credit_terms.source == "account_period"

@@ -143,3 +143,51 @@ def test_cs_pages_searches_and_filters_the_complaints_list_on_a_phone(chromium, 
         page.screenshot(path=str(ARTIFACTS / "complaints-list-phone.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_a_manager_gets_the_escalation_and_keeps_the_tier_from_the_customer_page(chromium, live_server,
+                                                                                 transactional_db, password):
+    """Issue 14 items 3 and 4: the overdue verification reaches the rep's sales manager's inbox with the days
+    overdue; on the customer page she keeps the proposed tier with a reason and the proposal leaves the inbox."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from conftest import ARTIFACTS
+    from service import scans
+
+    unit = OrgUnitFactory(code="SH", name="上海分公司")
+    team = OrgUnitFactory(code="SHT1", name="销售一组", parent=unit)
+    rep = UserFactory(username="rep_late", roles=[r.SALES_REP], units=[team], last_name="王", first_name="五")
+    manager = UserFactory(username="mgr_escalated", roles=[r.SALES_MANAGER], units=[unit])
+    today = timezone.localdate()
+    customer = CustomerFactory(unit=team, created_by=rep, name="逾期核实便利店", tier="C",
+                               cumulative_amount=Decimal("9000000"), registered_on=date(2025, 1, 1))
+    type(customer).objects.filter(pk=customer.pk).update(last_verified_on=today - timedelta(days=100))
+    scans.verification_scan(today - timedelta(days=3))
+    scans.escalate_overdue_tasks(today)
+    scans.tier_review_scan(today, force=True)
+
+    context = chromium.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        signed_in(page, manager, password)
+        page.goto("/service/inbox/")
+        inbox = page.get_by_test_id("inbox")
+        escalated = inbox.get_by_role("link", name="已升级：逾期核实便利店的季度核实已逾期 3 天")
+        escalated.wait_for()
+        page.screenshot(path=str(ARTIFACTS / "issue14_manager_inbox_escalation.png"), full_page=True)
+        escalated.click()
+        tasks = page.get_by_test_id("customer-tasks")
+        tasks.get_by_label("原因").fill("大额采购为一次性项目，维持C级")
+        page.screenshot(path=str(ARTIFACTS / "issue14_keep_the_tier.png"), full_page=True)
+        tasks.get_by_role("button", name="保持等级").click()
+        page.get_by_text("客户等级维持不变，调级建议已关闭。").wait_for()
+        assert page.get_by_test_id("customer-tasks").count() == 0
+        page.goto("/service/inbox/")
+        assert page.get_by_test_id("inbox").get_by_text("逾期核实便利店").count() == 1  # the escalation stays
+    finally:
+        context.close()

@@ -210,8 +210,8 @@ def test_new_account_scan_is_idempotent(owner, unit):
 
     from customers.models import CustomerEvent
 
-    c = CustomerFactory(unit=unit, created_by=owner, profile_type="retail")
-    CustomerEvent.objects.create(customer=c, kind="approved", at=timezone.now() - timedelta(days=20))
+    c = CustomerFactory(unit=unit, created_by=owner, profile_type="retail", created_at=timezone.now() - timedelta(days=20))
+    CustomerEvent.objects.create(customer=c, kind="approved", at=timezone.now())
     first = scans.new_account_scan()
     assert first.tasks_created >= 1 and scans.new_account_scan().tasks_created == 0
 
@@ -254,7 +254,8 @@ def test_the_other_jobs_twice_at_once_create_nothing_twice(make_user):
     CareTemplate.objects.get_or_create(kind="birthday", name="生日", defaults={"body": "{name}生日快乐"})
     customers = [
         CustomerFactory(unit=unit, created_by=rep, tier="D", cumulative_amount=Decimal("9000000"), profile_type="retail",
-                        birth_date=today.replace(year=1990), mobile=f"1370000{i:04d}")
+                        birth_date=today.replace(year=1990), mobile=f"1370000{i:04d}",
+                        created_at=timezone.now() - timezone.timedelta(days=20))
         for i in range(8)
     ]
     for c in customers:
@@ -298,3 +299,210 @@ def test_a_tier_decision_settles_the_open_tier_review(make_user, unit):
     customer_services.change_tier(actor=manager, customer_id=customer.pk, tier="B", reason="采购额上升")
     task.refresh_from_db()
     assert task.done_at is not None
+
+
+# --- issue 14 item 3: overdue verification and revisit tasks escalate once -----------------------------------
+
+def test_a_verification_one_day_overdue_escalates_once_to_the_owners_sales_manager(
+        make_user, unit, settings, django_capture_on_commit_callbacks, mailoutbox):
+    from crm.models import Notification
+    from service.selectors import inbox
+
+    settings.CRM_EMAIL_NOTIFICATIONS = True
+    team = OrgUnitFactory(code="SH01T1", parent=unit)
+    sibling = OrgUnitFactory(code="SH02", parent=unit.parent)
+    rep = make_user(r.SALES_REP, units=[team])
+    manager = make_user(r.SALES_MANAGER, units=[unit], email="manager@example.com")
+    elsewhere = make_user(r.SALES_MANAGER, units=[sibling])
+    c = CustomerFactory(unit=team, created_by=rep, name="逾期核实户", last_verified_on=date(2026, 3, 1))
+    scans.verification_scan(TODAY)  # due 1 June
+    assert scans.escalate_overdue_tasks(TODAY).tasks_created == 0  # due today is not overdue
+    with django_capture_on_commit_callbacks(execute=True):
+        run = scans.escalate_overdue_tasks(TODAY + timedelta(days=1))
+    assert run.tasks_created == 1
+    for day in (1, 2, 9):  # the daily job keeps running: once and only once
+        assert scans.escalate_overdue_tasks(TODAY + timedelta(days=day)).tasks_created == 0
+    note = Notification.objects.get()
+    assert note.recipient == manager and "逾期核实户" in note.subject and "1" in note.subject
+    assert [m.to for m in mailoutbox] == [["manager@example.com"]]
+    items = [i for i in inbox(manager, TODAY + timedelta(days=3)) if i.kind == "escalation"]
+    assert len(items) == 1 and "逾期核实户" in items[0].title and "3" in items[0].title and items[0].overdue
+    assert not [i for i in inbox(elsewhere, TODAY + timedelta(days=3)) if i.kind == "escalation"]
+    assert not [i for i in inbox(rep, TODAY + timedelta(days=3)) if i.kind == "escalation"]
+    c.last_verified_on = TODAY + timedelta(days=4)  # verified: the escalation leaves the inbox
+    c.save(update_fields=["last_verified_on"])
+    assert not [i for i in inbox(manager, TODAY + timedelta(days=5)) if i.kind == "escalation"]
+
+
+def test_a_verified_customer_and_a_done_revisit_do_not_escalate(make_user, unit):
+    from crm.models import Notification
+    from service.models import RevisitRule
+
+    rep = make_user(r.SALES_REP, units=[unit])
+    make_user(r.SALES_MANAGER, units=[unit])
+    RevisitRule.objects.update_or_create(tier="", who="owner", defaults={"every_months": 3})
+    visited = CustomerFactory(unit=unit, created_by=rep, name="已回访", last_verified_on=date(2026, 3, 1))
+    missed = CustomerFactory(unit=unit, created_by=rep, name="未回访", last_verified_on=date(2026, 5, 1))
+    scans.revisit_scan(date(2026, 5, 10))  # the second quarter's revisit tasks, due 30 June
+    scans.verification_scan(TODAY)
+    visit = Visit.objects.create(customer=visited, visited_on=date(2026, 6, 20), channel="phone", content="回访",
+                                 created_by=rep)
+    visit.participants.set([rep])
+    visited.last_verified_on = date(2026, 6, 2)
+    visited.save(update_fields=["last_verified_on"])
+    assert scans.escalate_overdue_tasks(date(2026, 6, 30)).tasks_created == 0  # the revisit is due, not overdue
+    assert scans.escalate_overdue_tasks(date(2026, 7, 1)).tasks_created == 1
+    assert list(Notification.objects.values_list("subject", flat=True)) == [
+        Notification.objects.get().subject] and "未回访" in Notification.objects.get().subject
+    assert FollowUpTask.objects.get(customer=missed, kind="revisit_owner").escalated_at is not None
+
+
+def test_a_secret_customers_escalation_goes_to_the_marketing_head(make_user, unit):
+    from crm.models import Notification
+
+    rep = make_user(r.SALES_REP, units=[unit])
+    manager = make_user(r.SALES_MANAGER, units=[unit])
+    head = make_user(r.MARKETING_HEAD, units=[unit])
+    CustomerFactory(unit=unit, created_by=rep, tier="A", last_verified_on=date(2026, 3, 1))
+    scans.verification_scan(TODAY)
+    plain = CustomerFactory(unit=unit, created_by=rep, tier="C", last_verified_on=date(2026, 3, 1))
+    scans.verification_scan(TODAY)
+    scans.escalate_overdue_tasks(TODAY + timedelta(days=1))
+    assert sorted(Notification.objects.values_list("recipient", flat=True)) == sorted([head.pk, manager.pk])
+    from service.selectors import inbox
+
+    mine = [i.title for i in inbox(head, TODAY + timedelta(days=1)) if i.kind == "escalation"]
+    assert len(mine) == 1 and plain.name not in mine[0]  # the sales manager's escalations are not hers
+    assert [i.title for i in inbox(manager, TODAY + timedelta(days=1)) if i.kind == "escalation"] == [
+        next(i.title for i in inbox(manager, TODAY + timedelta(days=1)) if plain.name in i.title)]
+
+
+def test_the_escalation_job_is_scheduled_and_thin(settings):
+    from service import tasks
+
+    assert tasks.escalate_overdue_tasks.apply().get() == 0
+    assert "service.tasks.escalate_overdue_tasks" in {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+
+
+# --- issue 14 item 5: new-account deadlines from creation, by working day -----------------------------------
+
+def test_a_retail_account_created_on_the_friday_before_spring_festival_gets_its_deadlines_by_working_day(
+        make_user, unit):
+    """Created Fri 13 Feb 2026; Sat 14 Feb is an adjusted working day, 15–23 Feb the holiday, Sat 28 Feb works."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from service.selectors import inbox, new_account_deadlines
+
+    rep = make_user(r.SALES_REP, units=[unit])
+    created = timezone.make_aware(dt.datetime(2026, 2, 13, 16, 30))
+    c = CustomerFactory(unit=unit, created_by=rep, profile_type="retail", name="春节前新户", created_at=created,
+                        registration_status=Customer.Registration.SUBMITTED, customer_code=None, customer_status="")
+    due = {days: deadline for days, deadline, _missing in new_account_deadlines(c)}
+    assert due == {2: date(2026, 2, 24), 3: date(2026, 2, 25), 10: date(2026, 3, 5), 15: date(2026, 3, 12),
+                   20: date(2026, 3, 19)}
+    remaining = dict((days, missing) for days, _d, missing in new_account_deadlines(c))[15]
+    assert "licence_valid_until" in remaining and "display_form" not in remaining  # every other field, once
+    assert scans.new_account_scan(date(2026, 2, 24)).tasks_created == 0  # due today: not yet overdue
+    assert scans.new_account_scan(date(2026, 2, 25)).tasks_created == 1  # not waiting for an approval
+    task = FollowUpTask.objects.get(kind="new_account")
+    assert (task.period, task.due_on, task.assignee) == ("day2", date(2026, 2, 24), rep)
+    scans.new_account_scan(date(2026, 3, 13))
+    assert set(FollowUpTask.objects.filter(kind="new_account").values_list("period", flat=True)) == {
+        "day2", "day3", "day10", "day15"}
+    item = next(i for i in inbox(rep, date(2026, 2, 25)) if i.kind == "new_account")
+    assert item.due == date(2026, 2, 24) and item.overdue and "春节前新户" in item.title
+
+
+def test_the_supervisor_confirms_the_allocation_quantities_before_the_first_order(make_user, unit):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from service import services
+    from service.selectors import inbox
+
+    team = OrgUnitFactory(code="SH01T1", parent=unit)
+    rep = make_user(r.SALES_REP, units=[team])
+    chief = make_user(r.SALES_SUPERVISOR, units=[unit])
+    other_chief = make_user(r.SALES_SUPERVISOR, units=[OrgUnitFactory(code="BJ01")])
+    created = timezone.make_aware(dt.datetime(2026, 6, 1, 9, 0))
+    c = CustomerFactory(unit=team, created_by=rep, profile_type="retail", name="定量待审户", created_at=created)
+    assert scans.new_account_scan(date(2026, 6, 2)).tasks_created == 0  # quantities not in yet
+    Customer.objects.filter(pk=c.pk).update(market_type="urban", retail_format="grocery", business_scale="small")
+    scans.new_account_scan(date(2026, 6, 3))
+    scans.new_account_scan(date(2026, 6, 3))
+    task = FollowUpTask.objects.get(kind="allocation_confirmation")
+    assert task.assignee == chief and task.due_on == date(2026, 6, 5)
+    assert any("定量待审户" in i.title for i in inbox(chief, date(2026, 6, 3)) if i.kind == "task")
+    assert not any("定量待审户" in i.title for i in inbox(other_chief, date(2026, 6, 3)))
+    with pytest.raises(services.ServiceError):
+        services.confirm_allocation(actor=other_chief, task_id=task.pk)
+    with pytest.raises(services.ServiceError):
+        services.confirm_allocation(actor=rep, task_id=task.pk)
+    services.confirm_allocation(actor=chief, task_id=task.pk, comment="按周50条")
+    task.refresh_from_db()
+    assert (task.done_by, task.outcome) == (chief, "按周50条") and task.done_at
+    assert not any(i.kind == "task" for i in inbox(chief, date(2026, 6, 3)))
+    ordered = CustomerFactory(unit=team, created_by=rep, profile_type="retail", created_at=created,
+                              market_type="urban", retail_format="grocery", business_scale="small",
+                              first_trade_on=date(2026, 6, 2))
+    scans.new_account_scan(date(2026, 6, 3))
+    assert not FollowUpTask.objects.filter(customer=ordered, kind="allocation_confirmation").exists()
+
+
+# --- issue 14 item 4: tasks that can be closed -----------------------------------------------------------------
+
+def test_a_dismissed_tier_proposal_leaves_the_inbox_with_its_reason(make_user, unit):
+    from decimal import Decimal
+
+    from service import services
+    from service.selectors import inbox
+
+    manager = make_user(r.SALES_MANAGER, units=[unit])
+    rep = make_user(r.SALES_REP, units=[unit])
+    big = CustomerFactory(unit=unit, tier="C", cumulative_amount=Decimal("9000000"), name="保持等级户")
+    scans.tier_review_scan(date(2026, 4, 1))
+    assert any("保持等级户" in i.title for i in inbox(manager, date(2026, 4, 1)) if i.kind == "task")
+    task = FollowUpTask.objects.get(kind="tier_review")
+    with pytest.raises(services.ServiceError):
+        services.dismiss_tier_review(actor=manager, task_id=task.pk, reason="  ")
+    with pytest.raises(services.ServiceError):
+        services.dismiss_tier_review(actor=rep, task_id=task.pk, reason="保持")
+    services.dismiss_tier_review(actor=manager, task_id=task.pk, reason="大额采购为一次性项目，保持C级")
+    task.refresh_from_db()
+    assert task.outcome == "大额采购为一次性项目，保持C级" and task.done_by == manager
+    assert not any("保持等级户" in i.title for i in inbox(manager, date(2026, 4, 2)))
+    big.refresh_from_db()
+    assert big.tier == "C"
+    assert scans.tier_review_scan(date(2026, 4, 1)).tasks_created == 0  # not proposed again this quarter
+    with pytest.raises(services.ServiceError):
+        services.dismiss_tier_review(actor=manager, task_id=task.pk, reason="again")
+
+
+@pytest.mark.parametrize("field,kind", [("licence_valid_until", "licence_expiry"), ("annual_review_on", "annual_review")])
+def test_a_recorded_new_date_closes_its_reminder(make_user, unit, field, kind):
+    from crm.errors import DomainError
+    from customers.models import CustomerChange
+    from service import services
+    from service.selectors import inbox
+
+    rep = make_user(r.SALES_REP, units=[unit])
+    stranger = make_user(r.SALES_REP, units=[unit])
+    c = CustomerFactory(unit=unit, created_by=rep, name="续证户", **{field: TODAY + timedelta(days=20)})
+    scans.licence_scan(TODAY)
+    task = FollowUpTask.objects.get(kind=kind)
+    assert any("续证户" in i.title for i in inbox(rep, TODAY) if i.kind == "task")
+    with pytest.raises(DomainError, match="later|晚于"):  # not later than the date on record
+        services.complete_renewal(actor=rep, task_id=task.pk, new_date=TODAY + timedelta(days=20))
+    with pytest.raises(services.ServiceError):  # someone who cannot see the customer: no such task
+        services.complete_renewal(actor=stranger, task_id=task.pk, new_date=date(2029, 6, 1))
+    services.complete_renewal(actor=rep, task_id=task.pk, new_date=date(2029, 6, 1))
+    c.refresh_from_db()
+    task.refresh_from_db()
+    assert getattr(c, field) == date(2029, 6, 1) and task.done_at and task.outcome == "2029-06-01"
+    assert CustomerChange.objects.filter(customer=c, field=field, new_value="2029-06-01").exists()
+    assert not any("续证户" in i.title for i in inbox(rep, TODAY) if i.kind == "task")
+    scans.licence_scan(TODAY)
+    assert FollowUpTask.objects.filter(kind=kind).count() == 1

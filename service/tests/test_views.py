@@ -68,9 +68,10 @@ def test_inbox_lists_verifications_and_new_account_deadlines(make_user, unit):
     rep = make_user(r.SALES_REP, units=[unit])
     stale = CustomerFactory(unit=unit, created_by=rep, name="久未核实", registered_on=date(2020, 1, 1))
     type(stale).objects.filter(pk=stale.pk).update(last_verified_on=timezone.localdate() - timedelta(days=120))
-    fresh = CustomerFactory(unit=unit, created_by=rep, name="新零售户", profile_type="retail", registered_on=timezone.localdate())
+    fresh = CustomerFactory(unit=unit, created_by=rep, name="新零售户", profile_type="retail", registered_on=timezone.localdate(),
+                            created_at=timezone.now() - timedelta(days=10))  # deadlines count from creation
     type(fresh).objects.filter(pk=fresh.pk).update(last_verified_on=timezone.localdate())
-    CustomerEvent.objects.create(customer=fresh, kind="approved", at=timezone.now() - timedelta(days=10))
+    CustomerEvent.objects.create(customer=fresh, kind="approved", at=timezone.now())
     items = {i.kind: i for i in inbox(rep)}
     assert "久未核实" in items["verification"].title and items["verification"].overdue
     assert "新零售户" in items["new_account"].title and items["new_account"].overdue
@@ -230,3 +231,31 @@ def test_complaint_buttons_say_what_they_do_and_messages_what_happened(client, m
     said = [str(m) for m in client.post(url, {"action": "resolve", "resolution": "补发"}, follow=True).context["messages"]]
     assert said == ["已记录解决方案，等待客户确认。"]
     assert "记录客户确认" in client.get(url).content.decode()
+
+
+def test_a_tier_proposal_is_kept_from_the_customer_page_and_other_units_tasks_do_not_exist(client, make_user, unit):
+    """Issue 14 item 4: the customer page's task panel dismisses the proposal with a reason; a sales manager of a
+    sibling unit gets 404 for the task, a missing reason is said in Chinese and changes nothing."""
+    from crm.tests.factories import OrgUnitFactory
+    from service.models import FollowUpTask
+
+    manager = make_user(r.SALES_MANAGER, units=[unit])
+    sibling_manager = make_user(r.SALES_MANAGER, units=[OrgUnitFactory(code="BJ01")])
+    customer = CustomerFactory(unit=unit, name="评级户", tier="C")
+    task = FollowUpTask.objects.create(customer=customer, kind="tier_review", period="2026Q2", due_on=date(2026, 4, 15))
+    url = reverse("service:task_action", args=[task.pk, "dismiss"])
+    client.force_login(sibling_manager)
+    assert client.post(url, {"reason": "保持"}).status_code == 404
+    client.force_login(manager)
+    assert client.get(url).status_code == 404
+    assert client.post(reverse("service:task_action", args=[task.pk, "explode"]), {}).status_code == 404
+    page = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert 'data-testid="task-tier_review"' in page and "保持等级" in page
+    response = client.post(url, {"reason": ""}, follow=True)
+    assert "这个字段是必填项" in response.content.decode() or "必填" in response.content.decode()
+    task.refresh_from_db()
+    assert task.done_at is None
+    response = client.post(url, {"reason": "一次性大单"}, follow=True)
+    task.refresh_from_db()
+    assert task.done_at and task.outcome == "一次性大单" and task.done_by == manager
+    assert 'data-testid="task-tier_review"' not in response.content.decode()
