@@ -125,7 +125,8 @@ def save_filter(request):
 @login_required
 def region_options(request):
     """Datalist options for the region picker: type a place name or code prefix."""
-    return render(request, "customers/_region_options.html", {"regions": search_regions(request.GET.get("admin_region", ""))})
+    term = request.GET.get("admin_region") or request.GET.get("default_admin_region", "")  # the form, the import's defaults
+    return render(request, "customers/_region_options.html", {"regions": search_regions(term)})
 
 
 @login_required

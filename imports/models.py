@@ -34,6 +34,8 @@ class ImportJob(models.Model):
     # column index (as text) → the first few values under the header, kept at upload: the mapping page
     # never reads the file again.
     samples = models.JSONField(default=dict, blank=True)
+    # field code → the value new rows get where their cell is empty (the options step; a required field the file lacks)
+    defaults = models.JSONField(_("defaults for empty cells"), default=dict, blank=True)
     mode = models.CharField(_("import as"), max_length=10, choices=Mode.choices, default=Mode.DRAFT)
     unit = models.ForeignKey("crm.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                              verbose_name=_("unit"))

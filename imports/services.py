@@ -7,6 +7,7 @@ but the staging rows is written. Commit writes exactly the staged rows the previ
 transaction: a crash or a killed worker leaves nothing half-written."""
 import json
 import logging
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
@@ -147,11 +148,14 @@ def choose_sheet(*, actor, job_id: int, sheet: str) -> ImportJob:
     return job
 
 
-def set_mapping(*, actor, job_id: int, mapping: dict, mode: str, unit=None, owner=None, save_as: str = "") -> ImportJob:
-    """The admin's confirmed mapping and options; a changed mapping throws away an earlier preview."""
+def set_mapping(*, actor, job_id: int, mapping: dict, mode: str, unit=None, owner=None, save_as: str = "",
+                defaults: dict | None = None) -> ImportJob:
+    """The admin's confirmed mapping and options; a changed mapping throws away an earlier preview.
+    `defaults`: field code → the value new rows get where their cell is empty."""
     job = _own_job(actor, job_id)
     _editable(job)
     resource = get_resource(job.resource)
+    job.defaults = _clean_defaults(resource, job, defaults or {})
     known = {c.code for c in resource.columns()}
     clean = {}
     for col, code in mapping.items():
@@ -184,6 +188,24 @@ def set_mapping(*, actor, job_id: int, mapping: dict, mode: str, unit=None, owne
                       "mapping": {job.headers[int(col)]: code for col, code in clean.items() if int(col) < len(job.headers)}},
         )
     return job
+
+
+def _clean_defaults(resource, job: ImportJob, defaults: dict) -> dict:
+    from django.core.exceptions import ValidationError
+
+    offered = {field.code: field for field in resource.default_fields(job)}
+    clean = {}
+    for code, value in defaults.items():
+        if value is None or not str(value).strip():
+            continue
+        if code not in offered:
+            raise ImportRefused(_("Unknown field: %(code)s.") % {"code": code})
+        try:
+            clean[code] = resource.clean_default(code, value)
+        except ValidationError as exc:
+            raise ImportRefused(_("Default for “%(field)s”: %(error)s") % {"field": offered[code].label,
+                                                                         "error": exc.messages[0]}) from exc
+    return clean
 
 
 def _own_job(actor, job_id: int) -> ImportJob:
@@ -296,12 +318,14 @@ def _preview(job: ImportJob) -> dict:
         later = [row for row in cleaned if resource.needs_database(row)]
         ready = [row for row in cleaned if not resource.needs_database(row)]
         filled = {key for row in cleaned for key, value in row.keys.items() if value}
-        return sql.encode_rows(_stage_rows(job.pk, ready, letters)), _pack(later), filled
+        defaulted = Counter(code for row in cleaned if not row.errors for code, _m in row.notes if code in defaults)
+        return sql.encode_rows(_stage_rows(job.pk, ready, letters)), _pack(later), filled, defaulted
 
-    total, filled_keys = 0, set()
+    total, filled_keys, defaults, defaulted_rows = 0, set(), set(job.defaults or {}), Counter()
     parallel = (job.rows_total or 0) > 2 * CHUNK_ROWS
-    for chunk, (encoded, later, filled) in cleaned_chunks(chunks(), clean, lambda x: x, lambda x: x, parallel):
+    for chunk, (encoded, later, filled, defaulted) in cleaned_chunks(chunks(), clean, lambda x: x, lambda x: x, parallel):
         filled_keys |= filled
+        defaulted_rows.update(defaulted)
         sql.insert_encoded(ImportRow._meta.db_table, STAGE_COLUMNS, encoded)
         if later:
             later = _unpack(later)
@@ -314,6 +338,8 @@ def _preview(job: ImportJob) -> dict:
     _find_duplicates(job, resource, filled_keys)
     counts = staged_counts(job)
     counts["skipped_blank"] = state["blank"]
+    if defaulted_rows:
+        counts["defaults"] = dict(defaulted_rows)  # field code → rows whose empty cell got the default
     job.rows_done = state["last"]
     return counts
 

@@ -86,6 +86,8 @@ def _detail_context(request, job: ImportJob, posted: dict | None = None) -> dict
         "managers": selectors.account_managers(user),
         "owner_id": posted.get("owner_id", job.owner_id),
         "save_as": posted.get("save_as", ""),
+        "default_inputs": selectors.default_form(job, posted.get("defaults")) if editable else [],
+        "default_lines": selectors.default_lines(job),
         "can_commit": job.status == S.PREVIEWED and permissions.can_commit(user, job),
     }
     if job.status in (S.PREVIEWED, S.COMMITTED, S.COMMITTING):
@@ -143,15 +145,19 @@ def preview(request, pk: int):
     mode = request.POST.get("mode", ImportJob.Mode.DRAFT)
     unit_id, owner_id = positive_int(request.POST.get("unit")), positive_int(request.POST.get("owner"))
     save_as = request.POST.get("save_as", "")
+    defaults = {key[len("default_"):]: value.strip()[:200] for key, value in request.POST.items()
+                if key.startswith("default_") and value.strip()}
     unit = permissions.import_units(user).filter(pk=unit_id).first() if unit_id else None
     owner = selectors.account_managers(user).filter(pk=owner_id).first() if owner_id else None
     try:
         if owner_id and owner is None:
             raise services.ImportRefused(_("Choose an account manager from the list."))
-        services.set_mapping(actor=user, job_id=job.pk, mapping=mapping, mode=mode, unit=unit, owner=owner, save_as=save_as)
+        services.set_mapping(actor=user, job_id=job.pk, mapping=mapping, mode=mode, unit=unit, owner=owner, save_as=save_as,
+                             defaults=defaults)
     except services.ImportRefused as exc:
         messages.error(request, str(exc))
-        posted = {"mapping": mapping, "mode": mode, "unit_id": unit_id, "owner_id": owner_id, "save_as": save_as}
+        posted = {"mapping": mapping, "mode": mode, "unit_id": unit_id, "owner_id": owner_id, "save_as": save_as,
+                  "defaults": defaults}
         return render(request, "imports/import_detail.html", _detail_context(request, job, posted))
     try:
         services.start_preview(actor=user, job_id=job.pk)
