@@ -100,6 +100,18 @@ def _fits(page, width):
     assert page.evaluate(SINGLE_CHARACTER_WRAPS) == []
 
 
+def _page(chromium, live_server, width, height, **options):
+    """A Chinese browser context of this size; screenshots go to the test artifacts."""
+    from conftest import ARTIFACTS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = chromium.new_context(base_url=live_server.url, viewport={"width": width, "height": height},
+                                   locale="zh-CN", **options)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return context, page
+
+
 def _list_data():
     from datetime import timedelta
 
@@ -124,11 +136,7 @@ def test_the_customer_list_on_a_phone_shows_cards_with_the_search_first(chromium
     from conftest import ARTIFACTS
 
     manager, _complete, _incomplete = _list_data()
-    context = chromium.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844}, is_mobile=True,
-                                   has_touch=True, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    ARTIFACTS.mkdir(exist_ok=True)
+    context, page = _page(chromium, live_server, 390, 844, is_mobile=True, has_touch=True)
     try:
         signed_in(page, manager, password)
         page.goto("/customers/?state=all")
@@ -160,10 +168,7 @@ def test_the_customer_list_on_a_desktop_and_a_bulk_submit(chromium, live_server,
     from customers.models import Customer
 
     manager, complete, incomplete = _list_data()
-    context = chromium.new_context(base_url=live_server.url, viewport={"width": 1440, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    ARTIFACTS.mkdir(exist_ok=True)
+    context, page = _page(chromium, live_server, 1440, 900)
     try:
         signed_in(page, manager, password)
         page.goto("/customers/?state=draft")
