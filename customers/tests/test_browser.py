@@ -196,3 +196,43 @@ def test_the_customer_list_on_a_desktop_and_a_bulk_submit(chromium, live_server,
         assert Customer.objects.get(pk=incomplete.pk).registration_status == Customer.Registration.DRAFT
     finally:
         context.close()
+
+
+def test_a_large_bulk_action_shows_progress_then_its_result(chromium, live_server, transactional_db, password,
+                                                            settings, monkeypatch):
+    """Over the threshold the action goes to the worker; its page polls the progress and turns into the result."""
+    from customers import tasks
+    from customers.bulk import run_bulk_action
+    from customers.models import BulkAction
+
+    settings.CRM_BULK_INLINE_ROWS = 1
+    queued = []
+
+    class Queue:  # no broker here: the test plays the worker
+        @staticmethod
+        def delay(bulk_id):
+            queued.append(bulk_id)
+
+    monkeypatch.setattr(tasks, "run_bulk_action_task", Queue)
+    manager, complete, incomplete = _list_data()
+    context, page = _page(chromium, live_server, 1440, 900)
+    try:
+        signed_in(page, manager, password)
+        page.goto("/customers/?state=draft")
+        page.get_by_test_id("bulk-toggle").click()
+        page.locator("#bulk-action").select_option("set_field")
+        page.locator("#bulk-field").select_option("customer_source")
+        page.locator("#bulk-value").select_option("event")
+        page.locator("#bulk-scope-filtered").check()
+        page.get_by_test_id("bulk-run").click()
+        page.get_by_test_id("bulk-progress").wait_for()
+        assert page.get_by_test_id("bulk-progress").get_attribute("data-status") == "queued"
+        assert queued == [BulkAction.objects.get().pk]
+
+        run_bulk_action(queued[0])  # the worker finishes; the next poll reloads the page
+        page.get_by_test_id("bulk-counts").wait_for(timeout=10_000)
+        assert page.locator('[data-count="changed"] .fs-5').inner_text() == "2"
+        assert set(type(complete).objects.filter(pk__in=[complete.pk, incomplete.pk])
+                   .values_list("customer_source", flat=True)) == {"event"}
+    finally:
+        context.close()
