@@ -149,8 +149,10 @@ def bulk_actions(user) -> list[str]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     actions = []
+    if can_register(user) or r.has_role(user, *TIER_DECIDERS):  # the marketing head sets tiers
+        actions.append("set_field")
     if can_register(user):
-        actions += ["set_field", "submit"]
+        actions.append("submit")
     if can_hand_over(user):
         actions.append("assign_owner")
     if can_approve_in_general(user):

@@ -177,3 +177,12 @@ def test_nothing_selected_and_unknown_fields_are_refused(manager, unit):
         bulk.start_bulk_action(actor=manager, action="submit", params=query(q="没有这个客户"))
     with pytest.raises(CustomerError):
         bulk.start_bulk_action(actor=manager, action="set_field", params=query(), field="mobile", value="13800000000")
+
+
+def test_the_actions_offered_follow_the_roles(make_user, unit):
+    from customers.permissions import bulk_actions
+
+    assert bulk_actions(make_user(r.SALES_REP, units=[unit])) == ["set_field", "submit"]
+    assert bulk_actions(make_user(r.SALES_MANAGER, units=[unit])) == ["set_field", "submit", "assign_owner", "approve"]
+    assert bulk_actions(make_user(r.MARKETING_HEAD, units=[unit])) == ["set_field", "assign_owner", "approve"]
+    assert bulk_actions(make_user(r.PLANNER, units=[unit])) == []
