@@ -380,6 +380,10 @@ def _find_duplicates(job: ImportJob, resource, filled: set[str]) -> None:
     """Set-based: new rows that repeat an existing record, then rows that repeat an earlier row."""
     stage = ImportRow._meta.db_table
     model = resource._meta.model._meta.db_table
+    if sql.postgres() and job.rows_total > CHUNK_ROWS:
+        # The planner knows nothing of the rows just staged: between a few thousand rows and the hash-join
+        # threshold it would loop over every customer for each of them (10,000 rows: minutes, not a second).
+        sql.execute(f"ANALYZE {stage}")
     with transaction.atomic():
         prefer_hash_joins(job)
         _duplicate_passes(job, resource, filled, stage, model)
