@@ -1,15 +1,17 @@
-"""Chinese labels of the catalogue's choice values (English labels are the humanised codes)."""
+"""Chinese labels of the catalogue's choice values (English labels are the humanised codes). Where a seed
+names a choice, the label is the seed's word (customer sources: 来电咨询, 现场来访, 老客户介绍, 电销…; tiers:
+贵宾/钻石卡, 重要/铂金卡…). The other spellings sheets use are data: `data/choice_synonyms.csv`."""
 from django.utils.functional import lazy
 from django.utils.translation import get_language
 
 ZH = {
     # customer_nature
-    "individual": "个人", "company": "企业", "sole_proprietor": "个体工商户", "government": "政府机关/事业单位",
+    "individual": "个人", "company": "公司", "sole_proprietor": "个体工商户", "government": "政府机关/事业单位",
     # customer_source
-    "phone_inquiry": "来电咨询", "walk_in": "来访", "event": "活动", "existing_owner": "老客户",
-    "referral_by_customer": "客户介绍", "referral_by_staff": "员工介绍", "agreement_unit": "协议单位",
-    "self_visit": "自行上门", "telemarketing": "电话营销", "outdoor_marketing": "外展", "insurer_referral": "保险公司介绍",
-    "agent_referral": "中介介绍", "special_channel": "特殊渠道", "legacy_import": "历史数据导入",
+    "phone_inquiry": "来电咨询", "walk_in": "现场来访", "event": "参加活动", "existing_owner": "已购业主",
+    "referral_by_customer": "老客户介绍", "referral_by_staff": "内部员工介绍", "agreement_unit": "协议单位",
+    "self_visit": "自来", "telemarketing": "电销", "outdoor_marketing": "店外营销", "insurer_referral": "保险公司推荐",
+    "agent_referral": "代理人推荐", "special_channel": "特殊途径", "legacy_import": "历史数据导入",
     # retail_format
     "convenience_store": "便利店", "supermarket": "超市", "hypermarket": "大卖场", "grocery": "食杂店",
     "tobacco_liquor_shop": "烟酒店", "kiosk": "报刊亭/售货亭", "restaurant": "餐饮", "entertainment": "娱乐场所", "other": "其他",
@@ -49,7 +51,7 @@ ZH = {
     "single": "未婚", "married": "已婚",
     "lt_100k": "10万元以下", "100k_300k": "10万-30万元", "gt_300k": "30万元以上",
     # tiers
-    "A": "A 级（VIP/钻石）", "B": "B 级（重要/白金）", "C": "C 级（黄金）", "D": "D 级（一般）", "E": "E 级（普通咨询）",
+    "A": "A 级（贵宾/钻石卡）", "B": "B 级（重要/铂金卡）", "C": "C 级（一般重要/金卡）", "D": "D 级（一般客户）", "E": "E 级（普通咨询）",
 }
 # The same value means something else in these fields.
 ZH_BY_FIELD = {

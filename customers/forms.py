@@ -4,7 +4,6 @@ from django.core.exceptions import ValidationError
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from stdnum.cn import ric
 
 from crm.inputs import MAX_ID, QueryForm, StaffChoiceField
 from crm.models import OrgUnit, display_name
@@ -16,7 +15,7 @@ from .choice_labels import choices_for
 from .models import TIER_CONFIDENTIALITY, BulkAction, Customer
 from .selectors import SORTS, handover_heirs
 from .services import SETTABLE_FIELDS, STATUS_TRANSITIONS
-from .validators import id_number_gender, normalise_number, validate_id_number
+from .validators import id_birth_date, id_number_gender, id_number_warning, normalise_number, validate_id_number
 
 GROUP_LABELS = {
     "basic": _("Basic information"),
@@ -52,6 +51,7 @@ class CustomerForm(forms.ModelForm):
 
     def __init__(self, *args, user=None, units=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.warnings: dict[str, str] = {}  # field → what to double-check; never blocks saving
         self.fields["unit"].queryset = units if units is not None else OrgUnit.objects.filter(is_active=True)
         if units is not None and units.count() == 1 and not self.instance.pk:
             self.fields["unit"].initial = units.first()
@@ -72,6 +72,9 @@ class CustomerForm(forms.ModelForm):
                 field.widget.attrs["data-applies"] = " ".join(sorted(spec.applies_to)) or "all"
                 if spec.type == "user":
                     field.queryset = staff
+                if spec.type == "idcard":  # checked as it is typed: an error, or a county to double-check
+                    field.widget.attrs.update({"hx-get": reverse("customers:id_check"), "hx-trigger": "change",
+                                               "hx-target": f"#check-{code}", "hx-sync": "this:replace"})
                 if spec.type == "region":
                     field.widget.attrs.update(
                         {
@@ -137,14 +140,20 @@ class CustomerForm(forms.ModelForm):
                 self.add_error("id_number", exc)
                 return cleaned
             cleaned["id_number"] = id_number
+            if warning := id_number_warning(id_number):
+                self.warnings["id_number"] = warning
             if cleaned.get("gender") and id_number_gender(id_number) != cleaned["gender"]:
                 self.add_error("gender", _("The gender does not agree with the ID number."))
-            birth = ric.get_birth_date(id_number)
+            birth = id_birth_date(id_number)
             if cleaned.get("birth_date") and cleaned["birth_date"] != birth:
                 self.add_error("birth_date", _("The date of birth does not agree with the ID number (%(date)s).") % {"date": birth})
             elif not cleaned.get("birth_date"):
                 cleaned["birth_date"] = birth
         return cleaned
+
+
+class IdNumberCheckForm(QueryForm):
+    id_number = forms.CharField(max_length=40, required=False)
 
 
 class SavedFilterForm(forms.Form):

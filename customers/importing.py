@@ -32,9 +32,11 @@ from .choice_labels import ZH, ZH_BY_FIELD, choice_label, choices_for
 from .models import TIER_CONFIDENTIALITY, Customer, completeness, kinds_of, name_key
 from .regions import current_divisions, region_label
 from .services import CODE_DIGITS, approval_values, reserve_codes
-from .validators import id_number_gender, normalise_number
+from .validators import id_number_gender, id_number_warning, normalise_number
 
 ALIASES_PATH = CSV_PATH.parent / "import_aliases.csv"
+# Spellings offices use for choices, beyond the code and the Chinese and English labels (`来电`, `个体`, `重要客户`).
+SYNONYMS_PATH = CSV_PATH.parent / "choice_synonyms.csv"
 NOT_IMPORTED = {"photo", "json", "code"}
 # Every catalogue field people type, plus the customer code (to update) and the account manager.
 IMPORTABLE = frozenset(
@@ -43,25 +45,6 @@ IMPORTABLE = frozenset(
 # The import staging table's generic key slots (imports.models.ImportRow.KEY_COLUMNS) as customers uses them.
 CODE_KEY, MOBILE_KEY, ID_KEY, USCC_KEY, NAME_KEY, REGION_KEY = "key1", "key2", "key3", "key4", "key5", "key6"
 KEY_FIELDS = {"customer_code": CODE_KEY, "mobile": MOBILE_KEY, "id_number": ID_KEY, "unified_social_credit_code": USCC_KEY}
-# Spellings offices use for choices, beyond the code and the Chinese and English labels.
-CHOICE_ALIASES = {
-    "tier": {
-        "A": "vip|钻石|钻石客户|a级|a类|重点客户|大客户|一级",
-        "B": "重要|重要客户|白金|白金客户|b级|b类|二级",
-        "C": "黄金|黄金客户|c级|c类|三级",
-        "D": "一般|一般客户|d级|d类|四级",
-        "E": "普通|普通客户|咨询|普通咨询|潜在客户|e级|e类|五级",
-    },
-    "customer_nature": {
-        "individual": "个人客户|自然人|个人户",
-        "company": "公司|企业客户|单位|法人|有限公司",
-        "sole_proprietor": "个体|个体户|个体工商|个体经营",
-        "government": "政府|事业单位|机关|政府机关",
-    },
-    "gender": {"male": "m|男性|先生", "female": "f|女性|女士"},
-    "customer_source": {"legacy_import": "导入|历史数据|老系统"},
-    "profile_type": {"none": "普通|普通客户|一般", "retail": "零售|零售户|零售店|零售客户", "dealer": "经销商|经销|代理商|批发"},
-}
 PROFILE_LABELS = {"none": ("普通客户", "Ordinary customer"), "retail": ("零售户", "Retail store"), "dealer": ("经销商", "Dealer")}
 # Required fields the options step offers a default for, when the file lacks them (issue 13 §3). Not the
 # mobile (a duplicate key), nor the level (it follows the tier), nor the name (every row needs its own).
@@ -73,6 +56,16 @@ LEVEL_ORDER = ("internal", "confidential", "secret")
 def _aliases() -> dict[str, tuple[str, ...]]:
     with ALIASES_PATH.open(encoding="utf-8") as f:
         return {row["code"]: tuple(a for a in row["aliases"].split("|") if a) for row in csv.DictReader(f)}
+
+
+@lru_cache(maxsize=1)
+def choice_synonyms() -> dict[str, list[tuple[str, str]]]:
+    """Field code → [(spelling, choice value)], from the catalogue's data."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    with SYNONYMS_PATH.open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            found.setdefault(row["field"], []).extend((s, row["value"]) for s in row["synonyms"].split("|") if s)
+    return found
 
 
 @register
@@ -176,19 +169,31 @@ class CustomerImportResource(BulkResource):
         return {
             "job": job, "actor": actor, "users": users, "ambiguous": ambiguous, "units": units,
             "allowed_units": allowed_units, "active": job.mode == "active", "today": timezone.localdate().isoformat(),
-            "cleaners": self._cleaners(), "fields": {f.name: f for f in Customer._meta.concrete_fields},
+            "cleaners": self._cleaners(job.value_map), "fields": {f.name: f for f in Customer._meta.concrete_fields},
             "defaults": {code: (value, _("%(field)s was empty: the default “%(value)s” was used.") % {
                 "field": CATALOGUE[code].label, "value": self.describe_default(code, value)})
                 for code, value in (job.defaults or {}).items() if code in DEFAULTABLE},
         }
 
-    def _cleaners(self) -> dict:
+    def _cleaners(self, value_map: dict | None = None) -> dict:
+        """`value_map`: the importer's own words for choices, {field code: {sheet value: choice or ""}}."""
+        value_map = value_map or {}
         cleaners = {}
         for spec in CATALOGUE:
             if spec.code in IMPORTABLE:
-                cleaners[spec.code] = _cleaner_for(spec)
-        cleaners["profile_type"] = _memo(_choice_cleaner("profile_type", list(PROFILE_LABELS), _("Profile")))
+                cleaners[spec.code] = _cleaner_for(spec, value_map.get(spec.code))
+        cleaners["profile_type"] = _memo(_choice_cleaner("profile_type", list(PROFILE_LABELS), _("Profile"),
+                                                         value_map.get("profile_type")))
         return cleaners
+
+    def choice_fields(self) -> dict[str, tuple[str, list[tuple[str, str]], bool]]:
+        specs = [s for s in CATALOGUE if s.code in IMPORTABLE and s.type == "choice"]
+        fields = {s.code: (str(s.label), [(v, choice_label(s.code, v)) for v in s.choices], s.requirement != REQUIRED)
+                  for s in specs}
+        labels = "zh" if (translation.get_language() or "zh-hans").startswith("zh") else "en"
+        fields["profile_type"] = (str(_("Profile")), [(v, PROFILE_LABELS[v][0 if labels == "zh" else 1])
+                                                       for v in PROFILE_LABELS], False)
+        return fields
 
     def clean_rows(self, rows, ctx) -> list[CleanRow]:
         return [self._clean(row_no, raw, ctx) for row_no, raw in rows]
@@ -212,6 +217,8 @@ class CustomerImportResource(BulkResource):
                 result = cleaners[code](value)
             except ValidationError as exc:
                 errors.append((code, exc.messages[0]))
+                if exc.code == "choice":
+                    row.unknown.append((code, normalise.text(value)[:100]))
                 continue
             if result is not None and result != "":
                 values[code] = result
@@ -272,6 +279,7 @@ class CustomerImportResource(BulkResource):
                     errors.append((spec.code, _("Required for an active customer.")))
             if values.get("customer_nature") == "individual" and not values.get("gender") and "gender" not in dict(errors):
                 errors.append(("gender", _("Gender is required for an individual customer.")))
+        _id_warning(row, values)
         values["name_key"] = name_key(values.get("name", ""))
         values["id_last4"] = values.get("id_number", "")[-4:]
         values["profile_completeness"] = completeness(kinds, lambda c: values.get(c) not in (None, ""))
@@ -335,6 +343,7 @@ class CustomerImportResource(BulkResource):
                 row.notes.append((code, _("Skipped: you may not see this field.")))
             if "id_number" in row.data:
                 self._cross_checks(row.data, row.errors)  # only now: the birth date and gender it implies
+                _id_warning(row, row.data)
             level = row.data.get("confidentiality_level")
             if level and _level_rank(level) < _level_rank(customer.confidentiality_level):
                 row.errors.append(("confidentiality_level", _(
@@ -539,6 +548,12 @@ def _not_applying(kinds: frozenset) -> frozenset:
     return frozenset(spec.code for spec in CATALOGUE if not spec.applies(kinds))
 
 
+def _id_warning(row: CleanRow, values: dict) -> None:
+    """A valid ID number whose county the division table does not know: imported, with a note in the report."""
+    if values.get("id_number") and (warning := id_number_warning(values["id_number"])):
+        row.notes.append(("id_number", warning))
+
+
 def _staff(value, ctx):
     spelling = normalise.text(value)
     key = spelling.lower() if spelling.lower() in ctx["users"] else spelling
@@ -601,11 +616,11 @@ def _run_validators(field, value) -> None:
         validator(value)
 
 
-def _cleaner_for(spec):
+def _cleaner_for(spec, value_map: dict | None = None):
     field = Customer._meta.get_field(spec.code)
     t = spec.type
     if t == "choice":
-        return _memo(_choice_cleaner(spec.code, spec.choices, spec.label))
+        return _memo(_choice_cleaner(spec.code, spec.choices, spec.label, value_map))
     if t == "date":
         return _memo(lambda v: normalise.date(v).isoformat())
     if t == "bool":
@@ -655,7 +670,9 @@ def _cleaner_for(spec):
     return clean_text
 
 
-def _choice_cleaner(code: str, choices, label):
+def _choice_cleaner(code: str, choices, label, value_map: dict | None = None):
+    """Codes, labels in both languages and the catalogue's synonyms, then the importer's value map (which
+    may send a value to a choice or to "" for blank, and wins over the rest)."""
     pairs = []
     for value in choices:
         pairs += [(value, value), (ZH_BY_FIELD.get((code, value)) or ZH.get(value, ""), value)]
@@ -664,9 +681,10 @@ def _choice_cleaner(code: str, choices, label):
                 pairs.append((choice_label(code, value), value))
         if code == "profile_type":
             pairs += [(spelling, value) for spelling in PROFILE_LABELS[value]]
-    for value, spellings in CHOICE_ALIASES.get(code, {}).items():
-        pairs += [(s, value) for s in spellings.split("|")]
+    pairs += choice_synonyms().get(code, [])
     lookup = normalise.choice_lookup(pairs)
+    lookup.update({normalise.choice_key(spelling): value for spelling, value in (value_map or {}).items()
+                   if value == "" or value in choices})
     return lambda v: normalise.choice(v, lookup, str(label))
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("bulk/owners/", views.bulk_owners, name="bulk_owners"),
     path("bulk/<int:pk>/", views.bulk_detail, name="bulk_detail"),
     path("bulk/<int:pk>/progress/", views.bulk_progress, name="bulk_progress"),
+    path("id-check/", views.id_number_check, name="id_check"),
     path("approvals/", views.approvals, name="approvals"),
     path("handover/", views.handover, name="handover"),
     path("handover/requests/", views.handover_requests, name="handover_requests"),

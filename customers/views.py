@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.html import escape
@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from crm import audit, registry
 from crm.actions import refuse_form, run_action
@@ -24,12 +24,12 @@ from customers import policy
 from . import bulk, permissions, selectors, services
 from .catalogue import CATALOGUE
 from .forms import (
-    BulkActionForm, CommentForm, CustomerFilterForm, CustomerForm, HandoverDecisionForm, HandoverForm, ReasonForm,
-    SavedFilterForm, StatusForm, SubmitForm, TierForm, UnmaskForm, VerificationForm,
+    BulkActionForm, CommentForm, CustomerFilterForm, CustomerForm, HandoverDecisionForm, HandoverForm, IdNumberCheckForm,
+    ReasonForm, SavedFilterForm, StatusForm, SubmitForm, TierForm, UnmaskForm, VerificationForm,
 )
 from .models import BulkAction, Customer, HandoverRequest, LevelChangeRequest, SavedFilter
 from .regions import region_label, search_regions
-from .validators import sniff_upload
+from .validators import id_number_warning, normalise_number, sniff_upload, validate_id_number
 
 PAGE_SIZE = 50
 LIST_COLUMNS = (
@@ -199,6 +199,25 @@ def region_options(request):
 
 
 @login_required
+@require_GET
+def id_number_check(request):
+    """The ID number field's verdict as it is typed: the error that would refuse it, or the warning saving keeps."""
+    number = normalise_number(IdNumberCheckForm(request.GET).values.get("id_number", ""))
+    error, warning = "", ""
+    try:
+        validate_id_number(number)
+        warning = id_number_warning(number)
+    except ValidationError as exc:
+        error = exc.messages[0]
+    return render(request, "customers/_id_check.html", {"error": error, "warning": warning, "name": "id_number"})
+
+
+def _form_warnings(request, form) -> None:
+    for warning in form.warnings.values():
+        messages.warning(request, warning)
+
+
+@login_required
 def customer_create(request):
     if not permissions.can_register(request.user):
         raise PermissionDenied
@@ -210,6 +229,7 @@ def customer_create(request):
         )
         form.save_m2m()
         messages.success(request, _("Draft saved."))
+        _form_warnings(request, form)
         return redirect("customers:detail", pk=customer.pk)
     return render(request, "customers/customer_form.html", {"form": form, "creating": True})
 
@@ -227,6 +247,7 @@ def customer_edit(request, pk):
         form.instance.confidentiality_level = old_level  # the level changes only through its service (lowering is approved)
         form.save()
         messages.success(request, _("Changes saved."))
+        _form_warnings(request, form)
         if wanted_level and wanted_level != old_level:
             try:
                 pending = services.change_confidentiality(

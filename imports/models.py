@@ -36,6 +36,8 @@ class ImportJob(models.Model):
     samples = models.JSONField(default=dict, blank=True)
     # field code → the value new rows get where their cell is empty (the options step; a required field the file lacks)
     defaults = models.JSONField(_("defaults for empty cells"), default=dict, blank=True)
+    # The sheet's own words for choices: field code → {value as written: choice value, or "" for blank}.
+    value_map = models.JSONField(_("value mapping"), default=dict, blank=True)
     mode = models.CharField(_("import as"), max_length=10, choices=Mode.choices, default=Mode.DRAFT)
     unit = models.ForeignKey("crm.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                              verbose_name=_("unit"))
@@ -121,7 +123,9 @@ class SavedMapping(models.Model):
     name = models.CharField(_("name"), max_length=80)
     signature = models.CharField(max_length=64, db_index=True)  # digest of the normalised headers
     headers = models.JSONField(default=list)
-    mapping = models.JSONField(default=dict)  # header text → field code
+    mapping = models.JSONField(_("column mapping"), default=dict)  # header text → field code
+    # field code → {value as written: choice value, or "" for blank}; applied to every file with these headers
+    value_map = models.JSONField(_("value mapping"), default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -122,14 +122,18 @@ def boolean(value) -> bool:
     raise ValidationError(_("“%(value)s” is not yes or no (是/否)."), code="boolean", params={"value": raw[:40]})
 
 
+def choice_key(value) -> str:
+    """How a choice cell is compared: half-width, lower case, no spaces (`来 电` and `来电` are one value)."""
+    return re.sub(r"[\s　]+", "", text(value).lower())
+
+
 def choice_lookup(pairs) -> dict[str, str]:
     """{normalised spelling: choice code} from (spelling, code) pairs; codes and labels included by the caller."""
-    return {re.sub(r"[\s　]+", "", text(spelling).lower()): code for spelling, code in pairs if spelling}
+    return {choice_key(spelling): code for spelling, code in pairs if spelling}
 
 
 def choice(value, lookup: dict[str, str], label: str = "") -> str:
-    raw = re.sub(r"[\s　]+", "", text(value).lower())
-    found = lookup.get(raw)
+    found = lookup.get(choice_key(value))
     if found is None:
         raise ValidationError(
             _("“%(value)s” is not one of the choices for %(field)s."), code="choice",

@@ -40,6 +40,7 @@ class CleanRow:
     status: str = "new"
     target_id: int | None = None
     notes: list = field(default_factory=list)  # [(field code, message)]: cells left out, not errors
+    unknown: list = field(default_factory=list)  # [(field code, cell text)]: a choice cell no choice matched
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,10 @@ class BulkResource(resources.ModelResource):
 
     def columns(self) -> list[Column]:
         raise NotImplementedError
+
+    def choice_fields(self) -> dict[str, tuple[str, list[tuple[str, str]], bool]]:
+        """Field code → (label, [(choice value, label)], may be left blank), for the value mapping."""
+        return {}
 
     def context(self, job) -> dict:
         """Lookups built once per import (staff by name, units by code…)."""

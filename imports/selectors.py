@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from crm import roles as r
 
 from . import permissions
-from .headers import column_letter
-from .models import ImportJob, ImportRow
+from .headers import column_letter, signature
+from .models import ImportJob, ImportRow, SavedMapping
 from .resources import Target, get_resource
 
 PAGE_SIZE = 50
@@ -43,6 +43,24 @@ def account_managers(user):
                                         staff_profile__units__in=permissions.import_units(user))
         .distinct().order_by("last_name", "first_name", "username")
     )
+
+
+def saved_mapping_name(job: ImportJob) -> str:
+    """The name the value map is saved under: the saved mapping of these headers, else the file's name."""
+    saved = SavedMapping.objects.filter(resource=job.resource, signature=signature(job.headers)).first()
+    return saved.name if saved else job.original_name.rsplit(".", 1)[0][:80]
+
+
+def mapped_values(job: ImportJob, fields: dict) -> list[tuple[str, str, str]]:
+    """(field label, value as written, the choice it maps to) for the job's value map, in words."""
+    found = []
+    for code, mapped in sorted((job.value_map or {}).items()):
+        if code not in fields:
+            continue
+        label, choices, _optional = fields[code]
+        texts = {value: str(text) for value, text in choices}
+        found += [(label, value, texts.get(choice, choice) if choice else _("(blank)")) for value, choice in sorted(mapped.items())]
+    return found
 
 
 def sample_values(job: ImportJob) -> dict[int, list[str]]:
@@ -158,7 +176,7 @@ class RowWords:
         return self.notes(row) or [Reason("", "", "")]  # a new row: the defaults its empty cells got, if any
 
     def notes(self, row: ImportRow) -> list[Reason]:
-        """Cells of an accepted row that were left out (a field the importer may not see)."""
+        """What to know of an accepted row: cells left out (a field the importer may not see), values to double-check."""
         return [Reason(cell or "", self.label(code) if code else "", str(message)) for code, cell, message in (row.messages or [])]
 
 

@@ -120,6 +120,7 @@ def _inspect(job: ImportJob, sheet) -> None:
     job.headers = ["" if h is None else str(h).strip() for h in headers]
     job.samples = _samples(first, job.header_row)
     saved = SavedMapping.objects.filter(resource=job.resource, signature=signature(job.headers)).first()
+    job.value_map = (saved.value_map or {}) if saved is not None else {}
     if saved is not None:
         proposal = {i: saved.mapping[h] for i, h in enumerate(job.headers) if saved.mapping.get(h)}
     else:
@@ -181,12 +182,7 @@ def set_mapping(*, actor, job_id: int, mapping: dict, mode: str, unit=None, owne
     job.status, job.counts, job.error, job.rows_done = S.UPLOADED, {}, "", 0
     job.save()
     ImportRow.objects.filter(job=job).delete()
-    if save_as.strip():
-        SavedMapping.objects.update_or_create(
-            resource=job.resource, name=save_as.strip()[:80],
-            defaults={"signature": signature(job.headers), "headers": job.headers, "created_by": actor,
-                      "mapping": {job.headers[int(col)]: code for col, code in clean.items() if int(col) < len(job.headers)}},
-        )
+    _save_mapping(job, actor, save_as)
     return job
 
 
@@ -206,6 +202,45 @@ def _clean_defaults(resource, job: ImportJob, defaults: dict) -> dict:
             raise ImportRefused(_("Default for “%(field)s”: %(error)s") % {"field": offered[code].label,
                                                                          "error": exc.messages[0]}) from exc
     return clean
+
+
+def set_value_map(*, actor, job_id: int, value_map: dict, save_as: str = "") -> ImportJob:
+    """The importer's words for choices ({field: {value as written: choice, or "" for blank}}), added to the
+    job's value map and saved with its column mapping (`save_as`); the preview must run again."""
+    job = _own_job(actor, job_id)
+    _editable(job)
+    fields = get_resource(job.resource).choice_fields()
+    merged = {code: dict(values) for code, values in (job.value_map or {}).items()}
+    for code, values in value_map.items():
+        if code not in fields:
+            raise ImportRefused(_("Unknown field: %(code)s.") % {"code": code})
+        label, choices, optional = fields[code]
+        allowed = {value for value, _text in choices}
+        for written, choice in values.items():
+            if choice == "" and not optional:
+                raise ImportRefused(_("“%(field)s” is required: map “%(value)s” to one of its choices.")
+                                    % {"field": label, "value": written})
+            if choice and choice not in allowed:
+                raise ImportRefused(_("“%(choice)s” is not one of the choices for %(field)s.") % {"choice": choice, "field": label})
+            merged.setdefault(code, {})[str(written)[:100]] = choice
+    job.value_map = merged
+    job.status, job.counts, job.error, job.rows_done = S.UPLOADED, {}, "", 0
+    job.save()
+    ImportRow.objects.filter(job=job).delete()
+    _save_mapping(job, actor, save_as)
+    return job
+
+
+def _save_mapping(job: ImportJob, actor, name: str) -> None:
+    """The column mapping and the value map, offered again to every file with the same headers."""
+    if not name.strip():
+        return
+    SavedMapping.objects.update_or_create(
+        resource=job.resource, name=name.strip()[:80],
+        defaults={"signature": signature(job.headers), "headers": job.headers, "created_by": actor,
+                  "value_map": job.value_map or {},
+                  "mapping": {job.headers[int(col)]: code for col, code in job.mapping.items() if int(col) < len(job.headers)}},
+    )
 
 
 def _own_job(actor, job_id: int) -> ImportJob:
@@ -318,14 +353,13 @@ def _preview(job: ImportJob) -> dict:
         later = [row for row in cleaned if resource.needs_database(row)]
         ready = [row for row in cleaned if not resource.needs_database(row)]
         filled = {key for row in cleaned for key, value in row.keys.items() if value}
-        defaulted = Counter(code for row in cleaned if not row.errors for code, _m in row.notes if code in defaults)
-        return sql.encode_rows(_stage_rows(job.pk, ready, letters)), _pack(later), filled, defaulted
+        return sql.encode_rows(_stage_rows(job.pk, ready, letters)), _pack(later), filled, _tally(cleaned, defaults)
 
-    total, filled_keys, defaults, defaulted_rows = 0, set(), set(job.defaults or {}), Counter()
+    total, filled_keys, defaults, tally = 0, set(), set(job.defaults or {}), {"defaults": {}, "values": {}}
     parallel = (job.rows_total or 0) > 2 * CHUNK_ROWS
-    for chunk, (encoded, later, filled, defaulted) in cleaned_chunks(chunks(), clean, lambda x: x, lambda x: x, parallel):
+    for chunk, (encoded, later, filled, found) in cleaned_chunks(chunks(), clean, lambda x: x, lambda x: x, parallel):
         filled_keys |= filled
-        defaulted_rows.update(defaulted)
+        _merge_tally(tally, found)
         sql.insert_encoded(ImportRow._meta.db_table, STAGE_COLUMNS, encoded)
         if later:
             later = _unpack(later)
@@ -338,14 +372,54 @@ def _preview(job: ImportJob) -> dict:
     _find_duplicates(job, resource, filled_keys)
     counts = staged_counts(job)
     counts["skipped_blank"] = state["blank"]
-    if defaulted_rows:
-        counts["defaults"] = dict(defaulted_rows)  # field code → rows whose empty cell got the default
+    if tally["defaults"]:
+        counts["defaults"] = tally["defaults"]  # field code → rows whose empty cell got the default
+    if tally["values"]:
+        counts["values"] = _listed_unknown(tally["values"])
     job.rows_done = state["last"]
     return counts
 
 
+UNKNOWN_SAMPLE_ROWS = 3
+UNKNOWN_LISTED = 100  # distinct values listed per field; a column of free text is no choice column
+
+
+def _tally(cleaned, defaults: set) -> dict:
+    """What one chunk's cleaning found beside its rows: {"defaults": {field: rows whose empty cell got the default},
+    "values": {field: {value: [count, [first row numbers]]}} of the choice cells no choice matched}."""
+    defaulted = Counter(code for row in cleaned if not row.errors for code, _m in row.notes if code in defaults)
+    found: dict = {}
+    for row in cleaned:
+        for code, value in row.unknown:
+            entry = found.setdefault(code, {}).setdefault(value, [0, []])
+            entry[0] += 1
+            if len(entry[1]) < UNKNOWN_SAMPLE_ROWS:
+                entry[1].append(row.row_no)
+    return {"defaults": dict(defaulted), "values": found}
+
+
+def _merge_tally(into: dict, found: dict) -> None:
+    for code, rows in found["defaults"].items():
+        into["defaults"][code] = into["defaults"].get(code, 0) + rows
+    for code, values in found["values"].items():
+        mine = into["values"].setdefault(code, {})
+        for value, (count, rows) in values.items():
+            entry = mine.setdefault(value, [0, []])
+            entry[0] += count
+            entry[1] = (entry[1] + rows)[:UNKNOWN_SAMPLE_ROWS]
+
+
+def _listed_unknown(unknown: dict) -> dict:
+    """For the value mapping: per field, the most frequent unknown values with their counts and sample rows."""
+    return {
+        code: [{"value": value, "count": count, "rows": rows}
+               for value, (count, rows) in sorted(values.items(), key=lambda item: (-item[1][0], item[0]))[:UNKNOWN_LISTED]]
+        for code, values in sorted(unknown.items())
+    }
+
+
 def _pack(rows) -> list[tuple]:
-    return [(r.row_no, r.data, r.errors, r.keys, r.unit_id, r.status, r.target_id, r.notes) for r in rows]
+    return [(r.row_no, r.data, r.errors, r.keys, r.unit_id, r.status, r.target_id, r.notes, r.unknown) for r in rows]
 
 
 def _unpack(rows) -> list[CleanRow]:

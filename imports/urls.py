@@ -8,6 +8,7 @@ urlpatterns = [
     path("<int:pk>/", views.import_detail, name="detail"),
     path("<int:pk>/sheet/", views.choose_sheet, name="sheet"),
     path("<int:pk>/preview/", views.preview, name="preview"),
+    path("<int:pk>/values/", views.value_map, name="values"),
     path("<int:pk>/commit/", views.commit, name="commit"),
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
     path("<int:pk>/progress/", views.progress, name="progress"),

@@ -8,13 +8,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm.actions import refuse_form
 from crm.exports import xlsx_response
-from crm.inputs import page_number, positive_int
+from crm.inputs import form_errors, page_number
 
 from . import permissions, selectors, services
+from .forms import MappingForm, ValueMapForm
 from .models import ImportJob, ImportRow
 from .report import COUNT_LABELS, report_xlsx
 from .resources import get_resource
@@ -95,6 +98,12 @@ def _detail_context(request, job: ImportJob, posted: dict | None = None) -> dict
         status = status if status in ImportRow.Status.values else ""
         counts = job.counts or {}
         context.update(selectors.preview_page(job, user, status=status, page=_page(request)))
+        resource_fields = resource.choice_fields()
+        if job.status == S.PREVIEWED and counts.get("values"):
+            form = ValueMapForm(job=job, fields=resource_fields, initial={"save_as": selectors.saved_mapping_name(job)})
+            context["value_form"] = form
+            context["value_rows"] = [(form[name], resource_fields[code][0], entry) for name, code, entry in form.entries]
+        context["value_map"] = selectors.mapped_values(job, resource_fields)
         context.update({
             "counts": counts,
             "count_cards": [(key, label(), counts.get(key, 0)) for key, label in COUNT_LABELS],
@@ -141,26 +150,36 @@ def preview(request, pk: int):
         except services.ImportRefused as exc:
             messages.error(request, str(exc))
         return _detail(job)
-    mapping = {str(i): request.POST.get(f"col_{i}", "") for i in range(len(job.headers))}
-    mode = request.POST.get("mode", ImportJob.Mode.DRAFT)
-    unit_id, owner_id = positive_int(request.POST.get("unit")), positive_int(request.POST.get("owner"))
-    save_as = request.POST.get("save_as", "")
-    defaults = {key[len("default_"):]: value.strip()[:200] for key, value in request.POST.items()
-                if key.startswith("default_") and value.strip()}
-    unit = permissions.import_units(user).filter(pk=unit_id).first() if unit_id else None
-    owner = selectors.account_managers(user).filter(pk=owner_id).first() if owner_id else None
+    resource = get_resource(job.resource)
+    form = MappingForm(request.POST, job=job, user=user, columns=resource.columns(), default_fields=resource.default_fields(job))
     try:
-        if owner_id and owner is None:
-            raise services.ImportRefused(_("Choose an account manager from the list."))
-        services.set_mapping(actor=user, job_id=job.pk, mapping=mapping, mode=mode, unit=unit, owner=owner, save_as=save_as,
-                             defaults=defaults)
+        if not form.is_valid():
+            raise services.ImportRefused(form_errors(form))
+        data = form.cleaned_data
+        services.set_mapping(actor=user, job_id=job.pk, mapping=form.mapping(), mode=data["mode"], unit=data["unit"],
+                             owner=data["owner"], save_as=data["save_as"], defaults=form.defaults())
     except services.ImportRefused as exc:
         messages.error(request, str(exc))
-        posted = {"mapping": mapping, "mode": mode, "unit_id": unit_id, "owner_id": owner_id, "save_as": save_as,
-                  "defaults": defaults}
-        return render(request, "imports/import_detail.html", _detail_context(request, job, posted))
+        return render(request, "imports/import_detail.html", _detail_context(request, job, form.posted()))
     try:
         services.start_preview(actor=user, job_id=job.pk)
+    except services.ImportRefused as exc:
+        messages.error(request, str(exc))
+    return _detail(job)
+
+
+@login_required
+@require_POST
+def value_map(request, pk: int):
+    """The importer's choice for each value the preview could not place; the preview runs again with them."""
+    job = _job_or_404(request, pk)
+    form = ValueMapForm(request.POST, job=job, fields=get_resource(job.resource).choice_fields())
+    if not form.is_valid():
+        return refuse_form(request, form, reverse("imports:detail", args=[job.pk]))
+    try:
+        services.set_value_map(actor=request.user, job_id=job.pk, value_map=form.value_map(),
+                               save_as=form.cleaned_data["save_as"])
+        services.start_preview(actor=request.user, job_id=job.pk)
     except services.ImportRefused as exc:
         messages.error(request, str(exc))
     return _detail(job)

@@ -38,6 +38,7 @@ GET_PAGES = {
     "customers:bulk_owners": ((), (), [{}]),
     "customers:bulk_detail": (("bulk",), (), [{}]),
     "customers:bulk_progress": (("bulk",), (), [{}]),
+    "customers:id_check": ((), ("id_number",), [{}]),
     "customers:approvals": ((), (), [{}]),
     "customers:handover": ((), (), [{}]),
     "customers:handover_requests": ((), (), [{}]),
@@ -111,6 +112,7 @@ POSTS = {
     "service:care_opt_out": (("customer",), ("opt_out",), {}),
     "imports:sheet": (("job",), ("sheet",), {}),
     "imports:preview": (("job",), ("again", "col_0", "col_1", "mode", "unit", "owner", "save_as"), {"mode": "draft"}),
+    "imports:values": (("job",), ("save_as", "value_0"), {}),
     "imports:commit": (("job",), (), {}),
     "imports:cancel": (("job",), (), {}),
 }

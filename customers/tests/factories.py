@@ -5,6 +5,13 @@ from customers.models import Customer
 
 # Real, valid numbers (check digits computed by python-stdnum in the tests that need them).
 VALID_ID = "11010519491231002X"  # female, born 1949-12-31, Beijing Xicheng
+
+
+def with_check_digit(body: str) -> str:
+    """An 18-character resident ID number from its first 17 digits, with the right check digit."""
+    from stdnum.cn import ric
+
+    return body + ric.calc_check_digit(body + "0")
 VALID_USCC = "91110108MA01KPGA5T"
 
 

@@ -236,3 +236,29 @@ def test_a_large_bulk_action_shows_progress_then_its_result(chromium, live_serve
                    .values_list("customer_source", flat=True)) == {"event"}
     finally:
         context.close()
+
+
+def test_an_id_number_with_an_unknown_county_is_flagged_on_the_form_as_it_is_typed(browser_page, password):
+    from conftest import ARTIFACTS
+    from customers.tests.factories import with_check_digit
+
+    page = browser_page
+    unit = OrgUnitFactory(code="SH01", name="上海分公司")
+    rep = UserFactory(username="rep1", roles=[r.SALES_REP], units=[unit])
+    signed_in(page, rep, password)
+    open_nav(page, "customers")
+    page.get_by_role("link", name="登记新客户").click()
+    page.locator("#id_customer_nature").select_option("individual")  # the ID number applies to people
+    open_tab(page, "personal")
+    field = page.locator("#id_id_number")
+    field.fill(with_check_digit("11010521000101001"))  # born in 2100
+    field.press("Tab")
+    page.locator('[data-check-error="id_number"]').wait_for()
+    assert "出生日期晚于今天" in page.locator("#check-id_number").inner_text()
+    field.fill(with_check_digit("31019919850101001"))  # Shanghai, county 99: accepted, to double-check
+    field.press("Tab")
+    warning = page.locator('[data-warning-for="id_number"]')
+    warning.wait_for()
+    assert "区县代码 310199 不在行政区划表中" in warning.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "id_number_unknown_county_warning_zh.png"), full_page=True)

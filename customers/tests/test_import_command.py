@@ -210,3 +210,37 @@ def test_default_user_is_an_administrator_when_there_is_no_superuser(tmp_path, a
     path = sheets.plain_xlsx(tmp_path / "ok.xlsx", [["客户名称", "手机"], ["甲", "13800000001"]])
     result = as_json(path, "--dry-run")
     assert ImportJob.objects.get(pk=result["job"]).created_by == admin
+
+
+def test_a_mapping_file_with_a_value_map_gives_the_counts_of_the_web_preview(tmp_path, admin, unit, client):
+    from django.urls import reverse
+
+    from imports.tests.test_views import preview_form
+
+    path = sheets.plain_xlsx(tmp_path / "sources.xlsx", sheets.SOURCES)
+    mapping = tmp_path / "map.json"
+    mapping.write_text(json.dumps({"columns": {"客户来源": "customer_source"},
+                                   "values": {"customer_source": {"抖音": "outdoor_marketing", "老乡推荐": "referral_by_customer"}}},
+                                  ensure_ascii=False), encoding="utf-8")
+    without = as_json(path, "--dry-run", "--unit", unit.code)
+    with_map = as_json(path, "--dry-run", "--unit", unit.code, "--mapping", mapping)
+    assert (without["new"], without["errors"]) == (4, 3) and (with_map["new"], with_map["errors"]) == (7, 0)
+
+    client.force_login(admin)  # the same sheet and map through the pages
+    with path.open("rb") as f:
+        client.post(reverse("imports:list"), {"file": f})
+    job = ImportJob.objects.latest("pk")
+    client.post(reverse("imports:preview", args=[job.pk]), preview_form(job, unit))
+    fields = {e["value"]: n for n, _c, e in client.get(reverse("imports:detail", args=[job.pk])).context["value_form"].entries}
+    client.post(reverse("imports:values", args=[job.pk]), {fields["抖音"]: "outdoor_marketing", fields["老乡推荐"]: "referral_by_customer"})
+    job.refresh_from_db()
+    assert {k: job.counts[k] for k in ("rows", "new", "updated", "unchanged", "duplicates", "errors")} == \
+        {k: with_map[k] for k in ("rows", "new", "updated", "unchanged", "duplicates", "errors")}
+
+
+def test_a_value_map_naming_no_choice_is_refused(tmp_path, admin, unit):
+    path = sheets.plain_xlsx(tmp_path / "sources.xlsx", sheets.SOURCES)
+    mapping = tmp_path / "map.json"
+    mapping.write_text(json.dumps({"columns": {}, "values": {"customer_source": {"抖音": "tiktok"}}}), encoding="utf-8")
+    with pytest.raises(CommandError, match="tiktok"):
+        command(path, "--dry-run", "--unit", unit.code, "--mapping", mapping)

@@ -6,7 +6,7 @@ from django.utils import translation
 from crm import roles as r
 from crm.tests.factories import OrgUnitFactory
 from customers.models import Customer, CustomerChange
-from customers.tests.factories import VALID_ID, CustomerFactory
+from customers.tests.factories import VALID_ID, CustomerFactory, with_check_digit
 from imports import services
 from imports.models import ImportRow
 from imports.tests import sheets
@@ -77,6 +77,30 @@ def test_id_number_decides_birth_date_and_gender_and_must_agree(run):
     assert messages(rows[3]) == [("birth_date", "D3")]
     assert "1949-12-31" in rows[3].messages[0][2]
     assert messages(rows[4]) == [("gender", "E4")]
+
+
+def test_id_numbers_are_judged_as_on_the_form(run):
+    pudong, nanshan = with_check_digit("31011519850101001"), with_check_digit("44030519750315002")
+    unknown_county = with_check_digit("31019919850101001")
+    bad = [with_check_digit("31011519850101001")[:-1] + ("0" if pudong[-1] != "0" else "1"),  # wrong check digit
+           with_check_digit("11010519850230001"), with_check_digit("11010521000101001"),
+           with_check_digit("99010519850101001")]
+    rows = run([["客户名称", "客户性质", "身份证号", "手机"],
+                ["甲", "个人", pudong, "13800000001"], ["乙", "个人", nanshan, "13800000002"],
+                ["丙", "个人", unknown_county, "13800000003"],
+                *[[f"错{i}", "个人", number, f"1390000000{i}"] for i, number in enumerate(bad)]])
+    assert [rows[n].status for n in (2, 3, 4)] == [S.NEW, S.NEW, S.NEW]
+    assert (rows[2].data["birth_date"], rows[3].data["birth_date"]) == ("1985-01-01", "1975-03-15")
+    assert rows[4].messages == [["id_number", "C4", "The county code 310199 of this ID number is not in the division table; please check the number."]]
+    from imports.selectors import RowWords
+
+    assert [r.text for r in RowWords(run.job).reasons(rows[4], {})] == [rows[4].messages[0][2]]  # page and report
+    texts = [rows[n].messages[0][2] for n in (5, 6, 7, 8)]
+    assert [rows[n].status for n in (5, 6, 7, 8)] == [S.ERROR] * 4
+    assert texts == ["The check digit of this ID number is wrong; please check the number.",
+                     "The birth date in this ID number (digits 7-14) is not a real date.",
+                     "The birth date in this ID number lies in the future.",
+                     "The first two digits of this ID number are not a province code."]
 
 
 def test_an_id_number_excel_turned_into_a_number(run):
@@ -390,3 +414,38 @@ def test_a_wrong_default_is_refused_with_the_field_and_reason(run, admin, tmp_pa
                              defaults={"mobile": "13800000009"})
     job.refresh_from_db()
     assert job.defaults == {}
+
+
+# --- the sheets' own words for choices (issue 13) ---------------------------------------------
+
+def test_choice_synonyms_are_data_naming_real_choices_without_clashes():
+    from customers.catalogue import CATALOGUE
+    from customers.choice_labels import choice_label
+    from customers.importing import PROFILE_LABELS, choice_synonyms
+    from imports.normalise import choice_key
+
+    choices = {spec.code: set(spec.choices) for spec in CATALOGUE if spec.type == "choice"}
+    choices["profile_type"] = set(PROFILE_LABELS)
+    for field, pairs in choice_synonyms().items():
+        seen = {}
+        for value in choices[field]:  # a synonym never takes another choice's code or label
+            for language in ("zh-hans", "en"):
+                with translation.override(language):
+                    seen[choice_key(choice_label(field, value))] = value
+            seen[choice_key(value)] = value
+        for spelling, value in pairs:
+            assert value in choices[field], (field, value)
+            assert seen.setdefault(choice_key(spelling), value) == value, (field, spelling)
+
+
+def test_the_everyday_words_of_legacy_sheets_map_without_help(run):
+    words = {"customer_source": {"来电": "phone_inquiry", "来访": "walk_in", "老客户介绍": "referral_by_customer",
+                                 "展会": "event", "朋友介绍": "referral_by_customer", "网上": "telemarketing"},
+             "customer_nature": {"个体": "sole_proprietor", "公司": "company"},
+             "retail_format": {"烟酒店": "tobacco_liquor_shop", "便利店": "convenience_store"},
+             "tier": {"重要客户": "B", "贵宾": "A", "金卡": "C"}}
+    headers = {"customer_source": "客户来源", "customer_nature": "客户性质", "retail_format": "经营业态", "tier": "客户等级"}
+    for field, spellings in words.items():
+        rows = run([["客户名称", headers[field], "档案类型"], *[[f"店{i}", w, "零售户"] for i, w in enumerate(spellings)]])
+        assert run.job.mapping["1"] == field  # 经营业态 applies to retail stores
+        assert [rows[n].data.get(field) for n in range(2, 2 + len(spellings))] == list(spellings.values()), field

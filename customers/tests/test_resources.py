@@ -92,7 +92,7 @@ def test_headers_are_the_catalogue_labels_in_chinese_then_english(org):
 def test_cells_read_as_people_read_the_record(org):
     _headers, rows, ws = export(org["head"])
     row = rows["SH-000001"]
-    assert row["客户来源"] == "来访" and row["客户等级"] == "C 级（黄金）" and row["客户性质"] == "个人"
+    assert row["客户来源"] == "现场来访" and row["客户等级"] == "C 级（一般重要/金卡）" and row["客户性质"] == "个人"
     assert row["客户经理"] == "王小明"  # a name, not a user id
     assert row["监控户"] == "是" and row["示范户"] == "否" and row["是否安装APP"] is None
     assert row["营业面积"] == 120.5 and row["开业时间"].date() == date(2020, 3, 1)

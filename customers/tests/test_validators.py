@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from customers import validators as v
-from customers.tests.factories import VALID_ID, VALID_USCC
+from customers.tests.factories import VALID_ID, VALID_USCC, with_check_digit
 
 
 @pytest.mark.parametrize(
@@ -30,28 +30,44 @@ def test_real_valid_id_numbers_pass(number):
     v.validate_id_number(number)
 
 
+# Issued with the code in force at registration, years after birth: Pudong dates from 1992, Nanshan from 1990.
+PUDONG_1985 = with_check_digit("31011519850101001")
+NANSHAN_1975 = with_check_digit("44030519750315002")
+
+
+@pytest.mark.parametrize("number", [PUDONG_1985, NANSHAN_1975, with_check_digit("11010219800101001")])
+def test_a_county_counts_whatever_the_years_of_its_code(number):
+    v.validate_id_number(number)
+    assert v.id_number_warning(number) == ""
+
+
+def test_an_unknown_county_in_a_known_prefecture_passes_with_a_warning():
+    number = with_check_digit("31019919850101001")  # Shanghai's districts (3101xx), no county 99
+    v.validate_id_number(number)
+    with translation.override("zh-hans"):
+        assert "310199" in v.id_number_warning(number)
+
+
 @pytest.mark.parametrize(
-    "number, code",
+    "number, code, words",
     [
-        ("11010519491231002Y", "id_checksum"),
-        ("110105194912310021", "id_checksum"),
-        ("11010519491331002X", "id_component"),  # month 13
-        ("99010519491231002X", "id_component"),  # no such region
-        ("1101051949123100", "id_length"),
+        ("11010519491231002Y", "id_format", "X"),
+        ("110105194912310021", "id_checksum", "校验"),
+        (with_check_digit("11010519491331002"), "id_birth_date", "出生日期"),  # month 13
+        (with_check_digit("11010519850230001"), "id_birth_date", "出生日期"),  # 30 February
+        (with_check_digit("11010518991231001"), "id_birth_date", "出生日期"),  # before 1900
+        (with_check_digit("11010521000101001"), "id_birth_date", "晚于今天"),  # in the future
+        (with_check_digit("99010519491231002"), "id_region", "省份"),  # no such province
+        (with_check_digit("44990019491231002"), "id_region", "地市"),  # Guangdong, no prefecture 99
+        ("1101051949123100", "id_length", "18"),
     ],
 )
-def test_invalid_id_numbers_say_why_in_chinese(number, code):
-    from stdnum.cn import ric
-
-    if code == "id_component" and number.startswith("99"):
-        number = number[:-1] + ric.calc_check_digit(number)
-    if code == "id_component" and "1331" in number:
-        number = number[:-1] + ric.calc_check_digit(number)
+def test_invalid_id_numbers_say_why_in_chinese(number, code, words):
     with translation.override("zh-hans"):
         with pytest.raises(ValidationError) as excinfo:
             v.validate_id_number(number)
         assert excinfo.value.code == code
-        assert any("\u4e00" <= ch <= "\u9fff" for ch in excinfo.value.messages[0])
+        assert words in excinfo.value.messages[0]
 
 
 def test_id_number_gender():

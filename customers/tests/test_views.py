@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from crm import roles as r
 from customers.models import Customer
-from customers.tests.factories import VALID_ID, CustomerFactory
+from customers.tests.factories import VALID_ID, CustomerFactory, with_check_digit
 
 pytestmark = pytest.mark.django_db
 
@@ -26,11 +26,58 @@ def rep(make_user, unit, client, password):
 
 
 def test_wrong_id_check_digit_is_reported_beside_the_field_in_chinese(client, rep, unit):
-    response = client.post(reverse("customers:create"), form_data(unit, id_number="11010519491231002Y"))
+    response = client.post(reverse("customers:create"), form_data(unit, id_number="110105194912310021"))
     assert response.status_code == 200
     page = response.content.decode()
     assert 'data-error-for="id_number"' in page and "身份证号码校验位错误" in page
     assert not Customer.objects.exists()
+
+
+@pytest.mark.parametrize("number, birth, gender", [
+    ("31011519850101001", "1985-01-01", "male"),  # Pudong (1992) on the card of someone born in 1985
+    ("44030519750315002", "1975-03-15", "female"),  # Nanshan, Shenzhen (1990), born 1975
+])
+def test_an_id_number_issued_after_its_district_was_created_is_accepted(client, rep, unit, number, birth, gender):
+    number = with_check_digit(number)
+    response = client.post(reverse("customers:create"), form_data(unit, id_number=number, gender=gender))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    customer = Customer.objects.get()
+    assert (customer.id_number, customer.birth_date.isoformat()) == (number, birth)
+
+
+@pytest.mark.parametrize("body, words", [
+    ("11010519850230001", "出生日期（第 7-14 位）不是有效日期"),  # 30 February
+    ("11010521000101001", "出生日期晚于今天"),
+    ("99010519850101001", "前两位不是有效的省份代码"),
+])
+def test_impossible_id_numbers_are_refused_beside_the_field(client, rep, unit, body, words):
+    response = client.post(reverse("customers:create"), form_data(unit, id_number=with_check_digit(body), gender="male"))
+    page = response.content.decode()
+    assert response.status_code == 200 and 'data-error-for="id_number"' in page and words in page
+    assert not Customer.objects.exists()
+
+
+def test_an_unknown_county_in_a_known_prefecture_saves_with_a_warning(client, rep, unit):
+    number = with_check_digit("31019919850101001")
+    response = client.post(reverse("customers:create"), form_data(unit, id_number=number, gender="male"), follow=True)
+    assert Customer.objects.get().id_number == number
+    assert "区县代码 310199 不在行政区划表中" in response.content.decode()
+    # Shown beside the field too when the form comes back for another reason.
+    response = client.post(reverse("customers:create"), form_data(unit, id_number=number, gender="male", name=""))
+    assert 'data-warning-for="id_number"' in response.content.decode()
+
+
+def test_the_id_number_is_checked_as_it_is_typed(client, rep):
+    def check(number):
+        return client.get(reverse("customers:id_check"), {"id_number": number}).content.decode()
+
+    assert check(with_check_digit("31011519850101001")).strip() == ""  # fine: nothing to say
+    assert "310199 不在行政区划表中" in check(with_check_digit("31019919850101001"))  # saved, with a warning
+    assert "出生日期晚于今天" in check(with_check_digit("11010521000101001"))
+    assert "18 位" in check("1101051949123100")
+    assert check("1" * 40 + "x" * 10).strip() == ""  # beyond any ID number: ignored, not an error page
+    client.logout()
+    assert client.get(reverse("customers:id_check"), {"id_number": "1"}).status_code == 302
 
 
 def test_a_valid_draft_saves_normalised_and_lists_missing_important_fields(client, rep, unit, make_user):

@@ -153,6 +153,19 @@ def update_xlsx(path, code: str, tier: str = "A", address: str = "上海市黄�
     return path
 
 
+# Issue 13: a source column in the sheet's own words; four map without help, two (`抖音` twice, `老乡推荐`) do not.
+SOURCES = [
+    ["客户名称", "手机", "客户来源", "客户性质"],
+    ["来电商店", "13800000001", "来电", "个体"],
+    ["展会商店", "13800000002", "展会", "公司"],
+    ["老客商店", "13800000003", "老客户介绍", "个体"],
+    ["朋友商店", "13800000004", "朋友介绍", "个体"],
+    ["抖音一店", "13800000005", "抖音", "个体"],
+    ["抖音二店", "13800000006", " 抖音 ", "个体"],
+    ["老乡商店", "13800000007", "老乡推荐", "个体"],
+]
+
+
 def plain_xlsx(path, rows: list[list]) -> Path:
     from openpyxl import Workbook
 

@@ -9,6 +9,7 @@ from crm.tests.browser import open_nav, signed_in
 from crm.tests.factories import OrgUnitFactory, UserFactory
 from customers.models import Customer
 from imports.models import ImportJob
+from imports.tests import sheets
 
 pytestmark = pytest.mark.browser
 
@@ -31,6 +32,14 @@ def workbook(rows) -> bytes:
     return buffer.getvalue()
 
 
+def upload(page, name: str, rows) -> None:
+    open_nav(page, "import")
+    page.locator("#import-file").set_input_files(files=[{
+        "name": name, "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "buffer": workbook(rows),
+    }])
+    page.get_by_test_id("upload").click()
+
+
 def test_admin_uploads_maps_previews_and_imports_a_messy_sheet(browser_page, password, settings, tmp_path, live_server):
     settings.MEDIA_ROOT = tmp_path
     page = browser_page
@@ -38,13 +47,7 @@ def test_admin_uploads_maps_previews_and_imports_a_messy_sheet(browser_page, pas
     admin = UserFactory(username="admin1", roles=[r.ADMIN], units=[unit])
 
     signed_in(page, admin, password)
-    open_nav(page, "import")
-    page.locator("#import-file").set_input_files(files=[{
-        "name": "老系统客户.xlsx",
-        "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "buffer": workbook(MESSY),
-    }])
-    page.get_by_test_id("upload").click()
+    upload(page, "老系统客户.xlsx", MESSY)
 
     mapping = page.get_by_test_id("mapping-table")
     mapping.wait_for()
@@ -152,3 +155,35 @@ def test_an_active_import_of_a_sheet_without_region_or_nature_takes_defaults(bro
     page.get_by_test_id("import-done").wait_for()
     assert list(Customer.objects.order_by("name").values_list("admin_region", "customer_nature", "tier", "customer_status")) == [
         ("310101", "sole_proprietor", "C", "active"), ("310101", "sole_proprietor", "E", "active")]
+
+
+def test_admin_maps_a_sheets_own_words_for_sources_in_chinese(browser_page, password, settings, tmp_path):
+    from conftest import ARTIFACTS
+    from imports.models import SavedMapping
+
+    settings.MEDIA_ROOT = tmp_path
+    page = browser_page
+    unit = OrgUnitFactory(code="SH01", name="上海分公司")
+    admin = UserFactory(username="admin1", roles=[r.ADMIN], units=[unit])
+    signed_in(page, admin, password)
+    upload(page, "2016客户来源.xlsx", sheets.SOURCES)
+    page.get_by_test_id("run-preview").click()
+
+    values = page.get_by_test_id("value-mapping")
+    values.wait_for()
+    assert "取值对照" in values.inner_text() and "对应为" in values.inner_text()
+    assert page.locator("[data-count=errors] .fs-5").inner_text() == "3"
+    douyin = values.locator("tr[data-value='抖音']")
+    assert douyin.get_by_test_id("value-count").inner_text() == "2"
+    douyin.locator("select").select_option(label="店外营销")
+    values.locator("tr[data-value='老乡推荐'] select").select_option(label="老客户介绍")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "import_value_mapping_zh.png"), full_page=True)
+    page.get_by_test_id("apply-values").click()
+
+    page.get_by_test_id("value-map").wait_for()
+    assert page.locator("[data-count=errors] .fs-5").inner_text() == "0"
+    assert page.locator("[data-count=new] .fs-5").inner_text() == "7"
+    assert page.get_by_test_id("value-mapping").count() == 0
+    assert "“抖音” → 店外营销" in page.get_by_test_id("value-map").inner_text()
+    assert SavedMapping.objects.get().value_map == {"customer_source": {"抖音": "outdoor_marketing", "老乡推荐": "referral_by_customer"}}

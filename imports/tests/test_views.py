@@ -15,6 +15,7 @@ from customers.models import Customer
 from customers.tests.factories import CustomerFactory
 from imports.models import ImportJob, ImportRow, SavedMapping
 from imports.resources import get_resource
+from imports.tests import sheets
 
 pytestmark = pytest.mark.django_db
 MOBILE = get_resource("customers").label_of("mobile")  # 手机号
@@ -389,6 +390,14 @@ def test_the_admin_role_reads_jobs_and_edits_saved_mappings_in_the_admin(client,
                 {"name": "老系统 2016", "resource": "customers", "mapping": '{"客户名称": "name"}'})
     saved.refresh_from_db()
     assert saved.name == "老系统 2016" and saved.mapping == {"客户名称": "name"}
+    change = reverse("admin:imports_savedmapping_change", args=[saved.pk])
+    form = {"name": "老系统 2016", "resource": "customers", "mapping": '{"客户名称": "name"}'}
+    for bad in ('{"customer_source": {"抖音": "tiktok"}}', '{"customer_source": {"抖音": ""}}', '{"name": {"x": "y"}}', "[1]"):
+        response = client.post(change, {**form, "value_map": bad})
+        assert response.status_code == 200 and response.context["adminform"].form.errors  # refused, with the reason
+    client.post(change, {**form, "value_map": '{"customer_source": {"抖音": "outdoor_marketing"}, "retail_format": {"其他": ""}}'})
+    saved.refresh_from_db()
+    assert saved.value_map == {"customer_source": {"抖音": "outdoor_marketing"}, "retail_format": {"其他": ""}}
 
 
 def test_the_pages_work_in_english(client, admin, unit):
@@ -472,3 +481,67 @@ def test_a_wrong_default_is_refused_and_the_typed_values_stay_on_the_page(client
     assert 'value="火星"' in html and 'value="待补充"' in html
     job.refresh_from_db()
     assert job.defaults == {} and job.status == ImportJob.Status.UPLOADED
+
+
+# --- value mapping (issue 13) ---------------------------------------------------------------------
+
+def value_choices(response) -> dict[str, str]:
+    """{value as written: its form field name} in the value-mapping form."""
+    return {entry["value"]: name for name, _code, entry in response.context["value_form"].entries}
+
+
+def test_values_in_a_sheets_own_words_are_mapped_and_saved_for_the_next_file(client, admin, unit):
+    signed_in(client, admin)
+    job = previewed(client, unit, xlsx(sheets.SOURCES, name="2016来源.xlsx"))
+    assert job.counts["new"] == 4 and job.counts["errors"] == 3  # the everyday words map without help
+    assert job.counts["values"] == {"customer_source": [
+        {"value": "抖音", "count": 2, "rows": [6, 7]}, {"value": "老乡推荐", "count": 1, "rows": [8]}]}
+    response = client.get(reverse("imports:detail", args=[job.pk]))
+    html = response.content.decode()
+    assert 'data-testid="value-mapping"' in html and "抖音" in html and "老乡推荐" in html
+    fields = value_choices(response)
+
+    response = client.post(reverse("imports:values", args=[job.pk]), {
+        fields["抖音"]: "outdoor_marketing", fields["老乡推荐"]: "referral_by_customer", "save_as": "2016 来源"})
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert (job.status, job.counts["new"], job.counts["errors"], "values" in job.counts) == ("previewed", 7, 0, False)
+    sources = dict(ImportRow.objects.filter(job=job).values_list("row_no", "data__customer_source"))
+    assert sources == {2: "phone_inquiry", 3: "event", 4: "referral_by_customer", 5: "referral_by_customer",
+                       6: "outdoor_marketing", 7: "outdoor_marketing", 8: "referral_by_customer"}
+    saved = SavedMapping.objects.get(name="2016 来源")
+    assert saved.value_map == {"customer_source": {"抖音": "outdoor_marketing", "老乡推荐": "referral_by_customer"}}
+
+    again = previewed(client, unit, xlsx(sheets.SOURCES, name="2017来源.xlsx"))  # same headers: the saved maps apply
+    assert again.value_map == saved.value_map and (again.counts["new"], again.counts["errors"]) == (7, 0)
+    assert "老乡推荐" in client.get(reverse("imports:detail", args=[again.pk])).content.decode()  # listed as mapped
+
+
+def test_a_required_field_cannot_map_to_blank_and_a_made_up_choice_is_refused(client, admin, unit):
+    signed_in(client, admin)
+    job = previewed(client, unit, xlsx(sheets.SOURCES))
+    fields = value_choices(client.get(reverse("imports:detail", args=[job.pk])))
+    for choice in ("__blank__", "carrier_pigeon"):  # 客户来源 is required: no blank; no such source
+        response = client.post(reverse("imports:values", args=[job.pk]), {fields["抖音"]: choice}, follow=True)
+        assert response.status_code == 200 and page_messages(response)
+        job.refresh_from_db()
+        assert job.value_map == {} and job.counts["errors"] == 3
+
+
+def test_the_value_mapping_of_a_job_one_may_not_see_is_404(client, admin, unit, make_user):
+    signed_in(client, admin)
+    job = previewed(client, unit, xlsx(sheets.SOURCES))
+    other = make_user(r.SALES_MANAGER, units=[unit])
+    response = signed_in(client, other).post(reverse("imports:values", args=[job.pk]), {"value_0": "event"})
+    assert response.status_code == 404
+    job.refresh_from_db()
+    assert job.value_map == {}
+
+
+def test_a_bad_mapping_post_is_answered_by_the_form_with_a_message(client, admin, unit):
+    job = upload(signed_in(client, admin))
+    for bad in ({"col_0": "no_such_field"}, {"unit": "99999999999999999999"}, {"owner": "abc"}, {"mode": "x"}):
+        response = client.post(reverse("imports:preview", args=[job.pk]), {**preview_form(job, unit), **bad})
+        assert response.status_code == 200 and page_messages(response)
+        job.refresh_from_db()
+        assert job.status == ImportJob.Status.UPLOADED

@@ -3,9 +3,11 @@
     python manage.py import_customers PATH [--unit CODE] [--mapping FILE] [--dry-run]
         [--report OUT.xlsx] [--json] [--user USERNAME] [--active] [--owner USERNAME] [--sheet NAME]
 
-The file is read, its header row found and the columns mapped as on the page (`--mapping FILE`, a
-JSON object {"header text" or "column index" or "column letter": "field code"}, overrides the
-proposal; a field code of "" or null leaves the column out). The preview runs in this process
+The file is read, its header row found and the columns mapped as on the page. `--mapping FILE` overrides
+the proposal: a JSON object {"header text" or "column index" or "column letter": "field code"} (a field
+code of "" or null leaves the column out), or the same under "columns" beside "values", the value map:
+{"columns": {...}, "values": {"field code": {"value in the file": "choice value", or "" for blank}}}.
+A saved mapping of the same headers (column and value maps) applies first, as on the page. The preview runs in this process
 (never on the queue, whatever the size); then, unless `--dry-run`, the rows the preview accepted
 are committed in one transaction. `--json` prints one JSON object with the counts."""
 import json
@@ -57,7 +59,7 @@ class Command(BaseCommand):
         report = Path(options["report"]) if options["report"] else None
         if report is not None and not report.parent.is_dir():
             raise CommandError(_("No such folder for the report: %(path)s") % {"path": report.parent})
-        overrides = self._read_mapping(options["mapping"]) if options["mapping"] else {}
+        overrides, values = self._read_mapping(options["mapping"]) if options["mapping"] else ({}, {})
 
         unit = self._unit(options["unit"], actor)
         try:
@@ -74,6 +76,8 @@ class Command(BaseCommand):
             job = services.set_mapping(actor=actor, job_id=job.pk, mapping=self._apply(job, overrides),
                                        mode=ImportJob.Mode.ACTIVE if options["active"] else ImportJob.Mode.DRAFT,
                                        unit=unit, owner=owner)
+            if values:
+                job = services.set_value_map(actor=actor, job_id=job.pk, value_map=values)
         except (services.ImportRefused, CommandError) as exc:
             job.file.delete(save=False)  # nothing was read from it yet: keep no trace, as a refused upload
             job.delete()
@@ -120,14 +124,23 @@ class Command(BaseCommand):
             raise CommandError(_("This user may import into several units: choose one with --unit CODE."))
         return unit
 
-    def _read_mapping(self, name: str) -> dict:
+    def _read_mapping(self, name: str) -> tuple[dict, dict]:
+        """(column overrides, value map) from the mapping file."""
         try:
             data = json.loads(Path(name).read_text(encoding="utf-8-sig"))
         except (OSError, ValueError) as exc:
             raise CommandError(_("The mapping file cannot be read: %(error)s") % {"error": exc}) from exc
-        if not isinstance(data, dict) or not all(isinstance(v, (str, type(None))) for v in data.values()):
+        values = {}
+        if isinstance(data, dict) and set(data) <= {"columns", "values"} and data:
+            columns, values = data.get("columns") or {}, data.get("values") or {}
+        else:
+            columns = data
+        if not isinstance(columns, dict) or not all(isinstance(v, (str, type(None))) for v in columns.values()):
             raise CommandError(_('The mapping file must hold one JSON object: {"header text": "field code", …}.'))
-        return data
+        if not isinstance(values, dict) or not all(
+                isinstance(m, dict) and all(isinstance(c, str) for c in m.values()) for m in values.values()):
+            raise CommandError(_('The value map must be {"field code": {"value in the file": "choice value"}}.'))
+        return columns, values
 
     def _apply(self, job: ImportJob, overrides: dict) -> dict:
         """The proposal with the file's overrides: a column named there takes that field (and the

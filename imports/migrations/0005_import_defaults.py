@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('imports', '0003_generic_staging_keys'),
+        ('imports', '0004_value_maps'),
     ]
 
     operations = [

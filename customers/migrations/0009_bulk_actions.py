@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('crm', '0007_audit_log_moves_in'),
-        ('customers', '0007_grant_table_moves_in'),
+        ('customers', '0008_seed_words_in_choice_labels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
