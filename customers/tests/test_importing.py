@@ -449,3 +449,12 @@ def test_the_everyday_words_of_legacy_sheets_map_without_help(run):
         rows = run([["客户名称", headers[field], "档案类型"], *[[f"店{i}", w, "零售户"] for i, w in enumerate(spellings)]])
         assert run.job.mapping["1"] == field  # 经营业态 applies to retail stores
         assert [rows[n].data.get(field) for n in range(2, 2 + len(spellings))] == list(spellings.values()), field
+
+
+def test_defaults_and_unknown_values_are_counted_side_by_side_in_one_preview(run):
+    """Both halves of issue 13 in one file: the default's rows and the values to map, each in its count."""
+    rows = run(sheets.SOURCES, defaults={"tier": "E"})
+    assert run.job.counts["values"] == {"customer_source": [
+        {"value": "抖音", "count": 2, "rows": [6, 7]}, {"value": "老乡推荐", "count": 1, "rows": [8]}]}
+    assert run.job.counts["defaults"] == {"tier": 4}  # the rows in error (unknown source) got none
+    assert [rows[n].data.get("tier") for n in (2, 3, 4, 5)] == ["E"] * 4 and rows[6].status == S.ERROR
