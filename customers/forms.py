@@ -8,12 +8,13 @@ from django.utils.translation import gettext_lazy as _
 from crm.inputs import MAX_ID, QueryForm, StaffChoiceField
 from crm.models import OrgUnit, display_name
 from crm.roles import SALES_REP
-from customers import policy
+from customers import permissions, policy
 
 from .catalogue import CATALOGUE, GROUPS, IMPORTANT, REQUIRED
-from .models import TIER_CONFIDENTIALITY, Customer, kinds_of
+from .choice_labels import choices_for
+from .models import TIER_CONFIDENTIALITY, BulkAction, Customer, kinds_of
 from .selectors import SORTS, handover_heirs
-from .services import STATUS_TRANSITIONS
+from .services import SETTABLE_FIELDS, STATUS_TRANSITIONS
 from .validators import id_birth_date, id_number_gender, id_number_warning, normalise_number, validate_id_number
 
 GROUP_LABELS = {
@@ -308,3 +309,87 @@ class UnmaskForm(forms.Form):
     field = forms.ChoiceField(label=_("Field"), choices=[(code, code) for code in sorted(policy.MASKED_FIELDS)])
     reason = forms.CharField(label=_("Reason"), max_length=500,
                              error_messages={"required": _("Give a reason to unmask.")})
+
+
+class IdListField(forms.Field):
+    """Checked rows of a list: ids that fit a database column, at most `max_ids` of them."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, *args, max_ids: int = 1000, **kwargs):
+        self.max_ids = max_ids
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        from crm.inputs import positive_int
+
+        values = value if isinstance(value, (list, tuple)) else [value] if value else []
+        ids = [positive_int(v) for v in values]
+        if any(pk is None for pk in ids):
+            raise ValidationError(_("The selection is not valid; reload the page and select again."), code="invalid")
+        if len(ids) > self.max_ids:
+            raise ValidationError(_("Select at most %(n)s customers, or act on all customers the filter finds."),
+                                  code="too_many", params={"n": self.max_ids})
+        return ids
+
+
+class BulkActionForm(forms.Form):
+    """A bulk action from the customer list: what to do, to the checked rows or to every customer the
+    filter (`query`, the list's query string) finds."""
+
+    SCOPES = [("selected", _("Selected customers")), ("filtered", _("All customers the filter finds"))]
+
+    action = forms.ChoiceField(label=_("Action"))
+    scope = forms.ChoiceField(label=_("Customers"), choices=SCOPES, initial="selected")
+    ids = IdListField(label=_("Selected customers"), required=False)
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    field = forms.ChoiceField(label=_("Field"), required=False)
+    value = forms.CharField(label=_("New value"), required=False, max_length=20)
+    region = forms.RegexField(label=_("Region"), required=False, regex=r"^\d{6}$",
+                              error_messages={"invalid": _("Enter the 6-digit division code, or choose a district from the list.")})
+    owner = forms.ModelChoiceField(label=_("Account manager"), required=False, queryset=get_user_model().objects.none())
+    comment = forms.CharField(label=_("Comment or reason"), required=False, max_length=500)
+
+    def __init__(self, data=None, *, user, **kwargs):
+        super().__init__(data, **kwargs)
+        allowed = permissions.bulk_actions(user)
+        self.fields["action"].choices = [(v, label) for v, label in BulkAction.Action.choices if v in allowed]
+        self.fields["field"].choices = [("", _("Choose a field")), *((c, CATALOGUE[c].label) for c in SETTABLE_FIELDS)]
+        self.fields["owner"].queryset = handover_heirs(user) if "assign_owner" in allowed else get_user_model().objects.none()
+        self.fields["owner"].label_from_instance = display_name
+        self.fields["owner"].empty_label = _("Choose an account manager")
+
+    @staticmethod
+    def value_groups() -> list[tuple[str, str, list]]:
+        """The values of each settable choice field, for the value picker: (field code, label, choices)."""
+        return [(code, CATALOGUE[code].label, choices_for(code, CATALOGUE[code].choices))
+                for code in SETTABLE_FIELDS if CATALOGUE[code].type == "choice"]
+
+    def clean_query(self):
+        from django.http import QueryDict
+
+        return QueryDict(self.cleaned_data.get("query") or "")
+
+    def clean(self):
+        cleaned = super().clean()
+        action, field = cleaned.get("action"), cleaned.get("field")
+        if cleaned.get("scope") == "selected" and not cleaned.get("ids") and "ids" not in self.errors:
+            self.add_error("ids", _("Select customers in the list first, or act on all customers the filter finds."))
+        if action == BulkAction.Action.SET_FIELD:
+            if not field:
+                self.add_error("field", _("Choose the field to set."))
+            elif field == "admin_region":
+                if not cleaned.get("region") and "region" not in self.errors:
+                    self.add_error("region", _("Choose the region to set."))
+                cleaned["value"] = cleaned.get("region") or ""
+            elif cleaned.get("value") not in CATALOGUE[field].choices:
+                self.add_error("value", _("Choose a value of “%(field)s”.") % {"field": CATALOGUE[field].label})
+            if field == "tier" and not (cleaned.get("comment") or "").strip():
+                self.add_error("comment", _("Give a reason for the tier change."))
+        if action == BulkAction.Action.ASSIGN_OWNER and not cleaned.get("owner") and "owner" not in self.errors:
+            self.add_error("owner", _("Choose the account manager."))
+        return cleaned
+
+    def selected_ids(self):
+        return self.cleaned_data["ids"] if self.cleaned_data["scope"] == "selected" else None
+

@@ -23,14 +23,14 @@ from crm.models import OrgUnit, display_name
 from imports import normalise, sql
 from imports import permissions as import_permissions
 from imports.headers import Column
-from imports.resources import BulkResource, CleanRow, Target, register
+from imports.resources import BulkResource, CleanRow, DefaultField, Target, register
 from imports.services import ImportRefused
 
 from . import permissions, policy
 from .catalogue import CATALOGUE, CSV_PATH, REQUIRED
-from .choice_labels import ZH, ZH_BY_FIELD, choice_label
+from .choice_labels import ZH, ZH_BY_FIELD, choice_label, choices_for
 from .models import TIER_CONFIDENTIALITY, Customer, completeness, kinds_of, name_key
-from .regions import current_divisions
+from .regions import current_divisions, region_label
 from .services import CODE_DIGITS, approval_values, reserve_codes
 from .validators import id_number_gender, id_number_warning, normalise_number
 
@@ -46,6 +46,9 @@ IMPORTABLE = frozenset(
 CODE_KEY, MOBILE_KEY, ID_KEY, USCC_KEY, NAME_KEY, REGION_KEY = "key1", "key2", "key3", "key4", "key5", "key6"
 KEY_FIELDS = {"customer_code": CODE_KEY, "mobile": MOBILE_KEY, "id_number": ID_KEY, "unified_social_credit_code": USCC_KEY}
 PROFILE_LABELS = {"none": ("普通客户", "Ordinary customer"), "retail": ("零售户", "Retail store"), "dealer": ("经销商", "Dealer")}
+# Required fields the options step offers a default for, when the file lacks them (issue 13 §3). Not the
+# mobile (a duplicate key), nor the level (it follows the tier), nor the name (every row needs its own).
+DEFAULTABLE = ("admin_region", "customer_nature", "customer_source", "tier", "contact_name", "address")
 # Lowest first: an import may raise a customer's level, never lower it (that needs the marketing head).
 LEVEL_ORDER = ("internal", "confidential", "secret")
 
@@ -105,6 +108,48 @@ class CustomerImportResource(BulkResource):
     def existing_filter_sql(self) -> str:
         return "c.customer_status <> 'cancelled'"
 
+    # --- defaults for empty cells ---------------------------------------------------------------------
+    def default_fields(self, job) -> list[DefaultField]:
+        from django.db.models import Count
+        from django.urls import reverse
+
+        fields = []
+        for code in DEFAULTABLE:
+            spec = CATALOGUE[code]
+            if spec.type == "choice":
+                fields.append(DefaultField(code, spec.label, choices=tuple(choices_for(code, spec.choices))))
+            elif spec.type == "region":
+                usual = []
+                if job.unit_id:
+                    usual = (Customer.objects.filter(unit_id=job.unit_id).exclude(admin_region="").order_by()
+                             .values_list("admin_region").annotate(n=Count("pk")).order_by("-n")[:5])
+                fields.append(DefaultField(
+                    code, spec.label, lookup_url=reverse("customers:regions"),
+                    suggestions=tuple((region, f"{region} {region_label(region)}") for region, _n in usual),
+                    help=_("A district name or its 6-digit code, e.g. 黄浦区 or 310101."),
+                ))
+            else:
+                fields.append(DefaultField(code, spec.label))
+        return fields
+
+    def clean_default(self, code: str, value: str):
+        if code not in DEFAULTABLE:
+            raise ValidationError(_("This field takes no default."))
+        text = str(value).strip()
+        if CATALOGUE[code].type == "region":
+            text = text.split(" ", 1)[0]  # "310101 上海市 黄浦区" as the suggestions write it
+        return self._cleaners()[code](text)
+
+    def describe_default(self, code: str, value) -> str:
+        spec = CATALOGUE.by_code.get(code)
+        if spec is None:
+            return str(value)
+        if spec.type == "choice":
+            return choice_label(code, value)
+        if spec.type == "region":
+            return f"{value} {region_label(value)}"
+        return str(value)
+
     # --- cleaning -----------------------------------------------------------------------------------
     def context(self, job) -> dict:
         actor = job.created_by
@@ -125,6 +170,9 @@ class CustomerImportResource(BulkResource):
             "job": job, "actor": actor, "users": users, "ambiguous": ambiguous, "units": units,
             "allowed_units": allowed_units, "active": job.mode == "active", "today": timezone.localdate().isoformat(),
             "cleaners": self._cleaners(job.value_map), "fields": {f.name: f for f in Customer._meta.concrete_fields},
+            "defaults": {code: (value, _("%(field)s was empty: the default “%(value)s” was used.") % {
+                "field": CATALOGUE[code].label, "value": self.describe_default(code, value)})
+                for code, value in (job.defaults or {}).items() if code in DEFAULTABLE},
         }
 
     def _cleaners(self, value_map: dict | None = None) -> dict:
@@ -203,7 +251,6 @@ class CustomerImportResource(BulkResource):
             row.unit_id = ctx["job"].unit_id
         if "account_manager_id" not in values and ctx["job"].owner_id:
             values["account_manager_id"] = ctx["job"].owner_id
-        values.setdefault("customer_source", "legacy_import")
         values.setdefault("registered_on", ctx["today"])
         values.setdefault("profile_type", "none")
         if not values.get("customer_nature") and "customer_nature" not in dict(errors):
@@ -213,6 +260,13 @@ class CustomerImportResource(BulkResource):
                 values["customer_nature"] = "individual"
             elif values.get("unified_social_credit_code"):
                 values["customer_nature"] = "company"
+        if ctx["defaults"]:
+            failed = dict(errors)
+            for field_code, (default, note) in ctx["defaults"].items():
+                if values.get(field_code) in (None, "") and field_code not in failed:  # an empty cell, never a wrong one
+                    values[field_code] = default
+                    row.notes.append((field_code, note))
+        values.setdefault("customer_source", "legacy_import")
         if values.get("tier") and not values.get("confidentiality_level"):
             values["confidentiality_level"] = TIER_CONFIDENTIALITY.get(values["tier"], "internal")
         kinds = kinds_of(values.get("customer_nature", ""), values["profile_type"])

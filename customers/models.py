@@ -519,3 +519,52 @@ class CustomerGroupObjectPermission(GroupObjectPermissionBase):
         verbose_name = _("customer grant to a role")
         abstract = False
         db_table = "confidentiality_customergroupobjectpermission"
+
+
+class BulkAction(models.Model):
+    """One bulk action from the customer list: what, on which customers (resolved when asked: the selection
+    or the filter, within what the user sees), and what became of each. Each customer goes through the
+    same service as on its own page; those it could not change are kept with the reason."""
+
+    class Action(models.TextChoices):
+        SET_FIELD = "set_field", _("Set a field")
+        ASSIGN_OWNER = "assign_owner", _("Assign an account manager")
+        SUBMIT = "submit", _("Submit for approval")
+        APPROVE = "approve", _("Approve")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting for the worker")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Finished")
+        FAILED = "failed", _("Failed")
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    params = models.JSONField(default=dict, blank=True)  # field, value, owner, comment
+    customer_ids = models.JSONField(default=list, blank=True)
+    language = models.CharField(max_length=10, default="zh-hans")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(_("customers"), default=0)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    changed = models.PositiveIntegerField(_("changed"), default=0)
+    # The last customer id handled: batches go in id order, so a redelivered task resumes after it.
+    position = models.BigIntegerField(default=0)
+    failures = models.JSONField(default=list, blank=True)  # [[customer id, name, reason]]
+    run = models.ForeignKey("crm.JobRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("started"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bulk action")
+        verbose_name_plural = _("bulk actions")
+        ordering = ["-created_at"]
+
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def progress(self) -> int:
+        if not self.running:
+            return 100
+        return min(99, round(100 * self.done / self.total)) if self.total else 0

@@ -143,6 +143,23 @@ def can_export_directly(user) -> bool:
     return user.is_superuser or r.has_role(user, r.MARKETING_HEAD)
 
 
+def bulk_actions(user) -> list[str]:
+    """Bulk actions the customer list offers the user; each customer is still checked by its service
+    (`can_edit`, `can_submit`, `can_approve`, `can_hand_over`), so offering one promises nothing."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    actions = []
+    if can_register(user) or r.has_role(user, *TIER_DECIDERS):  # the marketing head sets tiers
+        actions.append("set_field")
+    if can_register(user):
+        actions.append("submit")
+    if can_hand_over(user):
+        actions.append("assign_owner")
+    if can_approve_in_general(user):
+        actions.append("approve")
+    return actions
+
+
 def actions_for(user, customer: Customer) -> dict[str, bool]:
     """Everything a detail page needs to know, asked once."""
     return {

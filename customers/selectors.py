@@ -146,6 +146,41 @@ def apply_filters(qs: QuerySet[Customer], params, *, user=None) -> QuerySet[Cust
     return qs.order_by(*SORTS.get(params.get("sort"), SORTS["updated"]))
 
 
+@dataclass(frozen=True)
+class NextDue:
+    label: str
+    date: object = None
+    overdue: bool = False
+
+
+def next_due(customer: Customer, today) -> NextDue | None:
+    """The customer's next piece of work as the archive schedules it, for the list's phone cards: the
+    registration's next step, or the quarterly verification of an approved customer (overdue: past due)."""
+    from .models import next_verification_due
+
+    R = Customer.Registration
+    state = customer.registration_status
+    if state == R.DRAFT:
+        return NextDue(gettext("Submit for approval"))
+    if state == R.REJECTED:
+        return NextDue(gettext("Correct and submit again"))
+    if state in (R.SUBMITTED, R.REVIEWED):
+        return NextDue(gettext("Waiting for approval"))
+    due = next_verification_due(customer.last_verified_on)
+    if due is None:
+        return None
+    return NextDue(gettext("Verification"), due, due < today)
+
+
+def bulk_scope(user, params, ids=None) -> QuerySet[Customer]:
+    """The customers a bulk action reaches: what the list shows the user for these filters
+    (`visible_customers(user)` ∩ the filters), narrowed to the selected `ids` when there are any."""
+    qs = filter_customers(user, params)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs
+
+
 # Events that carry old → new values of a choice field say them in words, not codes.
 _EVENT_FIELDS = {"tier_changed": "tier", "level_changed": "confidentiality_level", "suspended": "customer_status",
                  "reactivated": "customer_status", "cancelled": "customer_status"}

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -462,6 +463,56 @@ def verify_customer(
     return verification
 
 
+# Fields the customer list sets on many customers at once (issue 13 §3): what an import leaves empty.
+SETTABLE_FIELDS = ("admin_region", "customer_nature", "customer_source", "tier")
+
+
+@transaction.atomic
+def set_customer_field(*, actor, customer_id: int, field: str, value: str, reason: str = "") -> bool:
+    """One field of one customer, by the rules of the form: whoever may edit the customer sets it; an
+    approved customer's tier changes only through `change_tier` (tier deciders, with a reason). Written
+    to the field history. Returns whether anything changed."""
+    if field not in SETTABLE_FIELDS:
+        raise CustomerError("customer.field_not_settable", _("This field cannot be set here."))
+    customer = _locked(customer_id)
+    if field == "tier" and customer.registration_status == R.APPROVED:
+        if customer.tier == value:
+            return False
+        change_tier(actor=actor, customer_id=customer.pk, tier=value, reason=reason)
+        return True
+    if not permissions.can_edit(actor, customer):
+        raise CustomerError("customer.cannot_edit", _("You may not edit this customer."))
+    model_field = Customer._meta.get_field(field)
+    try:
+        value = model_field.clean(value, customer)
+    except ValidationError as exc:
+        raise CustomerError("customer.invalid_value", "；".join(exc.messages)) from exc
+    if getattr(customer, field) == value:
+        return False
+    changed = [field]
+    setattr(customer, field, value)
+    if field == "tier":
+        default_level = TIER_CONFIDENTIALITY.get(value, "internal")
+        if not lowers_confidentiality(customer.confidentiality_level, default_level):  # lowering needs approval
+            customer.confidentiality_level = default_level
+            changed.append("confidentiality_level")
+    with acting_as(actor):
+        customer.save(update_fields=changed)
+    return True
+
+
+@transaction.atomic
+def assign_owner(*, actor, customer_id: int, owner) -> bool:
+    """Gives one customer an account manager (an imported one that has none, or another): the handover's
+    rules, i.e. a manager of the customer's unit, to active sales staff of that unit or a unit above it.
+    Returns whether the owner changed."""
+    customer = _locked(customer_id)
+    if not permissions.can_hand_over(actor, customer):
+        raise CustomerError("customer.cannot_assign", _("You may not change this customer's account manager."))
+    _check_heirs([owner], {customer.unit_id})
+    return bool(change_owner([customer.pk], owner, actor=actor, via="assign"))
+
+
 TIER_THRESHOLDS = ((Decimal("50000000"), "A"), (Decimal("8000000"), "B"))
 
 
@@ -488,7 +539,7 @@ def next_static_review_due(customer: Customer) -> date | None:
     return customer.static_reviewed_on + STATIC_REVIEW_EVERY if customer.static_reviewed_on else None
 
 
-OWNER_CHANGE_PATHS = ("handover", "pool_claim", "pool_return", "import")
+OWNER_CHANGE_PATHS = ("handover", "pool_claim", "pool_return", "import", "assign")
 
 
 def change_owner(customers, new_owner, *, actor, via: str, reason: str = "") -> list[int]:

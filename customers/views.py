@@ -10,29 +10,31 @@ from django.http import Http404, HttpResponse
 from django.utils.html import escape
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crm import audit, registry
+from crm.actions import refuse_form, run_action
 from crm.exports import xlsx_response
 from crm.inputs import form_errors, page_number
 from crm.models import OrgUnit
 from customers import policy
 
-from . import permissions, selectors, services
+from . import bulk, permissions, selectors, services
 from .catalogue import CATALOGUE
 from .forms import (
-    CommentForm, CustomerFilterForm, CustomerForm, HandoverDecisionForm, HandoverForm, IdNumberCheckForm, ReasonForm,
-    SavedFilterForm, StatusForm, SubmitForm, TierForm, UnmaskForm, VerificationForm,
+    BulkActionForm, CommentForm, CustomerFilterForm, CustomerForm, HandoverDecisionForm, HandoverForm, IdNumberCheckForm,
+    ReasonForm, SavedFilterForm, StatusForm, SubmitForm, TierForm, UnmaskForm, VerificationForm,
 )
-from .models import Customer, HandoverRequest, LevelChangeRequest, SavedFilter
+from .models import BulkAction, Customer, HandoverRequest, LevelChangeRequest, SavedFilter
 from .regions import region_label, search_regions
 from .validators import id_number_warning, normalise_number, serve_upload, validate_id_number
 
 PAGE_SIZE = 50
 LIST_COLUMNS = (
     "customer_code", "name", "tier", "registration_status", "customer_status", "profile_completeness", "updated_at",
-    "mobile", "account_manager_id",
+    "mobile", "account_manager_id", "last_verified_on",
     "unit__name", "account_manager__first_name", "account_manager__last_name",
 )
 FILTER_KEYS = (
@@ -70,8 +72,10 @@ def customer_list(request):
     count, more = selectors.capped_count(qs)
     rows = rows[:PAGE_SIZE]
     access = policy.field_access(request.user, rows)
+    today = timezone.localdate()
     context = {
-        "customers": [(c, policy.shown(access, c, "mobile", c.mobile)) for c in rows],
+        "customers": [(c, policy.shown(access, c, "mobile", c.mobile), selectors.next_due(c, today)) for c in rows],
+        "filter_count": len([k for k in params if k not in ("q", "sort", "page")]),
         "page": page,
         "has_next": has_next,
         "count": count,
@@ -88,9 +92,73 @@ def customer_list(request):
         "saved_filters": SavedFilter.objects.filter(user=request.user),
         "can_register": permissions.can_register(request.user),
         "can_export": permissions.can_export_directly(request.user),
+        **_bulk_choices(request.user),
     }
     template = "customers/_customer_rows.html" if request.headers.get("HX-Request") else "customers/customer_list.html"
     return render(request, template, context)
+
+
+@login_required
+@require_POST
+def bulk_action(request):
+    """A bulk action from the list: on the checked customers or on every one the filter finds; each goes
+    through its own service. Small ones run now, large ones on the worker; either way the result page
+    lists the customers that could not be changed and why."""
+    form = BulkActionForm(request.POST, user=request.user)
+    query = request.POST.get("query", "")[:2000]
+    back = f"{reverse('customers:list')}?{query}" if query else reverse("customers:list")
+    if not form.is_valid():
+        return refuse_form(request, form, back)
+    data = form.cleaned_data
+    return run_action(
+        request, bulk.start_bulk_action, actor=request.user, action=data["action"], params=data["query"],
+        ids=form.selected_ids(), field=data["field"], value=data["value"], owner=data["owner"],
+        comment=data["comment"].strip(), redirect_to=lambda done: reverse("customers:bulk_detail", args=[done.pk]),
+        error_to=back,
+    )
+
+
+def _bulk_choices(user) -> dict:
+    """What the list's bulk toolbar offers; the account managers load only when that action is chosen."""
+    allowed = permissions.bulk_actions(user)
+    return {
+        "bulk_actions": [(value, label) for value, label in BulkAction.Action.choices if value in allowed],
+        "bulk_fields": [(code, CATALOGUE[code].label) for code in services.SETTABLE_FIELDS],
+        "bulk_values": BulkActionForm.value_groups(),
+    }
+
+
+@login_required
+def bulk_owners(request):
+    """The account managers a bulk "assign" may choose (the handover's heirs), as <option>s for the toolbar."""
+    if not permissions.can_hand_over(request.user):
+        raise PermissionDenied
+    return render(request, "customers/_owner_options.html", {"owners": selectors.handover_heirs(request.user)})
+
+
+def _bulk_or_404(request, pk) -> BulkAction:
+    found = BulkAction.objects.filter(pk=pk, actor=request.user).first()  # only its own: the names are the actor's to see
+    if found is None:
+        raise Http404
+    return found
+
+
+@login_required
+def bulk_detail(request, pk):
+    action = _bulk_or_404(request, pk)
+    return render(request, "customers/bulk_action.html", {"bulk": action, "params": action.params,
+                                                           "field_label": CATALOGUE.by_code[action.params["field"]].label
+                                                           if action.params.get("field") in CATALOGUE.by_code else ""})
+
+
+@login_required
+def bulk_progress(request, pk):
+    """The progress bar, polled by htmx; once the action has finished the page reloads with the result."""
+    action = _bulk_or_404(request, pk)
+    response = render(request, "customers/_bulk_progress.html", {"bulk": action})
+    if not action.running:
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @login_required
@@ -125,7 +193,9 @@ def save_filter(request):
 @login_required
 def region_options(request):
     """Datalist options for the region picker: type a place name or code prefix."""
-    return render(request, "customers/_region_options.html", {"regions": search_regions(request.GET.get("admin_region", ""))})
+    # the form's field, the import's default, the list's bulk action
+    term = request.GET.get("admin_region") or request.GET.get("default_admin_region") or request.GET.get("region", "")
+    return render(request, "customers/_region_options.html", {"regions": search_regions(term)})
 
 
 @login_required

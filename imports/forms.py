@@ -25,20 +25,26 @@ class RowChoiceField(forms.ModelChoiceField):
 
 
 class MappingForm(forms.Form):
-    """One field per column of the header (`col_<index>`: a field code or nothing), then the options."""
+    """One field per column of the header (`col_<index>`: a field code or nothing), then the options, then a
+    default per field the resource offers one for (`default_<code>`: the value new rows get where their cell
+    is empty; the resource checks it)."""
 
     mode = forms.ChoiceField(label=_("Import as"), choices=ImportJob.Mode.choices, initial=ImportJob.Mode.DRAFT)
     unit = RowChoiceField(label=_("Unit"), queryset=None, required=False)
     owner = RowChoiceField(label=_("Account manager"), queryset=None, required=False)
     save_as = forms.CharField(label=_("Save this mapping as (optional)"), max_length=80, required=False)
 
-    def __init__(self, data=None, *, job: ImportJob, user, columns):
+    def __init__(self, data=None, *, job: ImportJob, user, columns, default_fields=()):
         super().__init__(data)
         self.job = job
         codes = [("", "")] + [(column.code, column.label) for column in columns]
         for index, _header in enumerate(job.headers):
             self.fields[f"col_{index}"] = forms.ChoiceField(
                 label=_("Field for column %(letter)s") % {"letter": column_letter(index)}, choices=codes, required=False)
+        for field in default_fields:
+            self.fields[f"default_{field.code}"] = forms.CharField(
+                label=_("Default for empty “%(field)s”") % {"field": field.label}, max_length=200, required=False)
+        self.defaulted = [field.code for field in default_fields]
         self.fields["unit"].queryset = permissions.import_units(user)
         self.fields["owner"].queryset = selectors.account_managers(user)
         self.fields["unit"].error_messages["invalid_choice"] = _("Choose a unit you may import into.")
@@ -47,12 +53,17 @@ class MappingForm(forms.Form):
     def mapping(self) -> dict[str, str]:
         return {str(i): self.cleaned_data.get(f"col_{i}", "") for i in range(len(self.job.headers))}
 
+    def defaults(self) -> dict[str, str]:
+        """Field code → the default typed or chosen; fields left empty have none."""
+        return {code: self.cleaned_data[f"default_{code}"] for code in self.defaulted if self.cleaned_data.get(f"default_{code}")}
+
     def posted(self) -> dict:
         """What was sent, to show the page again as the importer left it."""
         data = self.data
         return {"mapping": {str(i): data.get(f"col_{i}", "") for i in range(len(self.job.headers))},
                 "mode": data.get("mode", ImportJob.Mode.DRAFT), "unit_id": positive_int(data.get("unit")),
-                "owner_id": positive_int(data.get("owner")), "save_as": data.get("save_as", "")}
+                "owner_id": positive_int(data.get("owner")), "save_as": data.get("save_as", ""),
+                "defaults": {code: str(data.get(f"default_{code}", "")).strip()[:200] for code in self.defaulted}}
 
 
 class ValueMapForm(forms.Form):

@@ -34,6 +34,8 @@ class ImportJob(models.Model):
     # column index (as text) → the first few values under the header, kept at upload: the mapping page
     # never reads the file again.
     samples = models.JSONField(default=dict, blank=True)
+    # field code → the value new rows get where their cell is empty (the options step; a required field the file lacks)
+    defaults = models.JSONField(_("defaults for empty cells"), default=dict, blank=True)
     # The sheet's own words for choices: field code → {value as written: choice value, or "" for blank}.
     value_map = models.JSONField(_("value mapping"), default=dict, blank=True)
     mode = models.CharField(_("import as"), max_length=10, choices=Mode.choices, default=Mode.DRAFT)

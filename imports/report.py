@@ -13,7 +13,7 @@ from crm.exports import neutralise
 from crm.models import display_name
 
 from .models import ImportJob, ImportRow
-from .selectors import described_rows
+from .selectors import default_lines, described_rows
 
 COUNT_LABELS = (
     ("rows", lambda: _("Rows read")),
@@ -51,6 +51,9 @@ def summary_lines(job: ImportJob) -> list[tuple[str, object]]:
         (_("Status"), job.get_status_display()),
     ]
     lines += [(label(), counts.get(key, 0)) for key, label in COUNT_LABELS]
+    for line in default_lines(job):
+        text = line.value if line.rows is None else _("%(value)s (%(rows)s rows)") % {"value": line.value, "rows": line.rows}
+        lines.append((_("Default for empty “%(field)s”") % {"field": line.label}, text))
     if job.committed_at:
         lines += [
             (_("Imported by"), display_name(job.committed_by)),

@@ -43,6 +43,20 @@ class CleanRow:
     unknown: list = field(default_factory=list)  # [(field code, cell text)]: a choice cell no choice matched
 
 
+@dataclass(frozen=True)
+class DefaultField:
+    """A required field the options step offers a default for: the value goes into the empty cells of
+    new rows. `choices` for a list, else free text checked by the resource (`lookup_url` answers the text
+    typed so far, sent as `default_<code>`, with `<option>`s to suggest)."""
+
+    code: str
+    label: str
+    choices: tuple = ()
+    lookup_url: str = ""
+    suggestions: tuple = ()  # (value, label): likely values, e.g. the unit's usual regions
+    help: str = ""
+
+
 @dataclass
 class Target:
     """The existing record a row duplicates, as much of it as the viewer may know."""
@@ -76,6 +90,18 @@ class BulkResource(resources.ModelResource):
         """Rows of {field code: raw cell value}; returns them cleaned, one per input row. Pure Python,
         no database: it may run in a forked process beside the one reading the file."""
         raise NotImplementedError
+
+    def default_fields(self, job) -> list[DefaultField]:
+        """The required fields a default may fill for this job (the options step)."""
+        return []
+
+    def clean_default(self, code: str, value: str):
+        """The default as the staged data holds it; ValidationError with the reason if it is no valid value."""
+        raise NotImplementedError
+
+    def describe_default(self, code: str, value) -> str:
+        """The default in words, for the preview and the report."""
+        return str(value)
 
     def needs_database(self, row: CleanRow) -> bool:
         """Whether `resolve_rows` must see this row (it names an existing record)."""

@@ -87,6 +87,33 @@ def mapping_rows(job: ImportJob, mapping: dict | None = None, with_samples: bool
     ]
 
 
+@dataclass(frozen=True)
+class DefaultLine:
+    code: str
+    label: str
+    value: str  # in words
+    rows: int | None  # rows whose empty cell got it (None before the preview)
+
+
+def default_lines(job: ImportJob) -> list[DefaultLine]:
+    """The defaults the job applies to empty cells, in words, with how many rows got each."""
+    if not job.defaults:
+        return []
+    resource = get_resource(job.resource)
+    counted = (job.counts or {}).get("defaults", {}) if job.counts else None
+    return [DefaultLine(code, str(resource.label_of(code)), resource.describe_default(code, value),
+                        None if counted is None else counted.get(code, 0))
+            for code, value in job.defaults.items()]
+
+
+def default_form(job: ImportJob, posted: dict | None = None) -> list[tuple]:
+    """The options step's default inputs: (field, current value, whether the mapping has a column for it)."""
+    resource = get_resource(job.resource)
+    values = job.defaults if posted is None else posted
+    mapped = set((job.mapping or {}).values())
+    return [(field, values.get(field.code, ""), field.code in mapped) for field in resource.default_fields(job)]
+
+
 # --- the preview's rows, in words -----------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -146,7 +173,7 @@ class RowWords:
             return [Reason("", fields, _("Changes: %(fields)s") % {"fields": fields}), *self.notes(row)]
         if row.status == S.UNCHANGED:
             return [Reason("", "", _("Nothing to change.")), *self.notes(row)]
-        return self.notes(row) or [Reason("", "", "")]
+        return self.notes(row) or [Reason("", "", "")]  # a new row: the defaults its empty cells got, if any
 
     def notes(self, row: ImportRow) -> list[Reason]:
         """What to know of an accepted row: cells left out (a field the importer may not see), values to double-check."""

@@ -7,6 +7,7 @@ but the staging rows is written. Commit writes exactly the staged rows the previ
 transaction: a crash or a killed worker leaves nothing half-written."""
 import json
 import logging
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
@@ -148,11 +149,14 @@ def choose_sheet(*, actor, job_id: int, sheet: str) -> ImportJob:
     return job
 
 
-def set_mapping(*, actor, job_id: int, mapping: dict, mode: str, unit=None, owner=None, save_as: str = "") -> ImportJob:
-    """The admin's confirmed mapping and options; a changed mapping throws away an earlier preview."""
+def set_mapping(*, actor, job_id: int, mapping: dict, mode: str, unit=None, owner=None, save_as: str = "",
+                defaults: dict | None = None) -> ImportJob:
+    """The admin's confirmed mapping and options; a changed mapping throws away an earlier preview.
+    `defaults`: field code → the value new rows get where their cell is empty."""
     job = _own_job(actor, job_id)
     _editable(job)
     resource = get_resource(job.resource)
+    job.defaults = _clean_defaults(resource, job, defaults or {})
     known = {c.code for c in resource.columns()}
     clean = {}
     for col, code in mapping.items():
@@ -180,6 +184,24 @@ def set_mapping(*, actor, job_id: int, mapping: dict, mode: str, unit=None, owne
     ImportRow.objects.filter(job=job).delete()
     _save_mapping(job, actor, save_as)
     return job
+
+
+def _clean_defaults(resource, job: ImportJob, defaults: dict) -> dict:
+    from django.core.exceptions import ValidationError
+
+    offered = {field.code: field for field in resource.default_fields(job)}
+    clean = {}
+    for code, value in defaults.items():
+        if value is None or not str(value).strip():
+            continue
+        if code not in offered:
+            raise ImportRefused(_("Unknown field: %(code)s.") % {"code": code})
+        try:
+            clean[code] = resource.clean_default(code, value)
+        except ValidationError as exc:
+            raise ImportRefused(_("Default for “%(field)s”: %(error)s") % {"field": offered[code].label,
+                                                                         "error": exc.messages[0]}) from exc
+    return clean
 
 
 def set_value_map(*, actor, job_id: int, value_map: dict, save_as: str = "") -> ImportJob:
@@ -331,13 +353,13 @@ def _preview(job: ImportJob) -> dict:
         later = [row for row in cleaned if resource.needs_database(row)]
         ready = [row for row in cleaned if not resource.needs_database(row)]
         filled = {key for row in cleaned for key, value in row.keys.items() if value}
-        return sql.encode_rows(_stage_rows(job.pk, ready, letters)), _pack(later), filled, _unknown_values(cleaned)
+        return sql.encode_rows(_stage_rows(job.pk, ready, letters)), _pack(later), filled, _tally(cleaned, defaults)
 
-    total, filled_keys, unknown = 0, set(), {}
+    total, filled_keys, defaults, tally = 0, set(), set(job.defaults or {}), {"defaults": {}, "values": {}}
     parallel = (job.rows_total or 0) > 2 * CHUNK_ROWS
     for chunk, (encoded, later, filled, found) in cleaned_chunks(chunks(), clean, lambda x: x, lambda x: x, parallel):
         filled_keys |= filled
-        _merge_unknown(unknown, found)
+        _merge_tally(tally, found)
         sql.insert_encoded(ImportRow._meta.db_table, STAGE_COLUMNS, encoded)
         if later:
             later = _unpack(later)
@@ -350,8 +372,10 @@ def _preview(job: ImportJob) -> dict:
     _find_duplicates(job, resource, filled_keys)
     counts = staged_counts(job)
     counts["skipped_blank"] = state["blank"]
-    if unknown:
-        counts["values"] = _listed_unknown(unknown)
+    if tally["defaults"]:
+        counts["defaults"] = tally["defaults"]  # field code → rows whose empty cell got the default
+    if tally["values"]:
+        counts["values"] = _listed_unknown(tally["values"])
     job.rows_done = state["last"]
     return counts
 
@@ -360,8 +384,10 @@ UNKNOWN_SAMPLE_ROWS = 3
 UNKNOWN_LISTED = 100  # distinct values listed per field; a column of free text is no choice column
 
 
-def _unknown_values(cleaned) -> dict:
-    """{field: {value: [count, [first row numbers]]}} of the choice cells no choice matched, in one chunk."""
+def _tally(cleaned, defaults: set) -> dict:
+    """What one chunk's cleaning found beside its rows: {"defaults": {field: rows whose empty cell got the default},
+    "values": {field: {value: [count, [first row numbers]]}} of the choice cells no choice matched}."""
+    defaulted = Counter(code for row in cleaned if not row.errors for code, _m in row.notes if code in defaults)
     found: dict = {}
     for row in cleaned:
         for code, value in row.unknown:
@@ -369,12 +395,14 @@ def _unknown_values(cleaned) -> dict:
             entry[0] += 1
             if len(entry[1]) < UNKNOWN_SAMPLE_ROWS:
                 entry[1].append(row.row_no)
-    return found
+    return {"defaults": dict(defaulted), "values": found}
 
 
-def _merge_unknown(into: dict, found: dict) -> None:
-    for code, values in found.items():
-        mine = into.setdefault(code, {})
+def _merge_tally(into: dict, found: dict) -> None:
+    for code, rows in found["defaults"].items():
+        into["defaults"][code] = into["defaults"].get(code, 0) + rows
+    for code, values in found["values"].items():
+        mine = into["values"].setdefault(code, {})
         for value, (count, rows) in values.items():
             entry = mine.setdefault(value, [0, []])
             entry[0] += count
@@ -426,6 +454,10 @@ def _find_duplicates(job: ImportJob, resource, filled: set[str]) -> None:
     """Set-based: new rows that repeat an existing record, then rows that repeat an earlier row."""
     stage = ImportRow._meta.db_table
     model = resource._meta.model._meta.db_table
+    if sql.postgres() and job.rows_total > CHUNK_ROWS:
+        # The planner knows nothing of the rows just staged: between a few thousand rows and the hash-join
+        # threshold it would loop over every customer for each of them (10,000 rows: minutes, not a second).
+        sql.execute(f"ANALYZE {stage}")
     with transaction.atomic():
         prefer_hash_joins(job)
         _duplicate_passes(job, resource, filled, stage, model)

@@ -89,6 +89,8 @@ def _detail_context(request, job: ImportJob, posted: dict | None = None) -> dict
         "managers": selectors.account_managers(user),
         "owner_id": posted.get("owner_id", job.owner_id),
         "save_as": posted.get("save_as", ""),
+        "default_inputs": selectors.default_form(job, posted.get("defaults")) if editable else [],
+        "default_lines": selectors.default_lines(job),
         "can_commit": job.status == S.PREVIEWED and permissions.can_commit(user, job),
     }
     if job.status in (S.PREVIEWED, S.COMMITTED, S.COMMITTING):
@@ -148,13 +150,14 @@ def preview(request, pk: int):
         except services.ImportRefused as exc:
             messages.error(request, str(exc))
         return _detail(job)
-    form = MappingForm(request.POST, job=job, user=user, columns=get_resource(job.resource).columns())
+    resource = get_resource(job.resource)
+    form = MappingForm(request.POST, job=job, user=user, columns=resource.columns(), default_fields=resource.default_fields(job))
     try:
         if not form.is_valid():
             raise services.ImportRefused(form_errors(form))
         data = form.cleaned_data
         services.set_mapping(actor=user, job_id=job.pk, mapping=form.mapping(), mode=data["mode"], unit=data["unit"],
-                             owner=data["owner"], save_as=data["save_as"])
+                             owner=data["owner"], save_as=data["save_as"], defaults=form.defaults())
     except services.ImportRefused as exc:
         messages.error(request, str(exc))
         return render(request, "imports/import_detail.html", _detail_context(request, job, form.posted()))

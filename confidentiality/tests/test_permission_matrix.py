@@ -66,6 +66,10 @@ MATRIX = {
     "customers:save_filter": ("post_redirect", None),
     "customers:regions": ("get", EVERYONE),
     "customers:id_check": ("get", EVERYONE),
+    "customers:bulk": ("post_redirect", None),  # a refused form goes back to the list with its message
+    "customers:bulk_owners": ("get", role_page(r.SALES_MANAGER, r.MARKETING_HEAD)),  # the handover's managers
+    "customers:bulk_detail": ("bulk_action", None),
+    "customers:bulk_progress": ("bulk_action", None),
     "customers:approvals": ("get", role_page(r.SALES_SUPERVISOR, r.SALES_MANAGER, r.MARKETING_HEAD)),
     "customers:handover": ("get", role_page(r.SALES_MANAGER, r.MARKETING_HEAD)),
     "customers:handover_requests": ("get", role_page(r.SALES_MANAGER, r.MARKETING_HEAD)),
@@ -230,6 +234,7 @@ def test_public_and_redirecting_urls(client, make_user):
     client.force_login(user)
     assert client.post(reverse("customers:save_filter"), {"name": "x", "query": "tier=A"}).status_code == 302
     assert client.post(reverse("set_language"), {"language": "en"}).status_code == 302
+    assert client.post(reverse("customers:bulk"), {"action": "submit"}).status_code == 302
     assert client.post(reverse("confidentiality:printout_check_in", args=[999])).status_code == 404
     assert client.post(reverse("logout")).status_code == 302
 
@@ -345,3 +350,22 @@ def test_orders_follow_the_customers_a_user_may_see(world, settings, tmp_path):
             }
             wrong += [(role, kind, what, got, want) for what, (got, want) in checks.items() if got != want]
     assert not wrong, wrong
+
+
+@pytest.mark.parametrize("name", [n for n, (how, _) in MATRIX.items() if how == "bulk_action"])
+def test_a_bulk_action_is_its_actors_alone(world, name, make_user):
+    """Its result names the customers it touched: anyone but its actor gets 404, whatever their role."""
+    from customers.models import BulkAction
+
+    manager = make_user(r.SALES_MANAGER, units=[world["sh"]])
+    bulk = BulkAction.objects.create(actor=manager, action="submit", customer_ids=[world["same_unit"].pk], total=1)
+    wrong = []
+    for role in ROLES:
+        _user, client, _records = actor(world, role)
+        status = client.get(reverse(name, args=[bulk.pk])).status_code
+        if status != 404:
+            wrong.append((role, status))
+    assert not wrong, wrong
+    client = Client()
+    client.force_login(manager)
+    assert client.get(reverse(name, args=[bulk.pk])).status_code == 200

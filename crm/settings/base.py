@@ -261,6 +261,8 @@ CRM_IMPORT_MAX_UPLOAD_MB = int(os.environ.get("CRM_IMPORT_MAX_UPLOAD_MB", 200))
 CRM_IMPORT_QUEUE = os.environ.get("CRM_IMPORT_QUEUE") or None  # None: Celery's default queue
 # Seconds a commit rests inside its transaction after each statement; only the kill test sets it.
 CRM_IMPORT_COMMIT_PAUSE = float(os.environ.get("CRM_IMPORT_COMMIT_PAUSE", 0))
+# Bulk actions on the customer list (issue 13): more customers than this run on the worker, with progress.
+CRM_BULK_INLINE_ROWS = int(os.environ.get("CRM_BULK_INLINE_ROWS", 200))
 
 LOGGING = {
     "version": 1,

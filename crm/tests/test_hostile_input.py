@@ -34,7 +34,10 @@ GET_PAGES = {
     "customers:list": ((), (*CUSTOMER_FILTERS, "page"), [{}]),
     "customers:export": ((), CUSTOMER_FILTERS, [{}]),
     "customers:create": ((), (), [{}]),
-    "customers:regions": ((), ("admin_region",), [{}]),
+    "customers:regions": ((), ("admin_region", "default_admin_region", "region"), [{}]),
+    "customers:bulk_owners": ((), (), [{}]),
+    "customers:bulk_detail": (("bulk",), (), [{}]),
+    "customers:bulk_progress": (("bulk",), (), [{}]),
     "customers:id_check": ((), ("id_number",), [{}]),
     "customers:approvals": ((), (), [{}]),
     "customers:handover": ((), (), [{}]),
@@ -97,6 +100,8 @@ POSTS = {
     "customers:create": ((), (), {}),
     "customers:edit": (("customer",), (), {}),
     "customers:save_filter": ((), ("name", "query"), {"name": "f"}),
+    "customers:bulk": ((), ("action", "scope", "ids", "query", "field", "value", "region", "owner", "comment"),
+                       {"action": "set_field", "scope": "filtered", "field": "tier", "value": "B", "comment": "x"}),
     "customers:unmask": (("customer",), ("field", "reason"), {"field": "mobile", "reason": "x"}),
     "customers:handover": ((), ("from_user", "to_users", "customers", "deactivate", "reason"), {}),
     "customers:handover_request_decide": (("handover_request",), ("decision", "comment"), {}),
@@ -144,7 +149,8 @@ POSTS = {
         for task, verb in (("tier_task", "dismiss"), ("licence_task", "renew"), ("allocation_task", "confirm"))
     ],
     "imports:sheet": (("job",), ("sheet",), {}),
-    "imports:preview": (("job",), ("again", "col_0", "col_1", "mode", "unit", "owner", "save_as"), {"mode": "draft"}),
+    "imports:preview": (("job",), ("again", "col_0", "col_1", "mode", "unit", "owner", "save_as",
+                                     "default_admin_region", "default_tier"), {"mode": "draft"}),
     "imports:values": (("job",), ("save_as", "value_0"), {}),
     "imports:commit": (("job",), (), {}),
     "imports:cancel": (("job",), (), {}),
@@ -209,7 +215,7 @@ def world(media):
     from imports.tests.test_views import xlsx
     from service import records
     from service import services as svc
-    from customers.models import HandoverRequest, LevelChangeRequest
+    from customers.models import BulkAction, HandoverRequest, LevelChangeRequest
 
     hq = OrgUnitFactory(code="HQ")
     sh = OrgUnitFactory(code="SH", parent=hq)
@@ -232,6 +238,7 @@ def world(media):
     job = imports.create_import(actor=head, upload=xlsx())
     manager = UserFactory(roles=[r.SALES_MANAGER], units=[sh])
     handover_request = HandoverRequest.objects.create(requester=manager, from_user=rep, customer_ids=[customer.pk])
+    bulk = BulkAction.objects.create(actor=root, action="submit", customer_ids=[draft.pk], total=1)
     level_request = LevelChangeRequest.objects.create(customer=customer, old_level="secret", new_level="internal",
                                                       requester=rep)
     from orders.models import AccountPeriodApplication
@@ -258,7 +265,7 @@ def world(media):
         **tasks,
         "dealer": dealer, "credit_proposal": credit_proposal, "hq_check": hq_check,
         "order": order, "payment": payment, "application": application,
-        "handover_request": handover_request, "level_request": level_request,
+        "handover_request": handover_request, "level_request": level_request, "bulk": bulk,
         "users": {"superuser": root, "marketing_head": head}, "customer": customer, "draft": draft,
         "complaint": complaint, "recall": recall, "opportunity": opportunity, "data_request": data_request, "leak": leak, "loan": loan,
         "job": job, "sh": sh, "Printout": Printout, "DataRequest": DataRequest,

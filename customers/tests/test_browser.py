@@ -82,6 +82,162 @@ def test_rep_registers_manager_approves_rep_finds_by_id_digits(browser_page, pas
     assert row.count() == 1 and "SH01-000001" in row.inner_text() and "韩梅梅" in row.inner_text()
 
 
+# --- the customer list on a phone and on a desktop; bulk actions (issue 15 item 2, issue 13 §3) -------
+
+# Elements of the page whose text is broken into lines of about one character (narrow boxes, tall text).
+SINGLE_CHARACTER_WRAPS = """() => Array.from(document.querySelectorAll('main a, main td, main th, main label, main button, main h1, main span, main option:checked'))
+  .filter(el => el.offsetParent !== null && el.innerText && el.innerText.trim().length >= 2)
+  .filter(el => {
+    const style = getComputedStyle(el);
+    const size = parseFloat(style.fontSize);
+    const rect = el.getBoundingClientRect();
+    return rect.height > 2.2 * size * 1.2 && rect.width < 2.5 * size;
+  }).map(el => el.innerText.trim().slice(0, 20))"""
+
+
+def _fits(page, width):
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
+    assert page.evaluate(SINGLE_CHARACTER_WRAPS) == []
+
+
+def _page(chromium, live_server, width, height, **options):
+    """A Chinese browser context of this size; screenshots go to the test artifacts."""
+    from conftest import ARTIFACTS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = chromium.new_context(base_url=live_server.url, viewport={"width": width, "height": height},
+                                   locale="zh-CN", **options)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return context, page
+
+
+def _list_data():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from customers.models import Customer
+    from customers.tests.factories import CustomerFactory
+
+    unit = OrgUnitFactory(code="SH01", name="上海分公司")
+    manager = UserFactory(username="mgr_list", roles=[r.SALES_MANAGER], units=[unit])
+    for i in range(12):
+        CustomerFactory(unit=unit, name=f"上海市黄浦区南京东路华联超市第{i}连锁便利店有限公司", tier="CDE"[i % 3],
+                        last_verified_on=timezone.localdate() - timedelta(days=30 * (i % 5)))
+    complete = CustomerFactory(unit=unit, name="好德便利漕溪店", registration_status=Customer.Registration.DRAFT,
+                               customer_code=None)
+    incomplete = CustomerFactory(unit=unit, name="罗森徐汇店", registration_status=Customer.Registration.DRAFT,
+                                 customer_code=None, address="", admin_region="")
+    return manager, complete, incomplete
+
+
+def test_the_customer_list_on_a_phone_shows_cards_with_the_search_first(chromium, live_server, transactional_db, password):
+    from conftest import ARTIFACTS
+
+    manager, _complete, _incomplete = _list_data()
+    context, page = _page(chromium, live_server, 390, 844, is_mobile=True, has_touch=True)
+    try:
+        signed_in(page, manager, password)
+        page.goto("/customers/?state=all")
+        cards = page.get_by_test_id("customer-cards").locator("li.card")
+        cards.first.wait_for()
+        assert cards.count() == 14 and not page.get_by_test_id("customer-table").is_visible()
+        search = page.get_by_test_id("customer-search")
+        assert search.is_visible() and not page.get_by_test_id("more-filters").is_visible()
+        assert search.bounding_box()["y"] < cards.first.bounding_box()["y"] < 844  # the search, then results at once
+        texts = cards.all_inner_texts()
+        assert "罗森徐汇店" in texts[0] and "提交审批" in texts[0]  # a draft's next step
+        approved = next(text for text in texts if "华联超市" in text)
+        assert "T-" in approved and "139****" in approved and "核实" in approved  # code, masked mobile, verification
+        _fits(page, 390)
+        page.screenshot(path=str(ARTIFACTS / "customer_list_phone_390x844.png"), full_page=False)
+
+        page.get_by_test_id("filters-toggle").click()
+        page.wait_for_selector("#more-filters.show:not(.collapsing)")
+        assert page.get_by_test_id("more-filters").locator("select[name=tier]").is_visible()
+        _fits(page, 390)
+        page.screenshot(path=str(ARTIFACTS / "customer_list_phone_filters_390x844.png"), full_page=False)
+    finally:
+        context.close()
+
+
+def test_the_customer_list_on_a_desktop_and_a_bulk_submit(chromium, live_server, transactional_db, password):
+    from conftest import ARTIFACTS
+
+    from customers.models import Customer
+
+    manager, complete, incomplete = _list_data()
+    context, page = _page(chromium, live_server, 1440, 900)
+    try:
+        signed_in(page, manager, password)
+        page.goto("/customers/?state=draft")
+        table = page.get_by_test_id("customer-table")
+        table.locator("tbody tr").first.wait_for()
+        assert not page.get_by_test_id("customer-cards").is_visible() and page.get_by_test_id("more-filters").is_visible()
+        _fits(page, 1440)
+        page.get_by_test_id("bulk-toggle").click()
+        page.get_by_test_id("bulk-form").wait_for(state="visible")
+        page.locator("#bulk-action").select_option("submit")
+        assert not page.locator("#bulk-field").is_visible()  # only what the action needs
+        page.get_by_role("checkbox", name=f"选择 {complete.name}").check()
+        page.get_by_role("checkbox", name=f"选择 {incomplete.name}").check()
+        assert page.locator("[data-selected-count]").inner_text() == "2"
+        _fits(page, 1440)
+        page.screenshot(path=str(ARTIFACTS / "customer_list_desktop_1440x900.png"), full_page=False)
+        page.get_by_test_id("bulk-run").click()
+
+        page.get_by_test_id("bulk-counts").wait_for()
+        assert page.locator('[data-count="changed"] .fs-5').inner_text() == "1"
+        failures = page.get_by_test_id("bulk-failures").inner_text()
+        assert incomplete.name in failures and "经营地址" in failures and "行政区域" in failures
+        page.screenshot(path=str(ARTIFACTS / "customer_bulk_result_1440x900.png"), full_page=False)
+        assert Customer.objects.get(pk=complete.pk).registration_status == Customer.Registration.SUBMITTED
+        assert Customer.objects.get(pk=incomplete.pk).registration_status == Customer.Registration.DRAFT
+    finally:
+        context.close()
+
+
+def test_a_large_bulk_action_shows_progress_then_its_result(chromium, live_server, transactional_db, password,
+                                                            settings, monkeypatch):
+    """Over the threshold the action goes to the worker; its page polls the progress and turns into the result."""
+    from customers import tasks
+    from customers.bulk import run_bulk_action
+    from customers.models import BulkAction
+
+    settings.CRM_BULK_INLINE_ROWS = 1
+    queued = []
+
+    class Queue:  # no broker here: the test plays the worker
+        @staticmethod
+        def delay(bulk_id):
+            queued.append(bulk_id)
+
+    monkeypatch.setattr(tasks, "run_bulk_action_task", Queue)
+    manager, complete, incomplete = _list_data()
+    context, page = _page(chromium, live_server, 1440, 900)
+    try:
+        signed_in(page, manager, password)
+        page.goto("/customers/?state=draft")
+        page.get_by_test_id("bulk-toggle").click()
+        page.locator("#bulk-action").select_option("set_field")
+        page.locator("#bulk-field").select_option("customer_source")
+        page.locator("#bulk-value").select_option("event")
+        page.locator("#bulk-scope-filtered").check()
+        page.get_by_test_id("bulk-run").click()
+        page.get_by_test_id("bulk-progress").wait_for()
+        assert page.get_by_test_id("bulk-progress").get_attribute("data-status") == "queued"
+        assert queued == [BulkAction.objects.get().pk]
+
+        run_bulk_action(queued[0])  # the worker finishes; the next poll reloads the page
+        page.get_by_test_id("bulk-counts").wait_for(timeout=10_000)
+        assert page.locator('[data-count="changed"] .fs-5').inner_text() == "2"
+        assert set(type(complete).objects.filter(pk__in=[complete.pk, incomplete.pk])
+                   .values_list("customer_source", flat=True)) == {"event"}
+    finally:
+        context.close()
+
+
 def test_an_id_number_with_an_unknown_county_is_flagged_on_the_form_as_it_is_typed(browser_page, password):
     from conftest import ARTIFACTS
     from customers.tests.factories import with_check_digit

@@ -27,10 +27,10 @@ def run(tmp_path, admin, unit):
     """Preview a sheet given as rows (header first) in English; {row number: ImportRow}."""
     counter = iter(range(1000))
 
-    def run(rows, actor=None, mode="draft", owner=None, mapping=None, into=None):
+    def run(rows, actor=None, mode="draft", owner=None, mapping=None, into=None, defaults=None):
         path = sheets.plain_xlsx(tmp_path / f"sheet{next(counter)}.xlsx", rows)
         with translation.override("en"):
-            job = preview(actor or admin, path, into or unit, mode=mode, owner=owner, mapping=mapping)
+            job = preview(actor or admin, path, into or unit, mode=mode, owner=owner, mapping=mapping, defaults=defaults)
         run.job = job
         return rows_by_number(job)
 
@@ -353,6 +353,69 @@ def test_a_lower_tier_in_an_import_leaves_the_level_where_it_is(run, manager, un
     assert (kept.tier, kept.confidentiality_level) == ("C", "confidential")
 
 
+# --- defaults for empty cells (issue 13 §3) ----------------------------------------------------------
+
+NO_REGION_NOR_NATURE = [["客户名称", "联系人", "手机", "经营地址", "客户等级"],
+                        ["华联超市", "王芳", "13800000001", "南京东路1号", "C"],
+                        ["好德便利", "李强", "13800000002", "南京东路2号", "D"],
+                        ["罗森", "赵敏", "13800000003", "南京东路3号", None]]
+
+
+def test_an_active_import_without_region_or_nature_columns_fails_every_row_without_defaults(run):
+    rows = run(NO_REGION_NOR_NATURE, mode="active")
+    assert {row.status for row in rows.values()} == {S.ERROR}
+    assert {"customer_nature", "admin_region"} <= {field for field, _cell, _text in rows[2].messages}
+
+
+def test_an_active_import_without_region_or_nature_columns_succeeds_with_defaults(run, admin):
+    rows = run(NO_REGION_NOR_NATURE, mode="active",
+               defaults={"admin_region": "黄浦区", "customer_nature": "个体", "tier": "E"})
+    assert [row.status for row in rows.values()] == [S.NEW, S.NEW, S.NEW]
+    assert run.job.defaults == {"admin_region": "310101", "customer_nature": "sole_proprietor", "tier": "E"}
+    # only empty cells: rows 2 and 3 keep their own tier, row 4 (empty) gets the default
+    assert [rows[n].data["tier"] for n in (2, 3, 4)] == ["C", "D", "E"]
+    assert run.job.counts["defaults"] == {"admin_region": 3, "customer_nature": 3, "tier": 1}
+    assert [field for field, _cell, _text in rows[4].messages] == ["admin_region", "customer_nature", "tier"]
+    assert "310101" in rows[2].messages[0][2]
+    job = services.start_commit(actor=admin, job_id=run.job.pk)
+    assert job.status == "committed"
+    created = Customer.objects.filter(import_job=job).order_by("import_row")
+    assert [(c.admin_region, c.customer_nature, c.tier, c.registration_status, c.customer_status) for c in created] == [
+        ("310101", "sole_proprietor", "C", "approved", "active"),
+        ("310101", "sole_proprietor", "D", "approved", "active"),
+        ("310101", "sole_proprietor", "E", "approved", "active"),
+    ]
+    assert all(c.customer_code for c in created)
+
+
+def test_a_default_never_replaces_a_value_nor_a_wrong_cell(run):
+    rows = run([["客户名称", "行政区域", "手机"], ["甲", "310104", "13800000001"], ["乙", "火星", "13800000002"],
+                ["丙", None, "13800000003"]], defaults={"admin_region": "310101"})
+    assert rows[2].data["admin_region"] == "310104" and rows[2].messages == []
+    assert rows[3].status == S.ERROR and [f for f, _c, _t in rows[3].messages] == ["admin_region"]
+    assert rows[4].data["admin_region"] == "310101"
+
+
+def test_a_default_applies_to_new_rows_only(run, unit, admin):
+    customer = CustomerFactory(unit=unit, account_manager=admin, address="", customer_code="SH01-000777")
+    rows = run([["客户代码", "客户名称"], ["SH01-000777", customer.name]], defaults={"address": "待补充"})
+    assert rows[2].status == S.UNCHANGED
+    assert "address" not in rows[2].data
+
+
+def test_a_wrong_default_is_refused_with_the_field_and_reason(run, admin, tmp_path, unit):
+    path = sheets.plain_xlsx(tmp_path / "s.xlsx", NO_REGION_NOR_NATURE)
+    job = services.create_import(actor=admin, upload=sheets.upload(path))
+    with translation.override("en"), pytest.raises(services.ImportRefused, match="Default for “Customer nature”"):
+        services.set_mapping(actor=admin, job_id=job.pk, mapping=job.mapping, mode="active", unit=unit,
+                             defaults={"customer_nature": "外星人"})
+    with pytest.raises(services.ImportRefused):
+        services.set_mapping(actor=admin, job_id=job.pk, mapping=job.mapping, mode="active", unit=unit,
+                             defaults={"mobile": "13800000009"})
+    job.refresh_from_db()
+    assert job.defaults == {}
+
+
 # --- the sheets' own words for choices (issue 13) ---------------------------------------------
 
 def test_choice_synonyms_are_data_naming_real_choices_without_clashes():
@@ -386,3 +449,12 @@ def test_the_everyday_words_of_legacy_sheets_map_without_help(run):
         rows = run([["客户名称", headers[field], "档案类型"], *[[f"店{i}", w, "零售户"] for i, w in enumerate(spellings)]])
         assert run.job.mapping["1"] == field  # 经营业态 applies to retail stores
         assert [rows[n].data.get(field) for n in range(2, 2 + len(spellings))] == list(spellings.values()), field
+
+
+def test_defaults_and_unknown_values_are_counted_side_by_side_in_one_preview(run):
+    """Both halves of issue 13 in one file: the default's rows and the values to map, each in its count."""
+    rows = run(sheets.SOURCES, defaults={"tier": "E"})
+    assert run.job.counts["values"] == {"customer_source": [
+        {"value": "抖音", "count": 2, "rows": [6, 7]}, {"value": "老乡推荐", "count": 1, "rows": [8]}]}
+    assert run.job.counts["defaults"] == {"tier": 4}  # the rows in error (unknown source) got none
+    assert [rows[n].data.get("tier") for n in (2, 3, 4, 5)] == ["E"] * 4 and rows[6].status == S.ERROR

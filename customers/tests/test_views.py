@@ -305,3 +305,86 @@ def test_each_tab_counts_its_empty_required_fields_that_apply(client, rep, unit)
 def test_selects_offer_please_choose_not_dashes(client, rep):
     page = client.get(reverse("customers:create")).content.decode()
     assert "---------" not in page and '<option value="" selected>请选择</option>' in page
+
+
+# --- bulk actions and the phone list (issues 13 §3, 15 item 2) ---------------------------------------
+
+def test_the_list_shows_cards_for_phones_and_the_bulk_toolbar(client, unit, make_user):
+    manager = make_user(r.SALES_MANAGER, units=[unit])
+    client.force_login(manager)
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    CustomerFactory(unit=unit, name="华联超市", mobile="13912345678", tier="B", confidentiality_level="confidential",
+                    last_verified_on=timezone.localdate() - timedelta(days=120))
+    CustomerFactory(unit=unit, name="好德便利", registration_status="draft", customer_code=None)
+    page = client.get(reverse("customers:list") + "?state=all").content.decode()
+    cards = page.split('data-testid="customer-cards"')[1].split("</ul>")[0]
+    assert "华联超市" in cards and "好德便利" in cards and ">B<" in cards
+    assert "139****5678" in cards and "13912345678" not in page  # the mobile as the policy allows
+    assert "核实" in cards and "逾期" in cards and "提交审批" in cards  # the next work: the verification, or submitting the draft
+    assert page.index('data-testid="customer-search"') < page.index('data-testid="more-filters"')  # the search first
+    assert 'class="collapse d-md-block" id="more-filters"' in page
+    assert 'data-testid="bulk-form"' in page and 'value="approve"' in page and 'value="assign_owner"' in page
+
+
+def test_a_planner_gets_no_bulk_toolbar(client, unit, make_user):
+    client.force_login(make_user(r.PLANNER, units=[unit]))
+    CustomerFactory(unit=unit)
+    page = client.get(reverse("customers:list")).content.decode()
+    assert 'data-testid="bulk-form"' not in page and 'name="ids"' not in page
+
+
+def test_a_bulk_action_runs_and_its_result_page_lists_what_was_not_changed(client, unit, make_user):
+    rep = make_user(r.SALES_REP, units=[unit])
+    client.force_login(rep)
+    mine = CustomerFactory(unit=unit, created_by=rep, registration_status="draft", customer_code=None)
+    incomplete = CustomerFactory(unit=unit, created_by=rep, registration_status="draft", customer_code=None, address="")
+    response = client.post(reverse("customers:bulk"), {"action": "submit", "scope": "selected",
+                                                         "ids": [mine.pk, incomplete.pk], "query": "state=draft"})
+    from customers.models import BulkAction
+
+    action = BulkAction.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("customers:bulk_detail", args=[action.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-count="changed"><div class="fs-5">1<' in page
+    failures = page.split('data-testid="bulk-failures"')[1]
+    assert incomplete.name in failures and "经营地址" in failures and mine.name not in failures
+    progress = client.get(reverse("customers:bulk_progress", args=[action.pk]))
+    assert progress["HX-Refresh"] == "true"
+    other = make_user(r.SALES_MANAGER, units=[unit])
+    client.force_login(other)
+    assert client.get(reverse("customers:bulk_detail", args=[action.pk])).status_code == 404  # only its own
+    assert client.get(reverse("customers:bulk_progress", args=[action.pk])).status_code == 404
+
+
+def test_a_bulk_action_without_a_selection_or_value_says_so_and_changes_nothing(client, unit, make_user):
+    manager = make_user(r.SALES_MANAGER, units=[unit])
+    client.force_login(manager)
+    customer = CustomerFactory(unit=unit)
+    response = client.post(reverse("customers:bulk"), {"action": "submit", "scope": "selected", "query": "tier=C"},
+                           follow=True)
+    assert response.redirect_chain[-1][0] == reverse("customers:list") + "?tier=C"
+    assert "先在列表中选择客户" in response.content.decode()
+    response = client.post(reverse("customers:bulk"), {"action": "set_field", "scope": "filtered", "field": "tier",
+                                                       "value": "Z", "query": ""}, follow=True)
+    page = response.content.decode()
+    assert "请选择“客户等级”的可选值" in page and "请填写等级变更原因" in page
+    for bad in ({"action": "submit", "scope": "selected", "ids": ["x1"]}, {"action": "nope", "scope": "filtered"},
+                {"action": "submit", "scope": "selected", "ids": [str(10**20)]}):
+        assert client.post(reverse("customers:bulk"), bad).status_code == 302
+    customer.refresh_from_db()
+    assert customer.tier == "C"
+    from customers.models import BulkAction
+
+    assert not BulkAction.objects.exists()
+
+
+def test_the_owner_picker_offers_the_handover_heirs_to_managers_only(client, unit, make_user):
+    manager = make_user(r.SALES_MANAGER, units=[unit])
+    rep = make_user(r.SALES_REP, units=[unit], last_name="王", first_name="芳")
+    client.force_login(manager)
+    assert "王芳" in client.get(reverse("customers:bulk_owners")).content.decode()
+    client.force_login(rep)
+    assert client.get(reverse("customers:bulk_owners")).status_code == 403

@@ -468,14 +468,15 @@ def upload(path, name: str | None = None):
     return SimpleUploadedFile(name or path.name, path.read_bytes())
 
 
-def preview(actor, path, unit, mode: str = "draft", mapping: dict | None = None, owner=None):
-    """create_import → set_mapping (the proposal, or `mapping`) → preview, run inline whatever the size."""
+def preview(actor, path, unit, mode: str = "draft", mapping: dict | None = None, owner=None, defaults: dict | None = None):
+    """create_import → set_mapping (the proposal, or `mapping`; `defaults` for empty cells) → preview, run
+    inline whatever the size."""
     from imports import services
     from imports.models import ImportJob
 
     job = services.create_import(actor=actor, upload=upload(path))
     job = services.set_mapping(actor=actor, job_id=job.pk, mapping=job.mapping if mapping is None else mapping,
-                               mode=mode, unit=unit, owner=owner)
+                               mode=mode, unit=unit, owner=owner, defaults=defaults)
     job = services.start_preview(actor=actor, job_id=job.pk)
     if job.status == ImportJob.Status.PREVIEWING:  # a large file went to the queue: run it here
         job = services.run_preview(job.pk)

@@ -112,6 +112,50 @@ def test_a_background_preview_shows_a_progress_bar_that_turns_into_the_result(br
     assert page.locator("[data-count=errors] .fs-5").inner_text() == "1"
 
 
+def test_an_active_import_of_a_sheet_without_region_or_nature_takes_defaults(browser_page, password, settings, tmp_path):
+    """Issue 13 §3: the options step offers a default for each required field the file lacks."""
+    from conftest import ARTIFACTS
+
+    settings.MEDIA_ROOT = tmp_path
+    page = browser_page
+    page.set_viewport_size({"width": 1440, "height": 900})
+    unit = OrgUnitFactory(code="SH01", name="上海分公司")
+    admin = UserFactory(username="admin3", roles=[r.ADMIN], units=[unit])
+    sheet = [["客户名称", "联系人", "手机", "经营地址", "客户等级"],
+             ["华联超市", "王芳", "13800000001", "南京东路1号", "C"],
+             ["好德便利", "李强", "13800000002", "南京东路2号", None]]
+
+    signed_in(page, admin, password)
+    page.goto("/imports/")
+    page.locator("#import-file").set_input_files(files=[{"name": "无区域.xlsx", "mimeType": "application/octet-stream",
+                                                         "buffer": workbook(sheet)}])
+    page.get_by_test_id("upload").click()
+    defaults = page.get_by_test_id("defaults")
+    defaults.wait_for()
+    assert "文件中没有" in defaults.locator("[data-default=admin_region]").inner_text()
+    page.locator("#mode-active").check()
+    page.locator("#default-admin_region").fill("黄浦")  # the district list answers as one types
+    page.wait_for_function("document.querySelectorAll('#default-admin_region-options option[value=\"310101\"]').length > 0")
+    page.locator("#default-admin_region").fill("310101")
+    page.locator("#default-customer_nature").select_option("sole_proprietor")
+    page.locator("#default-tier").select_option("E")
+    ARTIFACTS.mkdir(exist_ok=True)
+    defaults.screenshot(path=str(ARTIFACTS / "import_defaults_step.png"))
+    page.get_by_test_id("run-preview").click()
+
+    lines = page.get_by_test_id("default-lines")
+    lines.wait_for()
+    assert page.locator("[data-count=new] .fs-5").inner_text() == "2"
+    assert page.locator("[data-count=errors] .fs-5").inner_text() == "0"
+    text = lines.inner_text()
+    assert "310101" in text and "黄浦区" in text and "个体工商户" in text and "2 行" in text
+    assert "默认值" in page.locator("[data-testid=row-table] tr[data-row='3']").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "import_defaults_preview.png"), full_page=True)
+    page.get_by_test_id("commit").click()
+    page.get_by_test_id("import-done").wait_for()
+    assert list(Customer.objects.order_by("name").values_list("admin_region", "customer_nature", "tier", "customer_status")) == [
+        ("310101", "sole_proprietor", "C", "active"), ("310101", "sole_proprietor", "E", "active")]
+
 
 def test_admin_maps_a_sheets_own_words_for_sources_in_chinese(browser_page, password, settings, tmp_path):
     from conftest import ARTIFACTS

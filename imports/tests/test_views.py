@@ -433,6 +433,56 @@ def test_the_mapping_page_shows_the_samples_without_reading_the_file_again(clien
     assert job.samples["0"] == ["张三商店", "李四", "王五"] and job.samples["1"][0] == "138 0000 1111"
 
 
+# --- defaults for empty cells (issue 13 §3) ----------------------------------------------------------
+
+NO_REGION = [["客户名称", "联系人", "手机", "经营地址", "客户等级"], ["华联超市", "王芳", "13800000001", "南京东路1号", "C"],
+             ["好德便利", "李强", "13800000002", "南京东路2号", None]]
+
+
+def test_the_options_step_offers_defaults_for_the_required_fields_the_file_lacks(client, admin, unit):
+    CustomerFactory(unit=unit, admin_region="310104")  # the unit's usual region is suggested
+    job = upload(signed_in(client, admin), xlsx(NO_REGION))
+    html = client.get(reverse("imports:detail", args=[job.pk])).content.decode()
+    assert 'name="default_admin_region"' in html and 'name="default_customer_nature"' in html
+    assert 'data-default="admin_region"' in html and "310104 上海市 徐汇区" in html
+    missing = {field.code for field, _value, mapped in client.get(
+        reverse("imports:detail", args=[job.pk])).context["default_inputs"] if not mapped}
+    assert {"admin_region", "customer_nature", "customer_source"} <= missing and "tier" not in missing
+
+
+def test_an_active_import_with_defaults_shows_them_in_the_preview_and_report_and_succeeds(client, admin, unit):
+    job = upload(signed_in(client, admin), xlsx(NO_REGION))
+    data = preview_form(job, unit, mode="active", default_admin_region="310101 上海市 黄浦区",
+                        default_customer_nature="sole_proprietor", default_tier="E")
+    assert client.post(reverse("imports:preview", args=[job.pk]), data).status_code == 302
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.PREVIEWED and job.counts["new"] == 2 and job.counts["errors"] == 0
+    html = client.get(reverse("imports:detail", args=[job.pk])).content.decode()
+    assert 'data-testid="default-lines"' in html
+    assert "310101 上海市 黄浦区" in html and "个体工商户" in html
+    wb = load_workbook(BytesIO(client.get(reverse("imports:report", args=[job.pk])).content), read_only=True)
+    summary = {line[0]: line[1] for line in wb.worksheets[0].iter_rows(values_only=True)}
+    region_line = next(value for key, value in summary.items() if "行政区域" in str(key))
+    assert "310101" in region_line and "2" in region_line
+    details = [line[5] for line in wb.worksheets[1].iter_rows(min_row=2, values_only=True)]
+    assert any("默认" in (text or "") for text in details)
+    client.post(reverse("imports:commit", args=[job.pk]))
+    assert Customer.objects.filter(admin_region="310101", customer_nature="sole_proprietor",
+                                   registration_status="approved").count() == 2
+
+
+def test_a_wrong_default_is_refused_and_the_typed_values_stay_on_the_page(client, admin, unit):
+    job = upload(signed_in(client, admin), xlsx(NO_REGION))
+    data = preview_form(job, unit, default_admin_region="火星", default_address="待补充")
+    response = client.post(reverse("imports:preview", args=[job.pk]), data)
+    assert response.status_code == 200 and len(page_messages(response)) == 1
+    assert "行政区域" in page_messages(response)[0]
+    html = response.content.decode()
+    assert 'value="火星"' in html and 'value="待补充"' in html
+    job.refresh_from_db()
+    assert job.defaults == {} and job.status == ImportJob.Status.UPLOADED
+
+
 # --- value mapping (issue 13) ---------------------------------------------------------------------
 
 def value_choices(response) -> dict[str, str]:
