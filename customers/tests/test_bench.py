@@ -18,5 +18,7 @@ def test_customer_benchmark_seeds_and_times_every_page():
     assert "mobile search: p95" in names and "page 500 (manager): queries per page" in names
     queries = {name: int(figure) for name, figure, _ in rows if name.endswith("queries per page")}
     # A fixed small number per page, whatever the data: no N+1. The detail page lists every registered
-    # timeline source and panel; under the test settings that includes the test app's (4 queries).
-    assert max(queries.values()) <= 32
+    # timeline source and panel (customers, service, confidentiality, orders, dealers, and the test app's 4):
+    # its own, higher bound.
+    detail = queries.pop("detail page: queries per page")
+    assert max(queries.values()) <= 32 and detail <= 48
