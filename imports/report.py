@@ -13,6 +13,7 @@ from crm.exports import neutralise
 from crm.models import display_name
 
 from .models import ImportJob, ImportRow
+from .resources import get_resource
 from .selectors import default_lines, described_rows
 
 COUNT_LABELS = (
@@ -39,17 +40,21 @@ def _when(value) -> str:
 def summary_lines(job: ImportJob) -> list[tuple[str, object]]:
     counts = job.counts or {}
     written = counts.get("written") or {}
+    customer_options = get_resource(job.resource).customer_options
     lines = [
         (_("File"), job.original_name),
         (_("Format"), job.file_format),
         (_("Sheet"), job.sheet_name),
         (_("Uploaded by"), display_name(job.created_by)),
         (_("Uploaded at"), _when(job.created_at)),
-        (_("Import as"), job.get_mode_display()),
-        (_("Unit"), str(job.unit) if job.unit else ""),
-        (_("Account manager"), display_name(job.owner)),
-        (_("Status"), job.get_status_display()),
     ]
+    if customer_options:
+        lines += [
+            (_("Import as"), job.get_mode_display()),
+            (_("Unit"), str(job.unit) if job.unit else ""),
+            (_("Account manager"), display_name(job.owner)),
+        ]
+    lines.append((_("Status"), job.get_status_display()))
     lines += [(label(), counts.get(key, 0)) for key, label in COUNT_LABELS]
     for line in default_lines(job):
         text = line.value if line.rows is None else _("%(value)s (%(rows)s rows)") % {"value": line.value, "rows": line.rows}
@@ -58,8 +63,8 @@ def summary_lines(job: ImportJob) -> list[tuple[str, object]]:
         lines += [
             (_("Imported by"), display_name(job.committed_by)),
             (_("Imported at"), _when(job.committed_at)),
-            (_("Customers created"), written.get("created", 0)),
-            (_("Customers updated"), written.get("updated", 0)),
+            (_("Customers created") if customer_options else _("Records created"), written.get("created", 0)),
+            (_("Customers updated") if customer_options else _("Records updated"), written.get("updated", 0)),
         ]
     if job.error:
         lines.append((_("Error"), job.error))
@@ -79,7 +84,8 @@ def report_xlsx(job: ImportJob, viewer) -> bytes:
     for letter, width in zip("ABCDEF", (8, 16, 30, 10, 20, 60)):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
-    sheet.append([_cell(h) for h in (_("Row number"), _("Outcome"), _("Customer name"), _("Cell"), _("Field"), _("Details"))])
+    name_label = str(get_resource(job.resource).name_label)
+    sheet.append([_cell(h) for h in (_("Row number"), _("Outcome"), name_label, _("Cell"), _("Field"), _("Details"))])
     labels = dict(ImportRow.Status.choices)
     for row, name, reasons in described_rows(job, viewer):
         result = str(labels.get(row.status, row.status))

@@ -7,6 +7,7 @@ a hundred rows a second for a 100-field customer). Adding a resource: subclass `
 give it `columns`, `clean_row`, `duplicate_keys` and `commit`, and `register` it."""
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy
 from import_export import resources
 
 from .headers import Column
@@ -74,6 +75,11 @@ class BulkResource(resources.ModelResource):
     duplicate_keys: tuple[tuple[str, str], ...] = ()
     # Staging key columns checked for repeats within the file, in order.
     file_keys: tuple[str, ...] = ()
+    # The options step asks how to import (draft or active), the unit and the account manager: customers and
+    # the cards hanging off them. A resource whose records belong to no unit (products) asks none of them.
+    customer_options = True
+    # The preview's and the report's column that names each row's record.
+    name_label = gettext_lazy("Customer name")
 
     def columns(self) -> list[Column]:
         raise NotImplementedError

@@ -145,6 +145,10 @@ class RowWords:
             return self.labels[code[:-3]]
         return code
 
+    def key_label(self, key: str) -> str:
+        """The field a duplicate key names: the resource's own column of that code, else the customers' key field."""
+        return self.labels[key] if key in self.labels else self.label(KEY_FIELDS.get(key, key))
+
     @staticmethod
     def customer_name(row: ImportRow) -> str:
         return str(row.data.get("name") or row.key1 or "")
@@ -156,7 +160,7 @@ class RowWords:
                     for code, cell, message in (row.messages or [])] or [Reason("", "", _("Error"))]
         if row.status == S.DUPLICATE:
             target = targets.get(row.target_id)
-            key = self.label(KEY_FIELDS.get(row.dup_key, row.dup_key)) if row.dup_key else ""
+            key = self.key_label(row.dup_key) if row.dup_key else ""
             if target is None:
                 return [Reason("", key, _("Already registered."))]
             if target.visible:
@@ -166,7 +170,7 @@ class RowWords:
                 return [Reason("", key, text, customer_id=row.target_id)]
             return [Reason("", "", _("Already registered; account manager %(owner)s") % {"owner": target.owner or "—"})]
         if row.status == S.DUPLICATE_IN_FILE:
-            key = self.label(KEY_FIELDS.get(row.dup_key, row.dup_key)) if row.dup_key else ""
+            key = self.key_label(row.dup_key) if row.dup_key else ""
             return [Reason("", key, _("Same %(key)s as row %(row)s") % {"key": key, "row": row.dup_row})]
         if row.status == S.UPDATE:
             fields = "、".join(self.label(code) for code in row.data)

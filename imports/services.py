@@ -170,13 +170,15 @@ def set_mapping(*, actor, job_id: int, mapping: dict, mode: str, unit=None, owne
     for required in resource.required_columns():
         if required not in clean.values():
             raise ImportRefused(_("Choose the column that holds “%(field)s”.") % {"field": resource.label_of(required)})
-    if mode not in ImportJob.Mode.values:
+    if not resource.customer_options:
+        mode, unit, owner = ImportJob.Mode.DRAFT, None, None  # records of no unit and no account manager
+    elif mode not in ImportJob.Mode.values:
         raise ImportRefused(_("Choose how to import the customers."))
-    if mode == ImportJob.Mode.ACTIVE and not permissions.can_import_active(actor):
+    elif mode == ImportJob.Mode.ACTIVE and not permissions.can_import_active(actor):
         raise ImportRefused(_("Only administrators may import customers directly as active."))
-    if unit is None or not permissions.may_import_into(actor, unit):
+    elif unit is None or not permissions.may_import_into(actor, unit):
         raise ImportRefused(_("Choose a unit you may import into."))
-    if owner is not None and not owner.is_active:
+    elif owner is not None and not owner.is_active:
         raise ImportRefused(_("The chosen account manager has left."))
     job.mapping, job.mode, job.unit, job.owner = clean, mode, unit, owner
     job.status, job.counts, job.error, job.rows_done = S.UPLOADED, {}, "", 0

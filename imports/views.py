@@ -92,6 +92,8 @@ def _detail_context(request, job: ImportJob, posted: dict | None = None) -> dict
         "default_inputs": selectors.default_form(job, posted.get("defaults")) if editable else [],
         "default_lines": selectors.default_lines(job),
         "can_commit": job.status == S.PREVIEWED and permissions.can_commit(user, job),
+        "customer_options": resource.customer_options,
+        "name_label": resource.name_label,
     }
     if job.status in (S.PREVIEWED, S.COMMITTED, S.COMMITTING):
         status = request.GET.get("status", "")

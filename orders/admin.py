@@ -4,6 +4,7 @@ from django.contrib import admin
 
 from crm.admin import ReadOnlyAdmin
 
+from . import permissions
 from .models import AccountPeriodApplication, ApprovalDelegate, Charge, CreditTerms, Order, Payment, Product
 
 
@@ -13,6 +14,11 @@ class ProductAdmin(admin.ModelAdmin):
                     "return_days")
     list_filter = ("active", "returnable", "category")
     search_fields = ("code", "name")
+    change_list_template = "admin/orders/product/change_list.html"  # adds the link to the product import
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {**(extra_context or {}),
+                                                 "can_import_products": permissions.can_manage_products(request.user)})
 
 
 @admin.register(ApprovalDelegate)

@@ -10,7 +10,7 @@ class OrdersConfig(AppConfig):
     def ready(self):
         from crm.demo import register_demo_loader
 
-        from . import contributions
+        from . import contributions, importing  # noqa: F401  (importing registers the product import)
         from .demo import load_demo_orders
 
         contributions.register()

@@ -110,6 +110,8 @@ def register() -> None:
     nav("shipping", _lazy("Shipping"), "orders:shipping", menu="orders", order=40, visible=permissions.can_ship)
     nav("account_periods", _lazy("Account-period applications"), "orders:account_periods", menu="orders", order=50,
         visible=permissions.can_decide_account_period)
+    nav("product_import", _lazy("Product import"), "orders:product_import", menu="admin", order=15,
+        visible=permissions.can_manage_products)
     registry.register_queue("order_payments", payments_queue, order=50)
     registry.register_queue("order_approvals", approvals_queue, order=51)
     registry.register_queue("order_shipping", shipping_queue, order=52)

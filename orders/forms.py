@@ -154,3 +154,10 @@ class OrderQuery(Styled, QueryForm):
     status = forms.ChoiceField(label=_("status"), choices=[("", "")] + list(Order.Status.choices), required=False)
     q = forms.CharField(label=_("order number"), max_length=40, required=False)
     page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
+
+
+class ProductImportForm(forms.Form):
+    """The product list's sheet; the import pages read, map and preview it."""
+
+    file = forms.FileField(label=_("Product file (.xlsx, .xls or .csv)"),
+                           error_messages={"required": _("Choose a file to upload.")})

@@ -88,3 +88,15 @@ def can_decide_account_period(user) -> bool:
 
 def can_set_credit(user) -> bool:
     return user.is_superuser or r.has_role(user, r.FINANCE, r.SALES_MANAGER)
+
+
+# The product list and its prices are reference data the administrators keep (they hold the product model
+# permissions, crm.roles.ROLE_MODEL_PERMISSIONS): the admin pages and the product import are theirs. The
+# list prices every order line starts from must not move at a rep's, finance's or a CS specialist's hand.
+MANAGES_PRODUCTS = (r.ADMIN,)
+
+
+def can_manage_products(user) -> bool:
+    """Edit products in the admin and import the product list (new products, price changes)."""
+    return bool(getattr(user, "is_authenticated", False)) and (
+        user.is_superuser or r.has_role(user, *MANAGES_PRODUCTS))

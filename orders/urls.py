@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.order_list, name="list"),
     path("new/", views.order_new, name="new"),
     path("products/", views.product_options, name="products"),
+    path("products/import/", views.product_import, name="product_import"),
     path("payments/", views.payments, name="payments"),
     path("payments/<int:pk>/<slug:action>/", views.payment_action, name="payment_action"),
     path("approvals/", views.approvals, name="approvals"),

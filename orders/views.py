@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from crm import exports
 from crm.actions import refuse_form, run_action
@@ -24,7 +24,7 @@ from customers.validators import serve_upload
 from . import permissions, selectors, services
 from .forms import (
     AccountPeriodForm, ClaimForm, CommentForm, ConfirmForm, DecideForm, DeliverForm, LineFormSet, MonthForm,
-    OrderForm, OrderQuery, PaymentForm, ReasonForm, ReturnForm, ShipForm,
+    OrderForm, OrderQuery, PaymentForm, ProductImportForm, ReasonForm, ReturnForm, ShipForm,
 )
 from .models import AccountPeriodApplication, Order, Payment, TransitClaim
 
@@ -81,6 +81,33 @@ def product_options(request):
     return JsonResponse({"products": [
         {"code": p.code, "name": p.name, "specification": p.specification, "unit": p.unit,
          "price": str(p.list_price)} for p in products]})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def product_import(request):
+    """The product list from a sheet (codes, names, prices): upload here, then map, preview and import on the
+    import pages like any other resource; the page lists the columns it reads and the user's earlier imports."""
+    from imports import selectors as import_selectors
+    from imports import services as imports
+    from imports.resources import get_resource
+
+    _require(permissions.can_manage_products(request.user))
+    back = reverse("orders:product_import")
+    form = ProductImportForm(request.POST, request.FILES) if request.method == "POST" else ProductImportForm()
+    if request.method == "POST":
+        if not form.is_valid():
+            return refuse_form(request, form, back)
+        try:
+            job = imports.create_import(actor=request.user, upload=form.cleaned_data["file"], resource="products")
+        except imports.ImportRefused as exc:
+            messages.error(request, str(exc))
+            return redirect(back)
+        return redirect("imports:detail", pk=job.pk)
+    return render(request, "orders/product_import.html", {
+        "form": form, "columns": get_resource("products").columns(),
+        "jobs": import_selectors.visible_jobs(request.user).filter(resource="products")[:20],
+    })
 
 
 @login_required
