@@ -127,6 +127,10 @@ class BulkResource(resources.ModelResource):
         """The existing records (by id) that staged rows duplicate, as `viewer` may know them."""
         return {}
 
+    def row_name(self, row) -> str:
+        """What names a staged row's record in the preview and the report (`name_label` heads the column)."""
+        return str(row.data.get("name") or row.key1 or "")
+
     def label_of(self, code: str) -> str:
         for column in self.columns():
             if column.code == code:

@@ -149,9 +149,8 @@ class RowWords:
         """The field a duplicate key names: the resource's own column of that code, else the customers' key field."""
         return self.labels[key] if key in self.labels else self.label(KEY_FIELDS.get(key, key))
 
-    @staticmethod
-    def customer_name(row: ImportRow) -> str:
-        return str(row.data.get("name") or row.key1 or "")
+    def customer_name(self, row: ImportRow) -> str:
+        return self.resource.row_name(row)
 
     def reasons(self, row: ImportRow, targets: dict[int, Target]) -> list[Reason]:
         S = ImportRow.Status

@@ -112,7 +112,9 @@ def _detail_context(request, job: ImportJob, posted: dict | None = None) -> dict
             "written": counts.get("written") or {},
             "to_write": counts.get("new", 0) + counts.get("updated", 0),
             "status_filter": status,
-            "statuses": ImportRow.Status.choices,
+            # A resource that never matches existing records as duplicates (it updates them) offers no such filter.
+            "statuses": [(value, label) for value, label in ImportRow.Status.choices
+                         if value != ImportRow.Status.DUPLICATE or resource.duplicate_keys],
             "query": urlencode({"status": status}) if status else "",
         })
     return context

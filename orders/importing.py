@@ -168,6 +168,10 @@ class ProductImportResource(BulkResource):
     def required_columns(self) -> list[str]:
         return ["code"]
 
+    def row_name(self, row) -> str:
+        """The code, and the name where the row gives one (an update carries only what changes)."""
+        return " ".join(part for part in (row.key1, row.data.get("name", "")) if part)
+
     def context(self, job) -> dict:
         return {"allowed": permissions.can_manage_products(job.created_by)}
 

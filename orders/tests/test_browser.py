@@ -91,3 +91,64 @@ def test_order_from_entry_to_shipment(browser_page, password):
     assert page.get_by_test_id("purchase-amount").inner_text() == "782.80"
     assert page.get_by_test_id("cumulative-amount").inner_text() == "782.80"
     shot(page, "4-customer")
+
+
+def test_admin_imports_the_product_list_with_a_preview_in_chinese(browser_page, password, settings, tmp_path, live_server):
+    """Products and prices through the import engine: the navigation entry, the upload, the mapping (no unit, no
+    account manager: products have neither), the preview with a bad price on its cell and a repeated code, then the
+    import; a screenshot of the preview is kept."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    from orders.models import Product
+
+    settings.MEDIA_ROOT = tmp_path
+    page = browser_page
+    admin = UserFactory(username="admin1", roles=[r.ADMIN], units=[OrgUnitFactory(code="SH01", name="上海分公司")])
+    ProductFactory(code="A100", name="大米", list_price=Decimal("55.50"))
+    book = Workbook()
+    for row in (["2026年产品价格表"],
+                ["产品编码", "产品名称", "规格型号", "单位", "类别", "单价(元)", "是否在售"],
+                ["A100", "大米", "10kg", "袋", "粮油", "58.00", "在售"],
+                ["A200", "食用油", "5L", "桶", "粮油", "89.90", "在售"],
+                ["A300", "酱油", "500ml", "瓶", "调味品", "-12.35", "在售"],
+                ["A200", "食用油", "5L", "桶", "粮油", "90", "在售"]):
+        book.active.append(row)
+    buffer = BytesIO()
+    book.save(buffer)
+
+    signed_in(page, admin, password)
+    open_nav(page, "product_import")
+    page.locator("#product-file").set_input_files(files=[{
+        "name": "产品价格表.xlsx", "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "buffer": buffer.getvalue()}])
+    page.get_by_test_id("product-upload").click()
+
+    mapping = page.get_by_test_id("mapping-table")
+    mapping.wait_for()
+    assert page.get_by_test_id("header-row").inner_text() == "2"
+    assert page.locator("select[name=col_0]").input_value() == "code"
+    assert page.locator("select[name=col_5]").input_value() == "list_price"
+    assert page.locator("#import-unit").count() == 0 and page.locator("#import-owner").count() == 0
+
+    page.get_by_test_id("run-preview").click()
+    page.get_by_test_id("counts").wait_for()
+    assert page.locator("[data-count=new] .fs-5").inner_text() == "1"
+    assert page.locator("[data-count=updated] .fs-5").inner_text() == "1"
+    assert page.locator("[data-count=errors] .fs-5").inner_text() == "1"
+    assert page.locator("[data-count=duplicates] .fs-5").inner_text() == "1"
+    error = page.locator("[data-testid=row-table] tr[data-row='5']").inner_text()
+    assert "F5" in error and "价格 -12.35 为负数" in error
+    assert "与第 4 行的产品代码相同" in page.locator("[data-testid=row-table] tr[data-row='6']").inner_text()
+    assert "牌价" in page.locator("[data-testid=row-table] tr[data-row='3']").inner_text()
+    assert "产品" in page.locator("[data-testid=row-table] thead").inner_text()
+    shot(page, "product-import-preview")
+
+    page.get_by_test_id("commit").click()
+    page.get_by_test_id("import-done").wait_for()
+    assert "新增 1 条，更新 1 条" in page.get_by_test_id("import-done").inner_text()
+    assert Product.objects.get(code="A100").list_price == Decimal("58.00")
+    assert Product.objects.get(code="A200").list_price == Decimal("89.90")
+    assert not Product.objects.filter(code="A300").exists()
+    assert page.requested_urls and all(url.startswith(live_server.url) for url in page.requested_urls)
