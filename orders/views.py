@@ -1,5 +1,6 @@
 """Thin views over the order services: permission → form → one service call → message and redirect.
 Orders come only from `selectors.visible_orders(user)`, customers from the policy's visible set."""
+import re
 from datetime import date
 
 from django.contrib import messages
@@ -9,7 +10,7 @@ from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -29,6 +30,7 @@ from .forms import (
 from .models import AccountPeriodApplication, Order, Payment, TransitClaim
 
 PAGE = 50
+CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def _order_or_404(user, pk) -> Order:
@@ -104,8 +106,12 @@ def product_import(request):
             messages.error(request, str(exc))
             return redirect(back)
         return redirect("imports:detail", pk=job.pk)
+    # The header spellings in the page's language (Chinese ones in the Chinese UI); the others are recognised too.
+    chinese = (translation.get_language() or "").startswith("zh")
+    columns = [(column.label, [a for a in dict.fromkeys(column.aliases) if bool(CJK.search(a)) == chinese])
+               for column in get_resource("products").columns()]
     return render(request, "orders/product_import.html", {
-        "form": form, "columns": get_resource("products").columns(),
+        "form": form, "columns": columns,
         "jobs": import_selectors.visible_jobs(request.user).filter(resource="products")[:20],
     })
 
