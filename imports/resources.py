@@ -80,6 +80,8 @@ class BulkResource(resources.ModelResource):
     customer_options = True
     # The preview's and the report's column that names each row's record.
     name_label = gettext_lazy("Customer name")
+    # Column titles the "no header row found" message gives as examples.
+    header_examples = "客户名称、手机、身份证号"
 
     def columns(self) -> list[Column]:
         raise NotImplementedError

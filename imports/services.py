@@ -110,7 +110,7 @@ def _inspect(job: ImportJob, sheet) -> None:
     if found is None:
         raise ImportFileError(
             _("No header row was found in the first %(n)s rows. The sheet needs a row of column titles such as %(examples)s.")
-            % {"n": SEARCH_ROWS, "examples": "客户名称、手机、身份证号"}
+            % {"n": SEARCH_ROWS, "examples": resource.header_examples}
         )
     job.header_row, headers = found
     if whole_sheet and all(number <= job.header_row for number, _values in first):

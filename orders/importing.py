@@ -106,6 +106,8 @@ def _boolean(code: str):
 
 
 def _return_days(value) -> int:
+    if isinstance(value, str):
+        value = re.sub(r"\s*(?:天|日|days?)$", "", normalise.text(value), flags=re.I)  # `30天`, `7 days`
     days = normalise.integer(value)
     if days < 0:
         raise ValidationError(_("The return window cannot be negative."))
@@ -148,6 +150,7 @@ class ProductImportResource(BulkResource):
     file_keys = (("code", (CODE_KEY,)),)
     customer_options = False  # products belong to no unit and no account manager
     name_label = gettext_lazy("Product")
+    header_examples = "产品代码、产品名称、牌价"
 
     class Meta:
         model = Product

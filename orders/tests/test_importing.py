@@ -15,7 +15,7 @@ from crm.models import AuditEntry
 from imports import services
 from imports.models import ImportJob, ImportRow
 from imports.report import report_xlsx
-from orders.importing import clean_price
+from orders.importing import CLEANERS, clean_price
 from orders.models import Product
 
 from .factories import ProductFactory
@@ -96,6 +96,25 @@ def test_bad_prices_are_refused_in_chinese(cell, words):
     with pytest.raises(ValidationError) as exc:
         clean_price(cell)
     assert words in exc.value.messages[0]
+
+
+@pytest.mark.parametrize("cell, days", [("30天", 30), ("7 days", 7), (15.0, 15), ("０", 0)])
+def test_return_windows_are_read_in_days(cell, days):
+    assert CLEANERS["return_days"](cell) == days
+
+
+@pytest.mark.parametrize("cell, words", [("-1", "不能为负数"), ("99999", "最多 3650 天"), ("一个月", "不是数字")])
+def test_bad_return_windows_are_refused_in_chinese(cell, words):
+    with pytest.raises(ValidationError) as exc:
+        CLEANERS["return_days"](cell)
+    assert words in exc.value.messages[0]
+
+
+def test_a_sheet_without_product_headers_is_refused_naming_product_columns(admin):
+    upload = SimpleUploadedFile("价格.xlsx", _xlsx([["货物", "金额"], ["大米", "5"]], title=False))
+    with pytest.raises(services.ImportRefused) as exc:
+        services.create_import(actor=admin, upload=upload, resource="products")
+    assert "产品代码、产品名称、牌价" in str(exc.value) and "客户" not in str(exc.value)
 
 
 # --- the three file formats --------------------------------------------------------------------------------
