@@ -78,6 +78,7 @@ GET_PAGES = {
     "orders:list": ((), ("status", "q", "page"), [{}]),
     "orders:new": ((), ("customer",), [{"customer": "{customer}"}]),
     "orders:products": ((), ("q",), [{}]),
+    "orders:product_import": ((), (), [{}]),
     "orders:payments": ((), ("page",), [{}]),
     "orders:approvals": ((), ("page",), [{}]),
     "orders:shipping": ((), ("page",), [{}]),
@@ -160,6 +161,7 @@ POSTS = {
     "orders:payments": ((), ("customer_code", "method", "amount", "discount_interest", "received_on", "reference",
                              "payer"), {"customer_code": "{code}"}),
     "orders:payment_action": [(("payment", action), ("orders", "reason"), {}) for action in ("confirm", "reject")],
+    "orders:product_import": ((), (), {}),
     "orders:account_period_new": (("customer",), ("limit", "period_days", "investigation"), {}),
     "orders:account_period_decide": (("application",), ("decision", "comment"), {}),
     "orders:action": [
