@@ -1,5 +1,6 @@
 """Read side of orders: which orders a user sees, balances, statements, queues, trade figures and the
-monthly figures the dealers app builds on. Customer rows come only from `visible_customers(user)`."""
+monthly figures the dealers app builds on. Customer rows come only from the policy: `visible_customers(user)`,
+or its order-queue reach (`queue_customers`, `queue_view`) for those who work every order."""
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
-from customers.policy import visible_customers
+from customers.policy import QueueView, queue_customers, queue_reach, queue_view, visible_customers
 
 from . import permissions
 from .models import FEN, ZERO, Charge, Order, OrderLine, Payment, Product, Return
@@ -21,26 +22,49 @@ CONFIRMED = Payment.Status.CONFIRMED
 
 
 def visible_orders(user) -> QuerySet[Order]:
-    """Finance, the GM, delegates and the warehouse work every order; everyone else the orders of the
-    customers the policy lets them see."""
+    """Whoever the policy gives a reach over the order queues (finance, the GM, delegates, the warehouse) works
+    every order, its customer named or masked as `order_view` says; whoever enters orders sees the orders of the
+    customers the policy shows it; everyone else none."""
     qs = Order.objects.all()
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return qs.none()
-    if permissions.sees_all_orders(user):
-        return qs
+    if queue_reach(user).any:
+        return qs  # the rows of every customer; the policy decides what of each is shown (order_view)
     if not permissions.can_open_orders(user):
         return qs.none()
     return qs.filter(customer__in=visible_customers(user))
 
 
 def statement_customers(user):
-    """Whose statements a user may open: finance, the GM and the warehouse work every order (and so every
-    customer's account); everyone else the customers the policy shows them."""
-    from customers.models import Customer
+    """Whose statements (their financial history) a user may open: finance and the approvers every customer's
+    (named or masked as the policy says); the warehouse, which ships, and everyone else the customers the policy
+    shows them."""
+    return queue_customers(user, "money")
 
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Customer.objects.none()
-    return Customer.objects.all() if permissions.sees_all_orders(user) else visible_customers(user)
+
+@dataclass(frozen=True)
+class Shown:
+    """What of one order (or payment) a reader sees: the customer's name or its masked code, whether the amounts
+    show, and the delivery address as it may read it."""
+
+    customer: str
+    named: bool  # the customer is named (and linked)
+    seen: bool  # the customer page is open to the reader
+    money: bool
+    address: str
+
+
+def order_view(user, rows, *, view: QueueView | None = None) -> list:
+    """Sets `row.shown` on each order (or payment, anything with a `customer`) of a page; one query for the page."""
+    rows = list(rows)
+    view = view or queue_view(user, [row.customer for row in rows])
+    for row in rows:
+        customer = row.customer
+        row.shown = Shown(view.name(customer), view.names(customer), view.sees(customer), view.money(customer),
+                          view.address(customer, getattr(row, "delivery_address", "")))
+        if hasattr(row, "payer"):
+            row.shown_payer = view.text(customer, row.payer)
+    return rows
 
 
 def orderable_customers(user):
