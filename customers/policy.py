@@ -75,7 +75,16 @@ def visible_customers(user) -> QuerySet:
     return qs.filter(condition)
 
 
+def remember_visible(user, customer) -> None:
+    """A page that found `customer` through `visible_customers(user)` notes it on the user object, which lives for
+    the request: the permission checks that follow (actions, unmask, panels) then ask no query again. Only such a
+    finding is kept, never an answer of `is_visible` itself, so a caller holding a user across grants stays exact."""
+    user._visible_ids = frozenset({*getattr(user, "_visible_ids", ()), customer.pk})
+
+
 def is_visible(user, customer) -> bool:
+    if customer.pk in getattr(user, "_visible_ids", ()) and getattr(user, "is_active", False):
+        return True
     return visible_customers(user).filter(pk=customer.pk).exists()
 
 

@@ -79,10 +79,11 @@ def orders_panel(customer, user) -> dict | None:
     if customer.registration_status != "approved" or not (
             permissions.can_open_orders(user) or permissions.can_open_payments(user)):
         return None
+    balance, terms = selectors.account(customer.pk)
     return {
         "orders": list(customer.orders.order_by("-created_at", "-id")[:10]),
-        "balance": selectors.balance(customer.pk),
-        "terms": getattr(customer, "credit_terms", None),
+        "balance": balance,
+        "terms": terms,
         "can_order": permissions.can_enter_orders(user) and customer.customer_status == "active",
         "can_apply": permissions.can_apply_account_period(user),
         "figures": customer,

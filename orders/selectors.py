@@ -8,14 +8,15 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, DecimalField, F, Max, Min, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext as _
 
+from customers.models import Customer
 from customers.policy import QueueView, queue_customers, queue_reach, queue_view, visible_customers
 
 from . import permissions
-from .models import FEN, ZERO, Charge, Order, OrderLine, Payment, Product, Return
+from .models import FEN, MONEY, ZERO, Charge, Order, OrderLine, Payment, Product, Return
 
 S = Order.Status
 CONFIRMED = Payment.Status.CONFIRMED
@@ -81,12 +82,17 @@ def product_search(term: str, limit: int = 20) -> list[Product]:
 
 
 # --- money -----------------------------------------------------------------------------------------
-def _sum(qs, expr) -> Decimal:
-    return qs.aggregate(s=Sum(expr))["s"] or ZERO
-
-
 def balance(customer_id: int, *, until: date | None = None) -> Decimal:
     """Confirmed payments (net of bill interest) + refunds − booked orders − charges; negative means owed."""
+    return _account(customer_id, until=until)[0]
+
+
+def account(customer_id: int):
+    """(balance, credit terms or None) in one query: the customer page's orders panel shows both."""
+    return _account(customer_id, with_terms=True)
+
+
+def _account(customer_id: int, *, until: date | None = None, with_terms: bool = False):
     payments = Payment.objects.filter(customer_id=customer_id, status=CONFIRMED)
     orders = Order.objects.filter(customer_id=customer_id, status__in=Order.BOOKED)
     returns = Return.objects.filter(customer_id=customer_id)
@@ -94,8 +100,24 @@ def balance(customer_id: int, *, until: date | None = None) -> Decimal:
     if until is not None:
         payments, orders = payments.filter(received_on__lte=until), orders.filter(booked_on__lte=until)
         returns, charges = returns.filter(on__lte=until), charges.filter(on__lte=until)
-    return (_sum(payments, F("amount") - F("discount_interest")) + _sum(returns, "refund")
-            - _sum(orders, "total") - _sum(charges, "amount")).quantize(FEN)
+    # One query of four scalar sums (and the credit terms, joined): the customer page asks on every view.
+    customers = Customer.objects.filter(pk=customer_id).only("pk")
+    if with_terms:
+        customers = customers.select_related("credit_terms").only("pk", "credit_terms")
+    row = customers.annotate(
+        paid=_scalar(payments, F("amount") - F("discount_interest")), refunded=_scalar(returns, "refund"),
+        booked=_scalar(orders, "total"), charged=_scalar(charges, "amount"),
+    ).first()
+    if row is None:
+        return ZERO, None
+    total = (row.paid + row.refunded - row.booked - row.charged).quantize(FEN)
+    return total, getattr(row, "credit_terms", None) if with_terms else None
+
+
+def _scalar(qs, expr):
+    """`SUM(expr)` over `qs` as a scalar subquery (0 when empty), exact to the fen."""
+    total = qs.order_by().values("customer_id").annotate(s=Sum(expr)).values("s")[:1]
+    return Coalesce(Subquery(total, output_field=DecimalField(**MONEY)), Value(ZERO), output_field=DecimalField(**MONEY))
 
 
 def overdue_orders(today: date) -> QuerySet[Order]:
