@@ -354,13 +354,15 @@ def queue_view(user, customers) -> QueueView:
     return view
 
 
-def read_queue_record(user, customer, *, request=None, subject: str = "", detail: dict | None = None) -> QueueView:
+def read_queue_record(user, customer, *, request=None, subject: str = "", detail: dict | None = None,
+                      export: bool = False) -> QueueView:
     """Opening one order, statement or evidence file: the view of its customer, and the audit row when the reader
-    works it without naming it (or the record is confidential or secret, as on the customer page)."""
+    works it without naming it (or the record is confidential or secret, as on the customer page). `export`: a
+    file leaves the system (a statement's .xlsx), audited whoever the customer is (DOMAIN §6: every export)."""
     from crm import audit
 
     view = queue_view(user, [customer])
-    if not view.names(customer) or customer.confidentiality_level in AUDITED_LEVELS:
-        audit.record("read", actor=user, customers=[customer], request=request, subject=subject or masked_name(customer),
+    if export or not view.names(customer) or customer.confidentiality_level in AUDITED_LEVELS:
+        audit.record("export" if export else "read", actor=user, customers=[customer], request=request, subject=subject or masked_name(customer),
                      detail={"through": "queue", "named": view.names(customer), **(detail or {})})
     return view

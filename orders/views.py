@@ -282,7 +282,7 @@ def statement(request, pk):
     customer = _customer_or_404(request.user, pk)
     xlsx = request.GET.get("format") == "xlsx"
     view = read_queue_record(request.user, customer, request=request, subject=customer.customer_code or str(customer.pk),
-                             detail={"what": "statement", "format": "xlsx" if xlsx else "page"})
+                             detail={"what": "statement", "format": "xlsx" if xlsx else "page"}, export=xlsx)
     query = MonthForm(request.GET)
     query.warn(request)
     month: date | None = query.values.get("month")
