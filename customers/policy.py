@@ -75,7 +75,16 @@ def visible_customers(user) -> QuerySet:
     return qs.filter(condition)
 
 
+def remember_visible(user, customer) -> None:
+    """A page that found `customer` through `visible_customers(user)` notes it on the user object, which lives for
+    the request: the permission checks that follow (actions, unmask, panels) then ask no query again. Only such a
+    finding is kept, never an answer of `is_visible` itself, so a caller holding a user across grants stays exact."""
+    user._visible_ids = frozenset({*getattr(user, "_visible_ids", ()), customer.pk})
+
+
 def is_visible(user, customer) -> bool:
+    if customer.pk in getattr(user, "_visible_ids", ()) and getattr(user, "is_active", False):
+        return True
     return visible_customers(user).filter(pk=customer.pk).exists()
 
 
@@ -210,3 +219,150 @@ def mask(code: str, value) -> str:
 def shown(access: FieldAccess, customer, code: str, value):
     """A field's value as this viewer may see it: as stored where the policy allows, else masked by the field's rule."""
     return value if access.can_see(customer, code) else mask(code, value)
+
+
+# --- the order queues' reach ---------------------------------------------------------------------------
+# Finance, the general manager, the warehouse (and whoever the orders app names, e.g. approval delegates) work
+# every order, whoever's customer it is. Working a row is not seeing the customer: a customer the policy does not
+# show them is named by its code only, its sensitive values stay masked, and every opening of its record is
+# audited. Each role reaches only the part of an order its work needs.
+
+@dataclass(frozen=True)
+class QueueReach:
+    """What a queue worker reads of an order whose customer the policy does not show it."""
+
+    money: bool = False  # amounts, payments, balance, the customer's statement (finance, approvers)
+    shipping: bool = False  # delivery address, transport, destination (the warehouse)
+
+    def __or__(self, other: "QueueReach") -> "QueueReach":
+        return QueueReach(self.money or other.money, self.shipping or other.shipping)
+
+    @property
+    def any(self) -> bool:
+        return self.money or self.shipping
+
+    def covers(self, need: str) -> bool:
+        return {"any": self.any, "money": self.money, "shipping": self.shipping}[need]
+
+
+NO_REACH = QueueReach()
+ROLE_REACH = {
+    r.FINANCE: QueueReach(money=True),
+    r.GENERAL_MANAGER: QueueReach(money=True),
+    r.WAREHOUSE: QueueReach(shipping=True),
+}
+# The queue roles also read by name the customers of their own unit and below, secret ones excepted, as the
+# unit roles do; whoever holds a reach only through a hook (a delegate) reads by name what the policy shows it.
+QUEUE_ROLES = tuple(ROLE_REACH)
+_reach_hooks: dict[str, tuple] = {}
+
+
+def register_queue_reach(key: str, holds, reach: QueueReach) -> None:
+    """A higher app names who else works its queues (`holds(user) -> bool`) and with which reach, without the
+    policy importing it; registering a key again replaces it."""
+    _reach_hooks[key] = (holds, reach)
+
+
+def queue_reach(user) -> QueueReach:
+    """The user's reach over the order queues; asked once per request (kept on the user object)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NO_REACH
+    cached = getattr(user, "_queue_reach", None)
+    if cached is not None:
+        return cached
+    reach = QueueReach(money=True, shipping=True) if user.is_superuser else NO_REACH
+    for role, granted in ROLE_REACH.items():
+        if r.has_role(user, role):
+            reach = reach | granted
+    for holds, granted in _reach_hooks.values():
+        if not (reach.money and reach.shipping) and holds(user):
+            reach = reach | granted
+    user._queue_reach = reach
+    return reach
+
+
+def queue_customers(user, need: str = "any") -> QuerySet:
+    """The customers whose orders (`any`), money (`money`) or shipments (`shipping`) a user works: every customer
+    within its reach, else the customers the policy shows it. Who is *named* is `queue_view`'s question."""
+    from .models import Customer
+
+    return Customer.objects.all() if queue_reach(user).covers(need) else visible_customers(user)
+
+
+def masked_name(customer) -> str:
+    """How a customer the reader may not see is named: by its code, never by its name."""
+    code = getattr(customer, "customer_code", None)
+    if code:
+        return gettext("Customer %(code)s (name hidden)") % {"code": code}
+    return gettext("A customer (name hidden)")
+
+
+@dataclass
+class QueueView:
+    """One page's answer for a set of customers: which the reader sees (as on the customer page), which it
+    names, and which parts of their orders it reads."""
+
+    reach: QueueReach
+    seen: set[int] = field(default_factory=set)
+    named: set[int] = field(default_factory=set)
+
+    def sees(self, customer) -> bool:
+        return customer.pk in self.seen
+
+    def names(self, customer) -> bool:
+        return customer.pk in self.named
+
+    def name(self, customer) -> str:
+        return customer.name if self.names(customer) else masked_name(customer)
+
+    def label(self, customer) -> str:
+        """Code and name, or the masked name (which carries the code)."""
+        if not self.names(customer):
+            return masked_name(customer)
+        return f"{customer.customer_code} {customer.name}" if customer.customer_code else customer.name
+
+    def money(self, customer) -> bool:
+        return self.sees(customer) or self.reach.money
+
+    def shipping(self, customer) -> bool:
+        return self.sees(customer) or self.reach.shipping
+
+    def address(self, customer, value) -> str:
+        """A delivery address: as typed for whoever ships it or names the customer, else masked like a home address."""
+        return value if self.shipping(customer) or self.names(customer) else mask("home_address", value)
+
+    def text(self, customer, value) -> str:
+        """Free text that may carry the customer's name (a payer): shown only where the customer is named."""
+        return value if self.names(customer) or not value else "****"
+
+
+def queue_view(user, customers) -> QueueView:
+    """For a page of customers, in at most one query (the unit part comes from the user's cached units)."""
+    customers = [c for c in customers if c is not None]
+    view = QueueView(queue_reach(user))
+    ids = {c.pk for c in customers}
+    if not ids or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return view
+    if user.is_superuser or r.has_role(user, *SEES_ALL_LEVELS):
+        view.seen = set(ids)
+    else:
+        view.seen = set(visible_customers(user).filter(pk__in=ids).values_list("pk", flat=True))
+    view.named = set(view.seen)
+    if r.has_role(user, *QUEUE_ROLES):
+        units = own_unit_ids(user)
+        view.named |= {c.pk for c in customers if c.unit_id in units and c.confidentiality_level != SECRET}
+    return view
+
+
+def read_queue_record(user, customer, *, request=None, subject: str = "", detail: dict | None = None,
+                      export: bool = False) -> QueueView:
+    """Opening one order, statement or evidence file: the view of its customer, and the audit row when the reader
+    works it without naming it (or the record is confidential or secret, as on the customer page). `export`: a
+    file leaves the system (a statement's .xlsx), audited whoever the customer is (DOMAIN §6: every export)."""
+    from crm import audit
+
+    view = queue_view(user, [customer])
+    if export or not view.names(customer) or customer.confidentiality_level in AUDITED_LEVELS:
+        audit.record("export" if export else "read", actor=user, customers=[customer], request=request, subject=subject or masked_name(customer),
+                     detail={"through": "queue", "named": view.names(customer), **(detail or {})})
+    return view

@@ -9,6 +9,7 @@ from customers.policy import (  # the one place that decides visibility
     SEES_ALL_BUT_SECRET,
     SEES_ALL_LEVELS,
     SEES_OWN_UNIT_BUT_SECRET,
+    FieldAccess,
     customers_with_field_visible,
     field_access,
     is_visible,
@@ -228,9 +229,10 @@ class HistoryEntry:
     actor: object
 
 
-def change_history(customer: Customer, limit: int = 50, *, user=None) -> list[HistoryEntry]:
+def change_history(customer: Customer, limit: int = 50, *, user=None, access: FieldAccess | None = None) -> list[HistoryEntry]:
     """Field changes in words: catalogue labels, choice labels and staff names instead of codes and ids;
-    old and new values masked as the field itself is for `user` (no user: masked)."""
+    old and new values masked as the field itself is for `user` (no user: masked). `access`: the page's own
+    answer for this user and customer, when it has one already."""
     from django.contrib.auth import get_user_model
 
     from crm.models import display_name
@@ -244,7 +246,7 @@ def change_history(customer: Customer, limit: int = 50, *, user=None) -> list[Hi
     }
     users = {u.pk: display_name(u) for u in get_user_model().objects.filter(pk__in=user_ids)}
 
-    access = field_access(user, [customer])
+    access = access if access is not None and access.user is user else field_access(user, [customer])
 
     def show(field, value: str) -> str:
         if not access.can_see(customer, field.name):

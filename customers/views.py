@@ -47,6 +47,7 @@ def _visible_or_404(user, pk) -> Customer:
     customer = selectors.visible_customers(user).select_related("unit", "account_manager").filter(pk=pk).first()
     if customer is None:
         raise Http404
+    policy.remember_visible(user, customer)
     return customer
 
 
@@ -276,7 +277,7 @@ def customer_detail(request, pk):
         "timeline": registry.customer_timeline(customer, request.user)[:50],
         "panels": registry.customer_panels(customer, request.user),
         "suggested_tier": services.suggest_tier(customer),
-        "changes": selectors.change_history(customer, user=request.user),
+        "changes": selectors.change_history(customer, user=request.user, access=access),
         "co_owners": customer.co_owners.all(),
         "verifications": customer.verifications.select_related("verifier")[:10],
         "next_verification": services.next_verification_due(customer),

@@ -10,14 +10,14 @@ from . import permissions
 
 def credit_inbox(user, on, limit) -> list[registry.InboxItem]:
     """Grade proposals waiting for this user's side of the approval."""
-    from .selectors import open_credit_proposals
+    from .selectors import credit_queue
 
     if not permissions.can_open_credit(user):
         return []
     url = reverse("dealers:credit")
     return [registry.InboxItem("credit_grade", _("Approve credit grade %(grade)s for %(name)s") % {
-        "grade": p.grade, "name": p.dealer.customer.name}, url, p.proposed_at.date())
-        for p in open_credit_proposals(user)[:limit]]
+        "grade": p.grade, "name": p.shown_name}, url, p.proposed_at.date())
+        for p in credit_queue(user, limit)]
 
 
 def shortfall_inbox(user, on, limit) -> list[registry.InboxItem]:

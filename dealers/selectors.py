@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from dateutil.relativedelta import relativedelta
 from django.db.models import QuerySet
 
-from customers.policy import FieldAccess, field_access, visible_customers
+from customers.policy import FieldAccess, field_access, queue_reach, queue_view, visible_customers
 
 from .catalogue import CATALOGUE, GRANT_ONLY_FIELDS, SENSITIVE_FIELDS
 from .choice_labels import choice_label
@@ -271,10 +271,14 @@ def sales_progress(user, month: date, *, region: str = "", tier: str = "", limit
 
 
 def open_credit_proposals(user):
-    """Proposals waiting for this user's side of the approval (marketing head or finance)."""
+    """Proposals waiting for this user's side of the approval (marketing head or finance), of the dealers whose
+    money the policy lets it work: finance every dealer's (names masked by `credit_queue`), everyone else the
+    dealers it sees."""
     from . import permissions
 
     qs = CreditProposal.objects.filter(status__in=CreditProposal.OPEN).select_related("dealer__customer")
+    if not queue_reach(user).money:
+        qs = qs.filter(dealer__customer__in=visible_customers(user).values("pk"))
     if user.is_superuser:
         return qs
     waiting = []
@@ -283,6 +287,16 @@ def open_credit_proposals(user):
     if permissions.approves_for_finance(user):
         waiting += [CreditProposal.Status.PROPOSED, CreditProposal.Status.MARKETING_APPROVED]
     return qs.filter(status__in=waiting)
+
+
+def credit_queue(user, limit: int = 200) -> list:
+    """The open proposals of `open_credit_proposals`, each with `shown_name`: code and name of a dealer the reader
+    names, the masked code of one it works without seeing (one query for the page)."""
+    proposals = list(open_credit_proposals(user)[:limit])
+    view = queue_view(user, [p.dealer.customer for p in proposals])
+    for p in proposals:
+        p.shown_name = view.label(p.dealer.customer)
+    return proposals
 
 
 def open_shortfalls(user):

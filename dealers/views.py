@@ -287,7 +287,7 @@ def credit_proposals(request):
     if not permissions.can_open_credit(request.user):
         raise PermissionDenied
     return render(request, "dealers/credit_proposals.html", {
-        "proposals": list(selectors.open_credit_proposals(request.user)[:200]),
+        "proposals": selectors.credit_queue(request.user),
         "shortfalls": list(selectors.open_shortfalls(request.user)[:200]),
         "can_propose": permissions.can_propose_credit(request.user),
         "deadline_form": DeadlineForm(),

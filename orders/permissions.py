@@ -1,11 +1,13 @@
-"""Who may do what with orders, payments and credit (DOMAIN §5). Row visibility is in selectors."""
+"""Who may do what with orders, payments and credit (DOMAIN §5). Which rows a user reads, and what of them, is the
+customers' policy (`visible_customers`, and its order-queue reach: `queue_reach`, `queue_view`)."""
 from django.db.models import Q
 from django.utils import timezone
 
 from crm import roles as r
 
 ENTERS_ORDERS = (r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER)
-# Who works every order regardless of whose customer it is: they process the queues.
+# The roles with an orders navigation entry besides those who enter orders: they process the queues (their reach
+# over other people's customers is the policy's `ROLE_REACH`).
 PROCESSES_ORDERS = (r.FINANCE, r.GENERAL_MANAGER, r.WAREHOUSE)
 
 
@@ -21,10 +23,6 @@ def is_delegate(user) -> bool:
             Q(until__isnull=True) | Q(until__gte=timezone.localdate())).exists()
         user._order_delegate = cached
     return cached
-
-
-def sees_all_orders(user) -> bool:
-    return user.is_superuser or r.has_role(user, *PROCESSES_ORDERS) or is_delegate(user)
 
 
 def can_open_orders(user) -> bool:

@@ -1,5 +1,6 @@
 """Read side of orders: which orders a user sees, balances, statements, queues, trade figures and the
-monthly figures the dealers app builds on. Customer rows come only from `visible_customers(user)`."""
+monthly figures the dealers app builds on. Customer rows come only from the policy: `visible_customers(user)`,
+or its order-queue reach (`queue_customers`, `queue_view`) for those who work every order."""
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -7,40 +8,64 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, DecimalField, F, Max, Min, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext as _
 
-from customers.policy import visible_customers
+from customers.models import Customer
+from customers.policy import QueueView, queue_customers, queue_reach, queue_view, visible_customers
 
 from . import permissions
-from .models import FEN, ZERO, Charge, Order, OrderLine, Payment, Product, Return
+from .models import FEN, MONEY, ZERO, Charge, Order, OrderLine, Payment, Product, Return
 
 S = Order.Status
 CONFIRMED = Payment.Status.CONFIRMED
 
 
 def visible_orders(user) -> QuerySet[Order]:
-    """Finance, the GM, delegates and the warehouse work every order; everyone else the orders of the
-    customers the policy lets them see."""
+    """Whoever the policy gives a reach over the order queues (finance, the GM, delegates, the warehouse) works
+    every order, its customer named or masked as `order_view` says; whoever enters orders sees the orders of the
+    customers the policy shows it; everyone else none."""
     qs = Order.objects.all()
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return qs.none()
-    if permissions.sees_all_orders(user):
-        return qs
+    if queue_reach(user).any:
+        return qs  # the rows of every customer; the policy decides what of each is shown (order_view)
     if not permissions.can_open_orders(user):
         return qs.none()
     return qs.filter(customer__in=visible_customers(user))
 
 
 def statement_customers(user):
-    """Whose statements a user may open: finance, the GM and the warehouse work every order (and so every
-    customer's account); everyone else the customers the policy shows them."""
-    from customers.models import Customer
+    """Whose statements (their financial history) a user may open: finance and the approvers every customer's
+    (named or masked as the policy says); the warehouse, which ships, and everyone else the customers the policy
+    shows them."""
+    return queue_customers(user, "money")
 
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Customer.objects.none()
-    return Customer.objects.all() if permissions.sees_all_orders(user) else visible_customers(user)
+
+@dataclass(frozen=True)
+class Shown:
+    """What of one order (or payment) a reader sees: the customer's name or its masked code, whether the amounts
+    show, and the delivery address as it may read it."""
+
+    customer: str
+    named: bool  # the customer is named (and linked)
+    seen: bool  # the customer page is open to the reader
+    money: bool
+    address: str
+
+
+def order_view(user, rows, *, view: QueueView | None = None) -> list:
+    """Sets `row.shown` on each order (or payment, anything with a `customer`) of a page; one query for the page."""
+    rows = list(rows)
+    view = view or queue_view(user, [row.customer for row in rows])
+    for row in rows:
+        customer = row.customer
+        row.shown = Shown(view.name(customer), view.names(customer), view.sees(customer), view.money(customer),
+                          view.address(customer, getattr(row, "delivery_address", "")))
+        if hasattr(row, "payer"):
+            row.shown_payer = view.text(customer, row.payer)
+    return rows
 
 
 def orderable_customers(user):
@@ -57,12 +82,17 @@ def product_search(term: str, limit: int = 20) -> list[Product]:
 
 
 # --- money -----------------------------------------------------------------------------------------
-def _sum(qs, expr) -> Decimal:
-    return qs.aggregate(s=Sum(expr))["s"] or ZERO
-
-
 def balance(customer_id: int, *, until: date | None = None) -> Decimal:
     """Confirmed payments (net of bill interest) + refunds − booked orders − charges; negative means owed."""
+    return _account(customer_id, until=until)[0]
+
+
+def account(customer_id: int):
+    """(balance, credit terms or None) in one query: the customer page's orders panel shows both."""
+    return _account(customer_id, with_terms=True)
+
+
+def _account(customer_id: int, *, until: date | None = None, with_terms: bool = False):
     payments = Payment.objects.filter(customer_id=customer_id, status=CONFIRMED)
     orders = Order.objects.filter(customer_id=customer_id, status__in=Order.BOOKED)
     returns = Return.objects.filter(customer_id=customer_id)
@@ -70,8 +100,24 @@ def balance(customer_id: int, *, until: date | None = None) -> Decimal:
     if until is not None:
         payments, orders = payments.filter(received_on__lte=until), orders.filter(booked_on__lte=until)
         returns, charges = returns.filter(on__lte=until), charges.filter(on__lte=until)
-    return (_sum(payments, F("amount") - F("discount_interest")) + _sum(returns, "refund")
-            - _sum(orders, "total") - _sum(charges, "amount")).quantize(FEN)
+    # One query of four scalar sums (and the credit terms, joined): the customer page asks on every view.
+    customers = Customer.objects.filter(pk=customer_id).only("pk")
+    if with_terms:
+        customers = customers.select_related("credit_terms").only("pk", "credit_terms")
+    row = customers.annotate(
+        paid=_scalar(payments, F("amount") - F("discount_interest")), refunded=_scalar(returns, "refund"),
+        booked=_scalar(orders, "total"), charged=_scalar(charges, "amount"),
+    ).first()
+    if row is None:
+        return ZERO, None
+    total = (row.paid + row.refunded - row.booked - row.charged).quantize(FEN)
+    return total, getattr(row, "credit_terms", None) if with_terms else None
+
+
+def _scalar(qs, expr):
+    """`SUM(expr)` over `qs` as a scalar subquery (0 when empty), exact to the fen."""
+    total = qs.order_by().values("customer_id").annotate(s=Sum(expr)).values("s")[:1]
+    return Coalesce(Subquery(total, output_field=DecimalField(**MONEY)), Value(ZERO), output_field=DecimalField(**MONEY))
 
 
 def overdue_orders(today: date) -> QuerySet[Order]:

@@ -19,6 +19,7 @@ from crm.errors import AppError
 from crm.notifications import notify
 from crm.workdays import add_working_days
 from crm.workflow import Move, Transition, Workflow
+from customers import policy
 from customers import services as customer_services
 from customers.models import Customer
 from customers.selectors import unit_ids_with_ancestors
@@ -499,15 +500,20 @@ def decide_account_period(*, actor, application_id: int, approve: bool, comment:
 
 
 # --- overdue: suspension and lifting --------------------------------------------------------------
-def _alert(customer: Customer, subject: str) -> None:
-    """The owner and the sales managers over the customer's unit (all sales managers if none is placed there)."""
+def _alert(customer: Customer, subject) -> None:
+    """The owner and the sales managers over the customer's unit (all sales managers if none is placed there).
+    `subject(name)` is the text; a recipient the policy does not show the customer (a secret record, a manager of
+    another unit) reads it by its masked name and gets no link to a page that would not open for it."""
     users = get_user_model().objects.filter(is_active=True)
     managers = users.filter(groups__name=r.SALES_MANAGER)
     placed = managers.filter(staff_profile__units__in=unit_ids_with_ancestors([customer.unit_id])).distinct()
     recipients = set(placed if placed.exists() else managers)
     if customer.account_manager_id:
         recipients |= set(users.filter(pk=customer.account_manager_id))
-    notify(recipients, subject=subject, url=reverse("customers:detail", args=[customer.pk]))
+    seeing = [u for u in recipients if policy.is_visible(u, customer)]
+    blind = [u for u in recipients if u not in seeing]
+    notify(seeing, subject=subject(customer.name), url=reverse("customers:detail", args=[customer.pk]))
+    notify(blind, subject=subject(policy.masked_name(customer)))
 
 
 def suspend_overdue(customer_id: int, today: date) -> bool:
@@ -521,7 +527,7 @@ def suspend_overdue(customer_id: int, today: date) -> bool:
         OverdueSuspension.objects.create(customer_id=customer_id, since=today)
         customer_services.settlement_status(customer_id=customer_id, suspend=True,
                                             reason=str(_("Payment overdue: no new orders until settled.")))
-        _alert(customer, str(_("Payment overdue: %(customer)s is suspended") % {"customer": customer.name}))
+        _alert(customer, lambda name: str(_("Payment overdue: %(customer)s is suspended") % {"customer": name}))
     return True
 
 

@@ -1,5 +1,7 @@
 """Thin views over the order services: permission → form → one service call → message and redirect.
-Orders come only from `selectors.visible_orders(user)`, customers from the policy's visible set."""
+Orders come only from `selectors.visible_orders(user)`, customers from the policy's visible set or its order-queue
+reach; every page shows a row's customer as `selectors.order_view` says (named, or masked by its code), and opening
+an order, a statement or an evidence file of a customer the reader does not name is audited by the policy."""
 import re
 from datetime import date
 
@@ -19,7 +21,7 @@ from crm.actions import refuse_form, run_action
 from crm.errors import DomainError
 from crm.inputs import form_errors, page_number, positive_int
 from customers.models import Customer
-from customers.policy import visible_customers
+from customers.policy import queue_customers, read_queue_record, visible_customers
 from customers.validators import serve_upload
 
 from . import permissions, selectors, services
@@ -72,7 +74,9 @@ def order_list(request):
     if values.get("q"):
         qs = qs.filter(number__startswith=values["q"].strip().upper())
     params = "&".join(f"{k}={v}" for k, v in values.items() if k in ("status",))
-    return render(request, "orders/order_list.html", {"query_form": query, **_page(request, qs, params)})
+    page = _page(request, qs, params)
+    selectors.order_view(request.user, page["rows"])
+    return render(request, "orders/order_list.html", {"query_form": query, **page})
 
 
 @login_required
@@ -158,6 +162,8 @@ def order_new(request):
 def order_detail(request, pk):
     order = _order_or_404(request.user, pk)
     user = request.user
+    view = read_queue_record(user, order.customer, request=request, subject=order.number, detail={"what": "order"})
+    selectors.order_view(user, [order], view=view)
     can = {target: services.ORDER.can_move(order, target, user) for target in Order.Status.values}
     return render(request, "orders/order_detail.html", {
         "order": order, "lines": order.lines.select_related("product"),
@@ -221,7 +227,9 @@ def claim_evidence(request, pk):
     claim = TransitClaim.objects.filter(pk=positive_int(pk) or 0).first()
     if claim is None:
         raise Http404
-    _order_or_404(request.user, claim.order_id)
+    order = _order_or_404(request.user, claim.order_id)
+    read_queue_record(request.user, order.customer, request=request, subject=order.number,
+                      detail={"what": "claim_evidence", "claim": claim.pk})
     return serve_upload(claim.evidence)
 
 
@@ -234,7 +242,7 @@ def payments(request):
         if not form.is_valid():
             return refuse_form(request, form, reverse("orders:payments"))
         data = form.cleaned_data
-        customer = Customer.objects.filter(customer_code=data["customer_code"].strip()).first()
+        customer = queue_customers(request.user, "money").filter(customer_code=data["customer_code"].strip()).first()
         if customer is None:
             messages.error(request, _("No customer with code %(code)s.") % {"code": data["customer_code"][:40]})
             return redirect("orders:payments")
@@ -244,9 +252,10 @@ def payments(request):
                           discount_interest=data["discount_interest"] or 0,
                           success=_("The payment is recorded; confirm it when it is in the bank."),
                           redirect_to=reverse("orders:payments"))
+    page = _page(request, selectors.payments_to_confirm().order_by("created_at", "id"))
+    selectors.order_view(request.user, page["rows"])
     return render(request, "orders/payments.html", {
-        "form": form, **_page(request, selectors.payments_to_confirm().order_by("created_at", "id")),
-        "confirm_form": ConfirmForm(), "reason_form": ReasonForm()})
+        "form": form, **page, "confirm_form": ConfirmForm(), "reason_form": ReasonForm()})
 
 
 @login_required
@@ -275,18 +284,20 @@ def payment_action(request, pk, action):
 @login_required
 def approvals(request):
     _require(permissions.can_approve(request.user))
-    return render(request, "orders/approvals.html", {
-        **_page(request, selectors.orders_to_approve().order_by("booked_on", "id")), "comment_form": CommentForm()})
+    page = _page(request, selectors.orders_to_approve().order_by("booked_on", "id"))
+    selectors.order_view(request.user, page["rows"])
+    return render(request, "orders/approvals.html", {**page, "comment_form": CommentForm()})
 
 
 @login_required
 def shipping(request):
     _require(permissions.can_ship(request.user))
     today = timezone.localdate()
+    page = _page(request, selectors.orders_to_ship().order_by("ship_due_on", "id"))
+    in_transit = list(selectors.orders_to_deliver().order_by("shipped_on", "id")[:PAGE])
+    selectors.order_view(request.user, page["rows"] + in_transit)
     return render(request, "orders/shipping.html", {
-        **_page(request, selectors.orders_to_ship().order_by("ship_due_on", "id")), "today": today,
-        "in_transit": selectors.orders_to_deliver().order_by("shipped_on", "id")[:PAGE],
-        "ship_form": ShipForm(), "deliver_form": DeliverForm()})
+        **page, "today": today, "in_transit": in_transit, "ship_form": ShipForm(), "deliver_form": DeliverForm()})
 
 
 # --- statements ----------------------------------------------------------------------------------
@@ -302,13 +313,16 @@ def statement(request, pk):
     """The customer statement (all time) or the monthly one (?month=YYYY-MM); ?format=xlsx downloads it."""
     _require(permissions.can_open_orders(request.user) or permissions.can_open_payments(request.user))
     customer = _customer_or_404(request.user, pk)
+    xlsx = request.GET.get("format") == "xlsx"
+    view = read_queue_record(request.user, customer, request=request, subject=customer.customer_code or str(customer.pk),
+                             detail={"what": "statement", "format": "xlsx" if xlsx else "page"}, export=xlsx)
     query = MonthForm(request.GET)
     query.warn(request)
     month: date | None = query.values.get("month")
     start, end = selectors.month_bounds(month) if month else (None, None)
     opening, rows = selectors.statement(customer.pk, start, end)
     closing = rows[-1].balance if rows else opening
-    if request.GET.get("format") == "xlsx":
+    if xlsx:
         title = _("Statement") + (f" {month:%Y-%m}" if month else "")
         body = [[_("Opening balance"), "", "", "", "", opening]] + [
             [row.on, row.kind, row.reference, row.debit, row.credit, row.balance] for row in rows]
@@ -317,7 +331,8 @@ def statement(request, pk):
         name = f"statement-{customer.customer_code or customer.pk}{'-' + format(month, '%Y%m') if month else ''}.xlsx"
         return exports.xlsx_response(content, name)
     return render(request, "orders/statement.html", {
-        "customer": customer, "opening": opening, "rows": rows[-STATEMENT_PAGE_ROWS:], "closing": closing,
+        "customer": customer, "customer_name": view.name(customer), "customer_named": view.names(customer),
+        "customer_seen": view.sees(customer), "opening": opening, "rows": rows[-STATEMENT_PAGE_ROWS:], "closing": closing,
         "month": month, "truncated": len(rows) > STATEMENT_PAGE_ROWS, "terms": getattr(customer, "credit_terms", None)})
 
 

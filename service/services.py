@@ -155,11 +155,6 @@ def contacts_count(rule: RevisitRule, since: date, until: date):
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def met(rule: RevisitRule, customer: Customer, since: date, until: date) -> bool:
-    return revisit_visits(rule).filter(customer=customer, visited_on__range=(since, until)).values("pk").distinct().count() \
-        >= rule.required_contacts
-
-
 def rules_for(customer: Customer):
     return [rule for rule in RevisitRule.objects.all() if rule.tier in ("", customer.tier)]
 
@@ -171,13 +166,18 @@ def revisit_status(customer: Customer, on: date | None = None) -> list[Revisit]:
     result = []
     for rule in rules_for(customer):
         start, end = period_of(on, rule.period_months)
+        prev_start, prev_end = period_of(start - timedelta(days=1), rule.period_months)
         counted = revisit_visits(rule).filter(customer=customer).order_by("-visited_on", "-id")
-        if met(rule, customer, start, on):
+        # This period's and the previous one's contacts in one query (the customer page asks on every view);
+        # each visit once, as `met` counts them.
+        found = counted.filter(visited_on__range=(prev_start, on)).order_by().aggregate(
+            now=Count("pk", filter=Q(visited_on__gte=start), distinct=True),
+            before=Count("pk", filter=Q(visited_on__lte=prev_end), distinct=True))
+        if found["now"] >= rule.required_contacts:
             result.append(Revisit(rule, start, end, "done", counted.filter(visited_on__range=(start, on)).first()))
             continue
-        prev_start, prev_end = period_of(start - timedelta(days=1), rule.period_months)
         existed = customer.registered_on is not None and customer.registered_on <= prev_end
-        missed = existed and not met(rule, customer, prev_start, prev_end)
+        missed = existed and found["before"] < rule.required_contacts
         result.append(Revisit(rule, start, end, "overdue" if missed else "due"))
     return result
 

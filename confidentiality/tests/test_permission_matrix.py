@@ -300,11 +300,21 @@ def test_import_jobs_answer_403_to_non_importers_and_404_to_other_importers(worl
 
 ORDER_ENTRY = (r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER)
 ORDER_PROCESSORS = (r.FINANCE, r.GENERAL_MANAGER, r.WAREHOUSE)  # they work every order, whoever's customer
+MONEY_REACH = (r.FINANCE, r.GENERAL_MANAGER)  # ... and these read its money: the statement too (not the warehouse)
+
+
+def names_in_queues(role, kind) -> bool:
+    """The policy's order-queue reach: a queue worker names the customers it sees and, like a unit role, those of its
+    own unit and below but secret ones; any other order it works shows the customer by its masked code."""
+    return sees(role, kind) or (role in ORDER_PROCESSORS and kind in ("same_unit", "child_unit"))
 
 
 def test_orders_follow_the_customers_a_user_may_see(world, settings, tmp_path):
     """Issue 16: a rep (supervisor, manager) sees the orders of the customers it may see and nothing else;
-    finance, the GM and the warehouse work every order; everyone else has no orders pages."""
+    finance, the GM and the warehouse work every order, naming only the customers the policy lets them (the others
+    masked, each opening audited); statements are for those who see the customer or work money; everyone else has
+    no orders pages."""
+    from crm.models import AuditEntry, AuditEntryCustomer
     import io
 
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -331,16 +341,23 @@ def test_orders_follow_the_customers_a_user_may_see(world, settings, tmp_path):
         placed[kind] = (customer, order, claim)
     wrong = []
     for role in ROLES:
-        _user, client, _records = actor(world, role)
+        user, client, _records = actor(world, role)
         for kind, (customer, order, claim) in placed.items():
             visible = role in ORDER_PROCESSORS or (role in ORDER_ENTRY and sees(role, kind))
             enters = role in ORDER_ENTRY
+            statement = role in MONEY_REACH or (visible and sees(role, kind))
+            detail = client.get(reverse("orders:detail", args=[order.pk]))
+            named = names_in_queues(role, kind)
+            audited = AuditEntry.objects.filter(actor=user, action="read", pk__in=AuditEntryCustomer.objects.filter(
+                customer_id=customer.pk).values("entry_id")).exists()
             checks = {
-                "detail": (client.get(reverse("orders:detail", args=[order.pk])).status_code, 200 if visible else 404),
+                "detail": (detail.status_code, 200 if visible else 404),
+                "named": (customer.name in detail.content.decode(), visible and named),
+                "audited": (audited, visible and (not named or customer.confidentiality_level != "internal")),
                 "evidence": (client.get(reverse("orders:claim_evidence", args=[claim.pk])).status_code,
                              200 if visible else 404),
                 "statement": (client.get(reverse("orders:statement", args=[customer.pk])).status_code,
-                              200 if visible else 404 if enters else 403),
+                              200 if statement else 404 if enters or visible else 403),
                 "new": (client.get(reverse("orders:new") + f"?customer={customer.pk}").status_code,
                         (200 if sees(role, kind) else 404) if enters else 403),
                 "account_period_new": (client.get(reverse("orders:account_period_new", args=[customer.pk])).status_code,

@@ -135,6 +135,25 @@ def test_list_query_count_does_not_grow_with_rows(client, unit, make_user, passw
     assert "下一页" in response.content.decode()
 
 
+def test_detail_page_asks_visibility_and_field_access_once(client, unit, make_user):
+    """The page found the customer through the policy: the permission checks after it (actions, unmask, panels)
+    ask no visibility query again, the change history reuses the page's field access, and the whole page stays
+    within the bound (`make bench` counts it on PostgreSQL as well)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    manager = make_user(r.SALES_MANAGER, units=[unit])
+    customer = CustomerFactory(unit=unit, created_by=make_user(r.SALES_REP, units=[unit]))
+    client.force_login(manager)
+    client.get(reverse("customers:detail", args=[customer.pk]))
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("customers:detail", args=[customer.pk])).status_code == 200
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert not [q for q in sql if q.startswith('SELECT 1 AS "a" FROM "customers_customer"')]  # no is_visible again
+    assert len([q for q in sql if q.startswith('SELECT "confidentiality_customeruserobjectpermission"')]) == 1  # field access once
+    assert len(sql) <= 30
+
+
 def test_approval_race_message_and_queue(client, unit, make_user, password):
     manager = make_user(r.SALES_MANAGER, units=[unit])
     rep = make_user(r.SALES_REP, units=[unit])

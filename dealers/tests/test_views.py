@@ -159,6 +159,26 @@ def test_credit_decide_and_shortfalls_hide_what_is_not_yours(world, make_user):
     assert client.post(reverse("dealers:credit_decide", args=[proposal.pk, "approve"])).status_code == 404  # not finance's turn
 
 
+def test_finance_works_a_secret_dealers_credit_proposal_by_its_masked_code(world, make_user):
+    """Finance approves every dealer's grade (seed 003) and so reads the figures, but the policy does not show it a
+    secret dealer: the queue and the inbox name it by its code, never by its name; the marketing head names it."""
+    from crm import registry
+
+    secret = world["secret"]
+    proposal = CreditProposal.objects.create(dealer=secret, grade="B", score=75, credit_limit=123456, credit_days=30)
+    finance = make_user(r.FINANCE, units=[world["sh"]])
+    client = Client()
+    client.force_login(finance)
+    page = client.get(reverse("dealers:credit")).content.decode()
+    assert "123456" in page and secret.customer.customer_code in page and secret.customer.name not in page
+    titles = [i.title for i in registry.inbox_for(finance) if i.kind == "credit_grade"]
+    assert titles and all(secret.customer.name not in t and secret.customer.customer_code in t for t in titles)
+    assert client.post(reverse("dealers:credit_decide", args=[proposal.pk, "approve"])).status_code == 302
+    marketing = make_user(r.MARKETING_HEAD, units=[world["sh"]])
+    client.force_login(marketing)
+    assert secret.customer.name in client.get(reverse("dealers:credit")).content.decode()
+
+
 # --- masking -------------------------------------------------------------------------------------------
 
 @pytest.fixture

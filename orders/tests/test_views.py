@@ -145,6 +145,9 @@ def test_order_entry_bad_input_keeps_what_was_typed(client, world):
 
 
 def test_statement_page_and_xlsx(client, world):
+    """The owner's statement; its .xlsx is an export, audited whoever the customer is (DOMAIN §6)."""
+    from crm.models import AuditEntry
+
     client.force_login(world["rep_b"])
     theirs = world["theirs"]
     page = client.get(reverse("orders:statement", args=[theirs.pk]))
@@ -154,6 +157,7 @@ def test_statement_page_and_xlsx(client, world):
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert any(world["order_b"].number in str(v) for row in values for v in row)
+    assert AuditEntry.objects.filter(actor=world["rep_b"], action="export").count() == 1
     bad = client.get(reverse("orders:statement", args=[theirs.pk]) + "?month=2026-13")
     assert bad.status_code == 200
 
@@ -200,3 +204,138 @@ def test_account_period_application_through_the_pages(client, world):
     client.force_login(manager)
     client.post(reverse("orders:account_period_decide", args=[application.pk]), {"decision": "approve"})
     assert mine.credit_terms.source == "account_period"
+
+
+# --- the policy's order-queue reach: masked names on every surface (issue 16, the one policy) -----------------
+SECRET_NAME = "机密客户甲有限公司"
+
+
+@pytest.fixture
+def secret_world():
+    """A secret customer of unit X with an order in each queue; finance and the warehouse placed in X, a general
+    manager of the sibling unit Y: they work its orders but may not see it."""
+
+    hq = OrgUnitFactory(code="HQX")
+    unit_x, unit_y = OrgUnitFactory(code="UX", parent=hq), OrgUnitFactory(code="UY", parent=hq)
+    rep = UserFactory(roles=[r.SALES_REP], units=[unit_x])
+    secret = CustomerFactory(unit=unit_x, created_by=rep, name=SECRET_NAME, tier="A", confidentiality_level="secret")
+    product = ProductFactory()
+    finance = finance_user(units=[unit_x])
+    pending = place_order(rep, secret, (product, "1", "10"), remittance="10")  # a payment to confirm, payer = name
+    paid = place_order(rep, secret, (product, "2", "10"))
+    payment = services.record_payment(actor=finance, customer=secret, method="wire", amount="20",
+                                      received_on=timezone.localdate(), payer=SECRET_NAME)
+    services.confirm_payment(actor=finance, payment_id=payment.pk, orders=[paid.pk])
+    to_ship = place_order(rep, secret, (product, "3", "10"))
+    payment = services.record_payment(actor=finance, customer=secret, method="cash", amount="30",
+                                      received_on=timezone.localdate())
+    services.confirm_payment(actor=finance, payment_id=payment.pk, orders=[to_ship.pk])
+    services.approve_order(actor=gm_user(), order_id=to_ship.pk)
+    return {"rep": rep, "secret": secret, "finance": finance, "warehouse": warehouse_user(units=[unit_x]),
+            "gm_y": gm_user(units=[unit_y]), "pending": pending, "paid": Order.objects.get(pk=paid.pk),
+            "to_ship": Order.objects.get(pk=to_ship.pk)}
+
+
+def _reads(user, customer) -> int:
+    from crm.models import AuditEntry, AuditEntryCustomer
+
+    return AuditEntry.objects.filter(actor=user, action="read", pk__in=AuditEntryCustomer.objects.filter(
+        customer_id=customer.pk).values("entry_id")).count()
+
+
+def _xlsx_text(content: bytes) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return "".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+
+
+def _assert_masked(html: str, customer):
+    assert SECRET_NAME not in html and customer.mobile not in html
+    assert customer.customer_code in html  # named by its code: the masked name
+
+
+@pytest.mark.parametrize("who", ["finance", "warehouse", "gm_y"])
+def test_queue_workers_see_a_secret_customers_orders_masked_and_each_opening_is_audited(client, secret_world, who):
+    from crm.models import AuditEntry
+
+    world, secret = secret_world, secret_world["secret"]
+    user = world[who]
+    client.force_login(user)
+    pages = {
+        "list": reverse("orders:list"), "home": reverse("home"), "inbox": reverse("service:inbox"),
+        {"finance": "payments", "warehouse": "shipping", "gm_y": "approvals"}[who]:
+            reverse({"finance": "orders:payments", "warehouse": "orders:shipping", "gm_y": "orders:approvals"}[who]),
+    }
+    for what, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, what
+        html = response.content.decode()
+        assert SECRET_NAME not in html, what
+    for key in ("pending", "paid", "to_ship"):
+        assert world[key].number in client.get(reverse("orders:list")).content.decode()
+    queue = client.get(pages[{"finance": "payments", "warehouse": "shipping", "gm_y": "approvals"}[who]]).content.decode()
+    _assert_masked(queue, secret)
+    before = _reads(user, secret)
+    detail = client.get(reverse("orders:detail", args=[world["to_ship"].pk]))
+    html = detail.content.decode()
+    assert detail.status_code == 200
+    _assert_masked(html, secret)
+    assert f'href="{reverse("customers:detail", args=[secret.pk])}"' not in html  # no link to a page that would not open
+    assert _reads(user, secret) == before + 1
+    if who == "warehouse":  # ships it: the address as typed; not the money, nor the customer's statement
+        assert "上海市浦东新区1号" in html and 'data-testid="order-total"' not in html and "30.00" not in html
+        assert client.get(reverse("orders:statement", args=[secret.pk])).status_code == 404
+        assert client.get(reverse("orders:statement", args=[secret.pk]) + "?format=xlsx").status_code == 404
+        return
+    assert "上海市浦东新区1号" not in html and "上海市浦东新****" in html  # masked like a home address
+    assert 'data-testid="order-total"' in html
+    statement = client.get(reverse("orders:statement", args=[secret.pk]))
+    assert statement.status_code == 200 and world["paid"].number in statement.content.decode()
+    _assert_masked(statement.content.decode(), secret)
+    xlsx = client.get(reverse("orders:statement", args=[secret.pk]) + "?format=xlsx")
+    assert xlsx.status_code == 200
+    assert SECRET_NAME.encode() not in xlsx.content and SECRET_NAME not in _xlsx_text(xlsx.content)
+    assert world["paid"].number in _xlsx_text(xlsx.content)
+    assert _reads(user, secret) == before + 2  # the order and the statement page; the .xlsx is an export:
+    assert AuditEntry.objects.filter(actor=user, action="export", detail__what="statement").count() == 1
+
+
+def test_the_inbox_names_a_secret_customer_by_its_code_for_finance(client, secret_world):
+    from crm import registry
+
+    items = registry.inbox_for(secret_world["finance"])
+    payment = [i for i in items if i.kind == "payment"]
+    assert payment and all(SECRET_NAME not in i.title and secret_world["secret"].customer_code in i.title for i in payment)
+    owner_view = client
+    owner_view.force_login(secret_world["rep"])
+    assert SECRET_NAME in owner_view.get(reverse("orders:detail", args=[secret_world["pending"].pk])).content.decode()
+
+
+def test_payments_queue_masks_the_payer_typed_as_the_customers_name(client, secret_world):
+    client.force_login(secret_world["finance"])
+    html = client.get(reverse("orders:payments")).content.decode()
+    assert secret_world["pending"].number in html and SECRET_NAME not in html
+
+
+def test_a_unit_customer_is_named_to_the_queue_workers_of_its_unit(client, secret_world):
+    """The reach masks what the policy hides, not the work: finance placed in X names X's internal customers."""
+    world = secret_world
+    internal = CustomerFactory(unit=world["secret"].unit, created_by=world["rep"], name="普通客户乙")
+    order = place_order(world["rep"], internal, (ProductFactory(), "1", "5"))
+    client.force_login(world["finance"])
+    assert "普通客户乙" in client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    assert _reads(world["finance"], internal) == 0  # an internal record read by name: not a confidential read
+    client.force_login(world["gm_y"])  # a general manager of the sibling unit: masked
+    assert "普通客户乙" not in client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    assert _reads(world["gm_y"], internal) == 1
+
+
+def test_a_rep_still_sees_only_the_orders_of_customers_it_may_see(client, secret_world):
+    world = secret_world
+    colleague = UserFactory(roles=[r.SALES_REP], units=[world["secret"].unit])
+    client.force_login(colleague)
+    listing = client.get(reverse("orders:list")).content.decode()
+    assert world["paid"].number not in listing and SECRET_NAME not in listing
+    assert client.get(reverse("orders:detail", args=[world["paid"].pk])).status_code == 404
+    assert client.get(reverse("orders:statement", args=[world["secret"].pk])).status_code == 404
