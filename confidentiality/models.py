@@ -71,6 +71,7 @@ class DataRequestEvent(models.Model):
 
     class Meta:
         verbose_name = _("data request event")
+        verbose_name_plural = _("data request events")
         ordering = ["at", "id"]
 
 
@@ -133,6 +134,7 @@ class PrintoutEvent(models.Model):
 
     class Meta:
         verbose_name = _("printout event")
+        verbose_name_plural = _("printout events")
         ordering = ["at", "id"]
 
 
@@ -220,6 +222,7 @@ class ArchiveLoanEvent(models.Model):
 
     class Meta:
         verbose_name = _("archive loan event")
+        verbose_name_plural = _("archive loan events")
         ordering = ["at", "id"]
 
 

@@ -231,6 +231,7 @@ class AuditEntryCustomer(models.Model):
 
     class Meta:
         verbose_name = _("audit entry customer")
+        verbose_name_plural = _("audit entry customers")
         db_table = "confidentiality_auditentrycustomer"
 
 
@@ -243,6 +244,7 @@ class AuditHead(models.Model):
 
     class Meta:
         verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain heads")
         db_table = "confidentiality_audithead"
 
 
@@ -258,5 +260,6 @@ class Notification(models.Model):
 
     class Meta:
         verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         db_table = "confidentiality_notification"
         ordering = ["-created_at"]

@@ -357,6 +357,7 @@ class CustomerCodeSequence(models.Model):
 
     class Meta:
         verbose_name = _("customer code sequence")
+        verbose_name_plural = _("customer code sequences")
 
 
 class Verification(models.Model):
@@ -499,6 +500,7 @@ class CustomerUserObjectPermission(UserObjectPermissionBase):
 
     class Meta(UserObjectPermissionBase.Meta):
         verbose_name = _("customer grant to a user")
+        verbose_name_plural = _("customer grants to users")
         abstract = False
         db_table = "confidentiality_customeruserobjectpermission"
         unique_together = ["user", "permission", "content_object", "grant_id"]
@@ -517,6 +519,7 @@ class CustomerGroupObjectPermission(GroupObjectPermissionBase):
 
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = _("customer grant to a role")
+        verbose_name_plural = _("customer grants to roles")
         abstract = False
         db_table = "confidentiality_customergroupobjectpermission"
 

@@ -118,7 +118,7 @@ class Order(models.Model):
     number = models.CharField(_("order number"), max_length=30, unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders", verbose_name=_("customer"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
-    payment_mode = models.CharField(_("payment"), max_length=10, choices=Payment.choices, default=Payment.CASH)
+    payment_mode = models.CharField(_("payment method"), max_length=10, choices=Payment.choices, default=Payment.CASH)
     delivery_address = models.CharField(_("delivery address"), max_length=300)
     transport = models.CharField(_("transport"), max_length=10, choices=Transport.choices, default=Transport.ROAD)
     destination_station = models.CharField(_("destination station"), max_length=100, blank=True)

@@ -108,6 +108,7 @@ class ComplaintSequence(models.Model):
 
     class Meta:
         verbose_name = _("complaint number sequence")
+        verbose_name_plural = _("complaint number sequences")
 
 
 class Complaint(models.Model):
@@ -243,6 +244,7 @@ class RecallEvent(models.Model):
 
     class Meta:
         verbose_name = _("recall event")
+        verbose_name_plural = _("recall events")
         ordering = ["at", "id"]
 
 
@@ -297,6 +299,7 @@ class CareOptOut(models.Model):
 
     class Meta:
         verbose_name = _("greetings opt-out")
+        verbose_name_plural = _("greetings opt-outs")
 
 
 class CareMessage(models.Model):
@@ -314,6 +317,7 @@ class CareMessage(models.Model):
 
     class Meta:
         verbose_name = _("care message")
+        verbose_name_plural = _("care messages")
         constraints = [models.UniqueConstraint(fields=["customer", "occasion"], name="caremessage_once")]
         ordering = ["-created_at"]
 
@@ -350,6 +354,7 @@ class PoolEvent(models.Model):
 
     class Meta:
         verbose_name = _("public pool event")
+        verbose_name_plural = _("public pool events")
         ordering = ["-at"]
         indexes = [models.Index(fields=["customer", "kind", "-at"], name="poolevent_customer_kind")]
         constraints = [
@@ -443,6 +448,7 @@ class OpportunityFollowUp(models.Model):
 
     class Meta:
         verbose_name = _("opportunity follow-up")
+        verbose_name_plural = _("opportunity follow-ups")
         ordering = ["at"]
 
 
@@ -478,5 +484,6 @@ class FollowUpTask(models.Model):
 
     class Meta:
         verbose_name = _("follow-up task")
+        verbose_name_plural = _("follow-up tasks")
         constraints = [models.UniqueConstraint(fields=["customer", "kind", "period"], name="followuptask_natural_key")]
         indexes = [models.Index(fields=["assignee", "done_at", "due_on"], name="followuptask_inbox")]
