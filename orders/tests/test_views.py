@@ -222,3 +222,13 @@ def test_the_order_list_searches_by_customer_counts_and_offers_new_order_through
     client.force_login(finance_user())  # processes orders, enters none: no button, no picker
     assert 'data-testid="new-order"' not in client.get(reverse("orders:list")).content.decode()
     assert client.get(reverse("orders:new")).status_code == 403
+
+
+def test_the_order_history_names_people_family_name_first(client, world):
+    """The history read `已提交 · 小明 王` (Django's given-name-first full name)."""
+    rep_b = world["rep_b"]
+    rep_b.last_name, rep_b.first_name = "王", "小明"
+    rep_b.save()
+    client.force_login(rep_b)
+    events = client.get(reverse("orders:detail", args=[world["order_b"].pk])).content.decode().split("order-events")[1]
+    assert "· 王小明" in events and "小明 王" not in events
