@@ -171,7 +171,7 @@ class JobRun(models.Model):
     batches = models.IntegerField(_("batches"), default=0)
     errors = models.TextField(_("errors"), blank=True)
     # Set by jobs that must happen once per period (the monthly report): a second run is refused here.
-    dedupe_key = models.CharField(max_length=80, unique=True, null=True, blank=True, editable=False)
+    dedupe_key = models.CharField(max_length=80, unique=True, null=True, blank=True, editable=False, verbose_name=_("dedupe key"))
 
     class Meta:
         verbose_name = _("job run")
@@ -209,11 +209,11 @@ class AuditEntry(models.Model):
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    prev_hash = models.CharField(max_length=64, verbose_name=_("prev hash"))
+    hash = models.CharField(max_length=64, unique=True, verbose_name=_("hash"))
     # None: chained before the log was keyed (plain SHA-256); 2: HMAC-SHA256 with AUDIT_CHAIN_KEY.
     # Nullable so that adding it keeps SQLite's triggers (no table rebuild).
-    scheme = models.SmallIntegerField(null=True, blank=True, editable=False)
+    scheme = models.SmallIntegerField(null=True, blank=True, editable=False, verbose_name=_("scheme"))
 
     class Meta:
         verbose_name = _("audit entry")
