@@ -222,6 +222,9 @@ class AuditEntry(models.Model):
         ordering = ["-id"]
         indexes = [models.Index(fields=["actor", "-at"], name="audit_actor_at")]
 
+    def __str__(self) -> str:  # the admin's page title: the kind of row and its number, no customer data
+        return f"{self._meta.verbose_name} #{self.pk}"
+
 
 class AuditEntryCustomer(models.Model):
     """Which customers an audit entry touched, for searching the log by customer."""

@@ -289,6 +289,9 @@ class CustomerChange(models.Model):
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["customer", "-at"], name="custchange_customer_at")]
 
+    def __str__(self) -> str:  # the admin's page title: the kind of row and its number, no customer data
+        return f"{self._meta.verbose_name} #{self.pk}"
+
     @staticmethod
     def _text(value) -> str:
         return "" if value is None else str(value)
@@ -347,6 +350,9 @@ class CustomerEvent(models.Model):
             models.Index(fields=["customer", "-at"], name="custevent_customer_at"),
             models.Index(fields=["kind", "-at"], name="custevent_kind_at"),
         ]
+
+    def __str__(self) -> str:  # the admin's page title: the kind of row and its number, no customer data
+        return f"{self._meta.verbose_name} #{self.pk}"
 
 
 class CustomerCodeSequence(models.Model):

@@ -337,6 +337,9 @@ class PoolRule(models.Model):
         verbose_name_plural = _("public pool rules")
         ordering = ["tier"]
 
+    def __str__(self) -> str:  # the admin's page title: the kind of row and its number, no customer data
+        return f"{self._meta.verbose_name} #{self.pk}"
+
 
 class PoolEvent(models.Model):
     """Every warning, return and claim, for the record."""

@@ -204,3 +204,24 @@ def test_the_admin_index_speaks_chinese(office, superuser):
     assert not re.findall(r"[\u3400-\u9fff]s\b", text)  # 关怀消息s: a one-letter word the scan below would pass
     allowed = ALLOWED | {user.username} | set(OrgUnit.objects.values_list("code", flat=True))
     assert foreign_words(text, allowed) == set()
+
+
+OUR_APPS = ("crm", "imports", "customers", "confidentiality", "service", "orders", "dealers")
+
+
+def test_every_field_of_our_models_in_the_admin_has_a_chinese_label():
+    """A field without a verbose_name shows its code in the admin (Customer, Created at, handler)."""
+    from django.contrib import admin
+    from django.utils import translation
+
+    unnamed = []
+    with translation.override("zh-hans"):
+        for model in admin.site._registry:
+            if model._meta.app_label not in OUR_APPS:
+                continue
+            for field in model._meta.get_fields():
+                if field.auto_created or not hasattr(field, "verbose_name"):
+                    continue
+                if foreign_words(str(field.verbose_name), ALLOWED):
+                    unnamed.append(f"{model._meta.label}.{field.name}: {field.verbose_name}")
+    assert not unnamed, unnamed
