@@ -25,7 +25,7 @@ class DataRequest(models.Model):
         FULFILLED = "fulfilled", _("Fulfilled")
         REJECTED = "rejected", _("Rejected")
 
-    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="data_requests")
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="data_requests", verbose_name=_("requester"))
     purpose = models.TextField(_("purpose"))
     scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices)
     data_unit = models.ForeignKey(
@@ -37,9 +37,9 @@ class DataRequest(models.Model):
     form = models.CharField(_("form"), max_length=10, choices=Form.choices, default=Form.VIEW)
     days = models.PositiveSmallIntegerField(_("period (days)"), default=7)
     copies = models.PositiveSmallIntegerField(_("copies"), default=1)
-    cross_unit = models.BooleanField(default=False, editable=False)
+    cross_unit = models.BooleanField(default=False, editable=False, verbose_name=_("cross unit"))
     # Covers secret customers: then the marketing head approves even inside the requester's unit.
-    touches_secret = models.BooleanField(default=False, editable=False)
+    touches_secret = models.BooleanField(default=False, editable=False, verbose_name=_("touches secret"))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
     created_at = models.DateTimeField(_("requested at"), default=timezone.now)
 
@@ -71,21 +71,22 @@ class DataRequestEvent(models.Model):
 
     class Meta:
         verbose_name = _("data request event")
+        verbose_name_plural = _("data request events")
         ordering = ["at", "id"]
 
 
 class AccessGrant(models.Model):
     """What a fulfilled request gives: time-limited access to its customers and fields."""
 
-    request = models.OneToOneField(DataRequest, on_delete=models.PROTECT, related_name="grant")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_grants")
-    fields = models.JSONField(default=list, blank=True)
-    form = models.CharField(max_length=10, choices=DataRequest.Form.choices)
-    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    granted_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField(db_index=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    customer_count = models.PositiveIntegerField(default=0)
+    request = models.OneToOneField(DataRequest, on_delete=models.PROTECT, related_name="grant", verbose_name=_("data request"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_grants", verbose_name=_("user"))
+    fields = models.JSONField(default=list, blank=True, verbose_name=_("fields"))
+    form = models.CharField(max_length=10, choices=DataRequest.Form.choices, verbose_name=_("form"))
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("granted by"))
+    granted_at = models.DateTimeField(default=timezone.now, verbose_name=_("granted at"))
+    expires_at = models.DateTimeField(db_index=True, verbose_name=_("expires at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
+    customer_count = models.PositiveIntegerField(default=0, verbose_name=_("customer count"))
 
     class Meta:
         verbose_name = _("access grant")
@@ -103,16 +104,16 @@ class Printout(models.Model):
         OUT = "out", _("Out")
         RETURNED = "returned", _("Returned")
 
-    grant = models.ForeignKey(AccessGrant, on_delete=models.PROTECT, related_name="printouts")
-    printed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    printed_at = models.DateTimeField(default=timezone.now)
-    copies = models.PositiveSmallIntegerField(default=1)
-    return_due = models.DateField()
-    returned_at = models.DateTimeField(null=True, blank=True)
+    grant = models.ForeignKey(AccessGrant, on_delete=models.PROTECT, related_name="printouts", verbose_name=_("access grant"))
+    printed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("printed by"))
+    printed_at = models.DateTimeField(default=timezone.now, verbose_name=_("printed at"))
+    copies = models.PositiveSmallIntegerField(default=1, verbose_name=_("copies"))
+    return_due = models.DateField(verbose_name=_("return due"))
+    returned_at = models.DateTimeField(null=True, blank=True, verbose_name=_("returned at"))
     checked_in_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    returned_copies = models.PositiveSmallIntegerField(null=True, blank=True)
+    , verbose_name=_("checked in by"))
+    returned_copies = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("returned copies"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OUT)
 
     class Meta:
@@ -133,6 +134,7 @@ class PrintoutEvent(models.Model):
 
     class Meta:
         verbose_name = _("printout event")
+        verbose_name_plural = _("printout events")
         ordering = ["at", "id"]
 
 
@@ -148,7 +150,7 @@ class LeakIncident(models.Model):
         WARNING = "warning", _("Warning with a deduction (100–500 CNY)")
         DISMISSAL = "dismissal", _("Dismissal")
 
-    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("reported by"))
     reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
     description = models.TextField(_("what happened"))
     customers = models.ManyToManyField("customers.Customer", blank=True, related_name="+", verbose_name=_("customers"))
@@ -162,8 +164,8 @@ class LeakIncident(models.Model):
     deduction = models.PositiveIntegerField(_("deduction (CNY)"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    , verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
 
     class Meta:
         verbose_name = _("leak incident")
@@ -192,13 +194,13 @@ class ArchiveLoan(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     purpose = models.TextField(_("purpose"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
-    requested_at = models.DateTimeField(default=timezone.now)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    lent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    lent_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now, verbose_name=_("requested at"))
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("approved by"))
+    lent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("lent by"))
+    lent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("lent at"))
     due_at = models.DateTimeField(_("due back"), null=True, blank=True, db_index=True)
-    returned_at = models.DateTimeField(null=True, blank=True)
-    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    returned_at = models.DateTimeField(null=True, blank=True, verbose_name=_("returned at"))
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("taken back by"))
     complete = models.BooleanField(_("returned complete"), null=True)
     return_note = models.TextField(_("return note"), blank=True)
 
@@ -220,6 +222,7 @@ class ArchiveLoanEvent(models.Model):
 
     class Meta:
         verbose_name = _("archive loan event")
+        verbose_name_plural = _("archive loan events")
         ordering = ["at", "id"]
 
 
@@ -233,12 +236,12 @@ class Destruction(models.Model):
 
     rule = models.CharField(_("rule"), max_length=40)
     what = models.TextField(_("what"))
-    customer_ids = models.JSONField(default=list)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    proposed_at = models.DateTimeField(default=timezone.now)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    executed_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    customer_ids = models.JSONField(default=list, verbose_name=_("customer ids"))
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by"))
+    proposed_at = models.DateTimeField(default=timezone.now, verbose_name=_("proposed at"))
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("approved by"))
+    executed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("executed at"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED, verbose_name=_("status"))
 
     class Meta:
         verbose_name = _("destruction record")

@@ -171,7 +171,7 @@ class JobRun(models.Model):
     batches = models.IntegerField(_("batches"), default=0)
     errors = models.TextField(_("errors"), blank=True)
     # Set by jobs that must happen once per period (the monthly report): a second run is refused here.
-    dedupe_key = models.CharField(max_length=80, unique=True, null=True, blank=True, editable=False)
+    dedupe_key = models.CharField(max_length=80, unique=True, null=True, blank=True, editable=False, verbose_name=_("dedupe key"))
 
     class Meta:
         verbose_name = _("job run")
@@ -209,11 +209,11 @@ class AuditEntry(models.Model):
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    prev_hash = models.CharField(max_length=64, verbose_name=_("prev hash"))
+    hash = models.CharField(max_length=64, unique=True, verbose_name=_("hash"))
     # None: chained before the log was keyed (plain SHA-256); 2: HMAC-SHA256 with AUDIT_CHAIN_KEY.
     # Nullable so that adding it keeps SQLite's triggers (no table rebuild).
-    scheme = models.SmallIntegerField(null=True, blank=True, editable=False)
+    scheme = models.SmallIntegerField(null=True, blank=True, editable=False, verbose_name=_("scheme"))
 
     class Meta:
         verbose_name = _("audit entry")
@@ -221,6 +221,9 @@ class AuditEntry(models.Model):
         db_table = "confidentiality_auditentry"
         ordering = ["-id"]
         indexes = [models.Index(fields=["actor", "-at"], name="audit_actor_at")]
+
+    def __str__(self) -> str:  # the admin's page title: the kind of row and its number, no customer data
+        return f"{self._meta.verbose_name} #{self.pk}"
 
 
 class AuditEntryCustomer(models.Model):
@@ -231,6 +234,7 @@ class AuditEntryCustomer(models.Model):
 
     class Meta:
         verbose_name = _("audit entry customer")
+        verbose_name_plural = _("audit entry customers")
         db_table = "confidentiality_auditentrycustomer"
 
 
@@ -243,6 +247,7 @@ class AuditHead(models.Model):
 
     class Meta:
         verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain heads")
         db_table = "confidentiality_audithead"
 
 
@@ -258,5 +263,6 @@ class Notification(models.Model):
 
     class Meta:
         verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         db_table = "confidentiality_notification"
         ordering = ["-created_at"]

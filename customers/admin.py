@@ -3,7 +3,7 @@ from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_lazy as _lazy
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import XLSX
 
@@ -12,7 +12,7 @@ from customers.policy import visible_customers
 from imports.permissions import can_import
 
 from . import permissions, services
-from .catalogue import WORKFLOW_FIELDS
+from .catalogue import CATALOGUE, WORKFLOW_FIELDS
 from .models import Customer, CustomerChange, CustomerEvent, HandoverNotice, Verification
 from .resources import CustomerExportResource
 
@@ -200,8 +200,21 @@ class CustomerAdmin(ExportMixin, CustomerDataAdmin):
 @admin.register(CustomerChange)
 class CustomerChangeAdmin(CustomerDataAdmin):
     sensitive = {"old_value": lambda change: change.field, "new_value": lambda change: change.field}
-    list_display = ("customer", "field", "old_value", "new_value", "actor", "at", "source")
+    list_display = ("customer", "field_label", "old_value", "new_value", "actor", "at", "source")
     raw_id_fields = ("customer",)
+
+    @admin.display(description=_lazy("field"), ordering="field")
+    def field_label(self, obj):
+        """The field as the form names it (手机号), not its code (mobile)."""
+        from django.core.exceptions import FieldDoesNotExist
+
+        spec = CATALOGUE.by_code.get(obj.field)
+        if spec:
+            return spec.label
+        try:  # a workflow field (registration_status, last_verified_on) is not in the catalogue
+            return Customer._meta.get_field(obj.field).verbose_name
+        except FieldDoesNotExist:
+            return obj.field
 
     def has_change_permission(self, request, obj=None):
         return False

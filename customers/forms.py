@@ -245,6 +245,7 @@ class HandoverForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False)
 
     def __init__(self, *args, user=None, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # the labels read as headings, as on every other form (not 账户：:)
         super().__init__(*args, **kwargs)
         self.user = user
         staff = get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name", "username")

@@ -174,8 +174,8 @@ class Customer(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    name_key = models.CharField(max_length=100, editable=False, default="")
-    id_last4 = models.CharField(max_length=4, editable=False, default="")
+    name_key = models.CharField(max_length=100, editable=False, default="", verbose_name=_("name key"))
+    id_last4 = models.CharField(max_length=4, editable=False, default="", verbose_name=_("last 4 ID digits"))
     last_verified_on = models.DateField(_("last verified"), null=True, blank=True, editable=False)
     static_reviewed_on = models.DateField(_("static fields last reviewed"), null=True, blank=True, editable=False)
     # Where an imported record came from: the import and the row of its file.
@@ -273,7 +273,7 @@ class CustomerChange(models.Model):
         EDIT = "edit", _("Edit")
         BULK = "bulk", _("Bulk update")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="changes")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="changes", verbose_name=_("customer"))
     field = models.CharField(_("field"), max_length=40)
     old_value = models.TextField(_("old value"), blank=True)
     new_value = models.TextField(_("new value"), blank=True)
@@ -281,13 +281,16 @@ class CustomerChange(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("by")
     )
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.EDIT)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.EDIT, verbose_name=_("source"))
 
     class Meta:
         verbose_name = _("customer change")
         verbose_name_plural = _("customer history")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["customer", "-at"], name="custchange_customer_at")]
+
+    def __str__(self) -> str:  # the admin's page title: the kind of row and its number, no customer data
+        return f"{self._meta.verbose_name} #{self.pk}"
 
     @staticmethod
     def _text(value) -> str:
@@ -330,14 +333,14 @@ class CustomerEvent(models.Model):
         DUPLICATE_ACKNOWLEDGED = "duplicate_ack", _("Possible duplicate acknowledged")
         LEVEL_CHANGED = "level_changed", _("Confidentiality level changed")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="events")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="events", verbose_name=_("customer"))
     kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("by")
     )
     at = models.DateTimeField(_("at"), default=timezone.now)
     comment = models.TextField(_("comment"), blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
 
     class Meta:
         verbose_name = _("customer event")
@@ -348,6 +351,9 @@ class CustomerEvent(models.Model):
             models.Index(fields=["kind", "-at"], name="custevent_kind_at"),
         ]
 
+    def __str__(self) -> str:  # the admin's page title: the kind of row and its number, no customer data
+        return f"{self._meta.verbose_name} #{self.pk}"
+
 
 class CustomerCodeSequence(models.Model):
     """The last serial handed out per unit; only ever grows, so a code is never reused."""
@@ -357,6 +363,7 @@ class CustomerCodeSequence(models.Model):
 
     class Meta:
         verbose_name = _("customer code sequence")
+        verbose_name_plural = _("customer code sequences")
 
 
 class Verification(models.Model):
@@ -372,11 +379,11 @@ class Verification(models.Model):
         UNCHANGED = "unchanged", _("Confirmed unchanged")
         UPDATED = "updated", _("Updated")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="verifications")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="verifications", verbose_name=_("customer"))
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     result = models.CharField(_("result"), max_length=10, choices=Result.choices)
     static_reviewed = models.BooleanField(_("static fields reviewed too"), default=False)
-    verifier = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    verifier = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("verifier"))
     verified_on = models.DateField(_("verified on"), default=timezone.localdate)
     note = models.TextField(_("note"), blank=True)
 
@@ -389,13 +396,13 @@ class Verification(models.Model):
 class HandoverNotice(models.Model):
     """The notification record each customer gets when its account manager changes by handover."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="handover_notices")
-    previous_owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    new_owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    handed_over_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    message = models.TextField()
-    sent_at = models.DateTimeField(null=True, blank=True)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="handover_notices", verbose_name=_("customer"))
+    previous_owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("previous owner"))
+    new_owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("new owner"))
+    handed_over_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("handed over by"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    message = models.TextField(verbose_name=_("message"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
 
     class Meta:
         verbose_name = _("handover notice")
@@ -499,6 +506,7 @@ class CustomerUserObjectPermission(UserObjectPermissionBase):
 
     class Meta(UserObjectPermissionBase.Meta):
         verbose_name = _("customer grant to a user")
+        verbose_name_plural = _("customer grants to users")
         abstract = False
         db_table = "confidentiality_customeruserobjectpermission"
         unique_together = ["user", "permission", "content_object", "grant_id"]
@@ -517,6 +525,7 @@ class CustomerGroupObjectPermission(GroupObjectPermissionBase):
 
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = _("customer grant to a role")
+        verbose_name_plural = _("customer grants to roles")
         abstract = False
         db_table = "confidentiality_customergroupobjectpermission"
 

@@ -100,6 +100,15 @@ class DealerChange(models.Model):
         indexes = [models.Index(fields=["dealer", "-at"], name="dealerchange_dealer_at")]
 
 
+# What a dealer's history calls each event kind (services.py writes the kinds; the franchise workflow's moves).
+EVENT_LABELS = {
+    "card_opened": _("Dealer card opened"), "plan_submitted": _("Monthly plan submitted"),
+    "admitted": _("Admitted as a member"), "advised": _("Correction advice given"),
+    "advice_complied": _("Advice complied with"), "terminated": _("Terminated"), "expelled": _("Expelled"),
+    "withdrew": _("Withdrawn"),
+}
+
+
 class DealerEvent(models.Model):
     """A franchise move: who, when, from, to, the comment and the move's data (advice, notice dates, reason)."""
 
@@ -115,6 +124,10 @@ class DealerEvent(models.Model):
         verbose_name = _("franchise event")
         verbose_name_plural = _("franchise events")
         ordering = ["-at", "-id"]
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS.get(self.kind, self.kind))
 
 
 class FranchiseRules(models.Model):

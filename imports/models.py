@@ -25,15 +25,15 @@ class ImportJob(models.Model):
     file = models.FileField(_("file"), upload_to="imports/%Y/%m/", max_length=300)
     original_name = models.CharField(_("file name"), max_length=255)
     file_format = models.CharField(_("format"), max_length=10, blank=True)
-    encoding = models.CharField(max_length=20, blank=True)
+    encoding = models.CharField(max_length=20, blank=True, verbose_name=_("encoding"))
     sheet_name = models.CharField(_("sheet"), max_length=100, blank=True)
-    sheet_names = models.JSONField(default=list, blank=True)
+    sheet_names = models.JSONField(default=list, blank=True, verbose_name=_("sheet names"))
     header_row = models.PositiveIntegerField(_("header row"), null=True, blank=True)
-    headers = models.JSONField(default=list, blank=True)  # the header texts, by column
-    mapping = models.JSONField(default=dict, blank=True)  # column index (as text) → field code
+    headers = models.JSONField(default=list, blank=True, verbose_name=_("headers"))  # the header texts, by column
+    mapping = models.JSONField(default=dict, blank=True, verbose_name=_("mapping"))  # column index (as text) → field code
     # column index (as text) → the first few values under the header, kept at upload: the mapping page
     # never reads the file again.
-    samples = models.JSONField(default=dict, blank=True)
+    samples = models.JSONField(default=dict, blank=True, verbose_name=_("samples"))
     # field code → the value new rows get where their cell is empty (the options step; a required field the file lacks)
     defaults = models.JSONField(_("defaults for empty cells"), default=dict, blank=True)
     # The sheet's own words for choices: field code → {value as written: choice value, or "" for blank}.
@@ -43,21 +43,21 @@ class ImportJob(models.Model):
                              verbose_name=_("unit"))
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                               related_name="+", verbose_name=_("account manager"))
-    language = models.CharField(max_length=10, default="zh-hans")
+    language = models.CharField(max_length=10, default="zh-hans", verbose_name=_("language"))
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.UPLOADED)
     rows_total = models.PositiveIntegerField(_("rows in the file"), default=0)
     rows_done = models.PositiveIntegerField(_("rows read"), default=0)
-    counts = models.JSONField(default=dict, blank=True)
+    counts = models.JSONField(default=dict, blank=True, verbose_name=_("counts"))
     error = models.TextField(_("error"), blank=True)
-    cancel_requested = models.BooleanField(default=False)
+    cancel_requested = models.BooleanField(default=False, verbose_name=_("cancel requested"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("uploaded by"))
     created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
-    previewed_at = models.DateTimeField(null=True, blank=True)
+    previewed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("previewed at"))
     committed_at = models.DateTimeField(_("imported at"), null=True, blank=True)
     committed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+")
-    heartbeat = models.DateTimeField(null=True, blank=True)  # the worker's last sign of life
+                                     related_name="+", verbose_name=_("committed by"))
+    heartbeat = models.DateTimeField(null=True, blank=True, verbose_name=_("heartbeat"))  # the worker's last sign of life
 
     class Meta:
         verbose_name = _("import")
@@ -121,13 +121,13 @@ class SavedMapping(models.Model):
 
     resource = models.CharField(_("what"), max_length=30, default="customers")
     name = models.CharField(_("name"), max_length=80)
-    signature = models.CharField(max_length=64, db_index=True)  # digest of the normalised headers
-    headers = models.JSONField(default=list)
+    signature = models.CharField(max_length=64, db_index=True, verbose_name=_("signature"))  # digest of the normalised headers
+    headers = models.JSONField(default=list, verbose_name=_("headers"))
     mapping = models.JSONField(_("column mapping"), default=dict)  # header text → field code
     # field code → {value as written: choice value, or "" for blank}; applied to every file with these headers
     value_map = models.JSONField(_("value mapping"), default=dict, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("saved column mapping")

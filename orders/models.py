@@ -85,8 +85,8 @@ class Charge(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     amount = models.DecimalField(_("amount"), **MONEY)
     description = models.CharField(_("description"), max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(default=timezone.now, editable=False, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("charge")
@@ -118,7 +118,7 @@ class Order(models.Model):
     number = models.CharField(_("order number"), max_length=30, unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders", verbose_name=_("customer"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
-    payment_mode = models.CharField(_("payment"), max_length=10, choices=Payment.choices, default=Payment.CASH)
+    payment_mode = models.CharField(_("payment method"), max_length=10, choices=Payment.choices, default=Payment.CASH)
     delivery_address = models.CharField(_("delivery address"), max_length=300)
     transport = models.CharField(_("transport"), max_length=10, choices=Transport.choices, default=Transport.ROAD)
     destination_station = models.CharField(_("destination station"), max_length=100, blank=True)
@@ -138,7 +138,7 @@ class Order(models.Model):
     due_on = models.DateField(_("payment due"), null=True, blank=True, editable=False)
     approved_on = models.DateField(_("approved on"), null=True, blank=True, editable=False)
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+", editable=False)
+                                    related_name="+", editable=False, verbose_name=_("approved by"))
     ship_due_on = models.DateField(_("ship by"), null=True, blank=True, editable=False)
     shipped_on = models.DateField(_("shipped on"), null=True, blank=True, editable=False)
     carrier = models.CharField(_("carrier"), max_length=100, blank=True, editable=False)
@@ -249,11 +249,12 @@ class Payment(models.Model):
     allocated = money_field(_("allocated"), editable=False)
     for_order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                   verbose_name=_("for order"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("recorded by"))
+    created_at = models.DateTimeField(default=timezone.now, editable=False, verbose_name=_("recorded at"))
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", editable=False)
-    confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+                                     related_name="+", editable=False, verbose_name=_("confirmed by"))
+    confirmed_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("confirmed at"))
 
     class Meta:
         verbose_name = _("payment")
@@ -346,11 +347,11 @@ class AccountPeriodApplication(models.Model):
     investigation = models.TextField(_("credit investigation"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING,
                               db_index=True)
-    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("applicant"))
+    created_at = models.DateTimeField(default=timezone.now, editable=False, verbose_name=_("created at"))
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
     comment = models.TextField(_("comment"), blank=True)
 
     class Meta:

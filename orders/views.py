@@ -4,11 +4,13 @@ reach; every page shows a row's customer as `selectors.order_view` says (named, 
 an order, a statement or an evidence file of a customer the reader does not name is audited by the policy."""
 import re
 from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -71,12 +73,25 @@ def order_list(request):
     qs = selectors.visible_orders(request.user).select_related("customer")
     if values.get("status"):
         qs = qs.filter(status=values["status"])
-    if values.get("q"):
-        qs = qs.filter(number__startswith=values["q"].strip().upper())
-    params = "&".join(f"{k}={v}" for k, v in values.items() if k in ("status",))
+    text = (values.get("q") or "").strip()
+    if text:  # an order number, or the customer as the office knows it: its name or code
+        qs = qs.filter(Q(number__startswith=text.upper()) | Q(customer__name__icontains=text)
+                       | Q(customer__customer_code__istartswith=text))
+    params = urlencode({k: v for k, v in values.items() if k in ("status", "q") and v})
     page = _page(request, qs, params)
     selectors.order_view(request.user, page["rows"])
-    return render(request, "orders/order_list.html", {"query_form": query, **page})
+    return render(request, "orders/order_list.html", {
+        "query_form": query, "count": qs.count(), "filtered": bool(text or values.get("status")),
+        "can_create": permissions.can_enter_orders(request.user), **page})
+
+
+def _pick_customer(request):
+    """新建订单 from the list: find the customer first (approved customers the user may see), then the form."""
+    from customers.selectors import filter_customers
+
+    text = (request.GET.get("q") or "").strip()[:100]
+    found = filter_customers(request.user, {"q": text}).only("pk", "name", "customer_code")[:20] if text else []
+    return render(request, "orders/pick_customer.html", {"customers": found, "q": text})
 
 
 @login_required
@@ -123,6 +138,8 @@ def product_import(request):
 @login_required
 def order_new(request):
     _require(permissions.can_enter_orders(request.user))
+    if request.method == "GET" and not request.GET.get("customer"):
+        return _pick_customer(request)
     pk = positive_int(request.GET.get("customer") or request.POST.get("customer"))
     customer = selectors.orderable_customers(request.user).filter(pk=pk).first() if pk else None
     if customer is None:

@@ -82,7 +82,7 @@ class Visit(models.Model):
         SMS = "sms", _("SMS")
         EVENT = "event", _("Event")
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="visits")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="visits", verbose_name=_("customer"))
     visited_on = models.DateField(_("date"), default=timezone.localdate, db_index=True)
     channel = models.CharField(_("how"), max_length=10, choices=Channel.choices)
     participants = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="visits", verbose_name=_("participants"))
@@ -90,8 +90,8 @@ class Visit(models.Model):
     feedback = models.TextField(_("customer feedback"), blank=True)
     next_plan = models.TextField(_("next plan"), blank=True)
     next_on = models.DateField(_("next date"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("visit")
@@ -108,6 +108,7 @@ class ComplaintSequence(models.Model):
 
     class Meta:
         verbose_name = _("complaint number sequence")
+        verbose_name_plural = _("complaint number sequences")
 
 
 class Complaint(models.Model):
@@ -137,12 +138,12 @@ class Complaint(models.Model):
         CONFIRMED = "confirmed", _("Confirmed by the customer")
 
     number = models.CharField(_("number"), max_length=16, unique=True)
-    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="complaints")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="complaints", verbose_name=_("customer"))
     category = models.CharField(_("category"), max_length=12, choices=Category.choices)
     channel = models.CharField(_("received by"), max_length=10, choices=Channel.choices, blank=True)  # blank: before issue 14
     description = models.TextField(_("description"))
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
-    handler = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("handler"))
     order_number = models.CharField(_("order number"), max_length=40, blank=True)
     product = models.CharField(_("product"), max_length=100, blank=True)
     quantity = models.PositiveIntegerField(_("quantity"), null=True, blank=True)
@@ -157,11 +158,11 @@ class Complaint(models.Model):
     # None for quality complaints: the recall runs at once, the 24-hour/2-working-day clock does not apply.
     response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
     solution_due = models.DateField(_("solution due"), null=True, blank=True)
-    responded_at = models.DateTimeField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("responded at"))
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
     resolution = models.TextField(_("resolution"), blank=True)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    escalated_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("confirmed at"))
+    escalated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("escalated at"))
 
     class Meta:
         verbose_name = _("complaint")
@@ -243,6 +244,7 @@ class RecallEvent(models.Model):
 
     class Meta:
         verbose_name = _("recall event")
+        verbose_name_plural = _("recall events")
         ordering = ["at", "id"]
 
 
@@ -297,23 +299,25 @@ class CareOptOut(models.Model):
 
     class Meta:
         verbose_name = _("greetings opt-out")
+        verbose_name_plural = _("greetings opt-outs")
 
 
 class CareMessage(models.Model):
     """Every greeting sent, once per customer and occasion (the unique key makes reruns harmless)."""
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="care_messages")
-    template = models.ForeignKey(CareTemplate, on_delete=models.PROTECT, related_name="+")
-    occasion = models.CharField(max_length=40)
-    channel = models.CharField(max_length=10)
-    to = models.CharField(max_length=200)
-    body = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="care_messages", verbose_name=_("customer"))
+    template = models.ForeignKey(CareTemplate, on_delete=models.PROTECT, related_name="+", verbose_name=_("message template"))
+    occasion = models.CharField(max_length=40, verbose_name=_("occasion"))
+    channel = models.CharField(max_length=10, verbose_name=_("sending channel"))
+    to = models.CharField(max_length=200, verbose_name=_("sent to"))
+    body = models.TextField(verbose_name=_("body"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
 
     class Meta:
         verbose_name = _("care message")
+        verbose_name_plural = _("care messages")
         constraints = [models.UniqueConstraint(fields=["customer", "occasion"], name="caremessage_once")]
         ordering = ["-created_at"]
 
@@ -333,6 +337,9 @@ class PoolRule(models.Model):
         verbose_name_plural = _("public pool rules")
         ordering = ["tier"]
 
+    def __str__(self) -> str:  # the admin's page title: the kind of row and its number, no customer data
+        return f"{self._meta.verbose_name} #{self.pk}"
+
 
 class PoolEvent(models.Model):
     """Every warning, return and claim, for the record."""
@@ -350,6 +357,7 @@ class PoolEvent(models.Model):
 
     class Meta:
         verbose_name = _("public pool event")
+        verbose_name_plural = _("public pool events")
         ordering = ["-at"]
         indexes = [models.Index(fields=["customer", "kind", "-at"], name="poolevent_customer_kind")]
         constraints = [
@@ -443,6 +451,7 @@ class OpportunityFollowUp(models.Model):
 
     class Meta:
         verbose_name = _("opportunity follow-up")
+        verbose_name_plural = _("opportunity follow-ups")
         ordering = ["at"]
 
 
@@ -478,5 +487,6 @@ class FollowUpTask(models.Model):
 
     class Meta:
         verbose_name = _("follow-up task")
+        verbose_name_plural = _("follow-up tasks")
         constraints = [models.UniqueConstraint(fields=["customer", "kind", "period"], name="followuptask_natural_key")]
         indexes = [models.Index(fields=["assignee", "done_at", "due_on"], name="followuptask_inbox")]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from crm import roles as r
 from crm.errors import AppError
 from crm.workflow import Transition, Workflow
-from customers.policy import is_visible, own_unit_ids
+from customers.policy import is_visible, own_unit_ids, visible_customers
 
 from . import permissions
 from .models import Inquiry, Opportunity, OpportunityEvent, OpportunityFollowUp
@@ -108,14 +108,23 @@ def close_opportunity(*, actor, opportunity_id: int, result: str, reason: str) -
     return opportunity
 
 
-def monthly_figures(month: date):
-    """Per rep: opportunities found in the month and opportunities won in it."""
+def monthly_figures(user, month: date):
+    """Per rep (shown by name): opportunities found and won in the month, of the customers `user` may see."""
+    from crm.models import display_name
+
     start, end = month_of(month)
-    found = dict(Opportunity.objects.filter(created_at__date__range=(start, end)).values_list("owner__username")
-                 .annotate(n=Count("pk")).values_list("owner__username", "n"))
-    won = dict(Opportunity.objects.filter(result=Opportunity.Result.WON, closed_at__date__range=(start, end))
-               .values_list("owner__username").annotate(n=Count("pk")).values_list("owner__username", "n"))
-    return [(rep, found.get(rep, 0), won.get(rep, 0)) for rep in sorted(set(found) | set(won))]
+    seen = Opportunity.objects.filter(customer__in=visible_customers(user)).select_related("owner")
+    found, won, reps = {}, {}, {}
+    for opportunity in seen.filter(Q(created_at__date__range=(start, end))
+                                   | Q(result=Opportunity.Result.WON, closed_at__date__range=(start, end))):
+        reps[opportunity.owner_id] = opportunity.owner
+        if start <= timezone.localtime(opportunity.created_at).date() <= end:
+            found[opportunity.owner_id] = found.get(opportunity.owner_id, 0) + 1
+        if opportunity.result == Opportunity.Result.WON and opportunity.closed_at \
+                and start <= timezone.localtime(opportunity.closed_at).date() <= end:
+            won[opportunity.owner_id] = won.get(opportunity.owner_id, 0) + 1
+    rows = [(display_name(rep), found.get(pk, 0), won.get(pk, 0)) for pk, rep in reps.items()]
+    return sorted(rows, key=lambda row: row[0])
 
 
 # The pipeline: an open opportunity moves one stage forward or back (the board's buttons and drag).

@@ -302,7 +302,7 @@ def opportunities(request):
     return render(request, "service/opportunities.html", {
         "list": page,
         "board": records.pipeline(request.user, filtered(page.query, rows, OPPORTUNITY_SEARCH, filters)) if board else None,
-        "figures": records.monthly_figures(timezone.localdate()) if permissions.can_roll_up_inquiries(request.user) else None,
+        "figures": records.monthly_figures(request.user, timezone.localdate()) if permissions.can_roll_up_inquiries(request.user) else None,
         "customer": customer, "view": "board" if board else "table",
     })
 

@@ -141,3 +141,87 @@ def test_the_scan_catches_a_leak():
     text = " ".join(page.parts)
     assert foreign_words(text, ALLOWED) == {"mobile", "tier=A"} and "---------" in text
     assert foreign_words("导出 Excel 文件 SH01T1-000001 · A 级", ALLOWED) == set()
+
+
+# Admin names (issue 15 item 6): Django makes a plural by appending "s" to the singular, so a model named only in
+# the singular reads 通知s in the admin; third-party apps (axes, guardian, celery beat) name themselves in English.
+LATIN = re.compile(r"[A-Za-z]")
+
+
+def plural_problem(singular: str, plural: str) -> str | None:
+    """What is wrong with a model's plural name in Chinese, or None."""
+    if plural == f"{singular}s":
+        return "singular + s"
+    if LATIN.search(plural):
+        return "Latin letters"
+    return None
+
+
+def test_every_model_in_the_admin_and_every_model_named_in_chinese_has_a_chinese_plural():
+    from django.contrib import admin
+    from django.utils import translation
+
+    problems = {}
+    with translation.override("zh-hans"):
+        for model in apps.get_models():
+            meta = model._meta
+            singular, plural = str(meta.verbose_name), str(meta.verbose_name_plural)
+            if meta.app_label == "crm_workflow_app":  # the test suite's stand-in, not part of the product
+                continue
+            in_admin = admin.site.is_registered(model)
+            if not in_admin and LATIN.search(singular):  # an internal table nobody sees by name
+                continue
+            problem = plural_problem(singular, plural)
+            if in_admin and LATIN.search(singular):
+                problem = "Latin letters in the singular"
+            if in_admin and LATIN.search(str(meta.app_config.verbose_name)):
+                problem = f"app named {meta.app_config.verbose_name}"
+            if problem:
+                problems[meta.label] = f"{singular} / {plural}: {problem}"
+    assert not problems, problems
+
+
+def test_the_plural_check_can_fail():
+    assert plural_problem("通知", "通知s") == "singular + s"
+    assert plural_problem("对象权限（个人）", "user object permissions") == "Latin letters"
+    assert plural_problem("通知", "通知") is None
+
+
+@pytest.mark.parametrize("superuser", [False, True], ids=["demo admin", "superuser"])
+def test_the_admin_index_speaks_chinese(office, superuser):
+    """The admin's first page, as the demo admin and as a superuser (who sees axes, celery beat, every app)."""
+    user = office["admin"]
+    if superuser:
+        user = get_user_model().objects.create_superuser("root", "", "crm-demo-2026")
+    client = Client()
+    client.force_login(user)
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    parser = VisibleText()
+    parser.feed(response.content.decode())
+    text = " ".join(parser.parts)
+    assert "登录锁定" in text  # axes under its Chinese name
+    assert not re.findall(r"[\u3400-\u9fff]s\b", text)  # 关怀消息s: a one-letter word the scan below would pass
+    allowed = ALLOWED | {user.username} | set(OrgUnit.objects.values_list("code", flat=True))
+    assert foreign_words(text, allowed) == set()
+
+
+OUR_APPS = ("crm", "imports", "customers", "confidentiality", "service", "orders", "dealers")
+
+
+def test_every_field_of_our_models_in_the_admin_has_a_chinese_label():
+    """A field without a verbose_name shows its code in the admin (Customer, Created at, handler)."""
+    from django.contrib import admin
+    from django.utils import translation
+
+    unnamed = []
+    with translation.override("zh-hans"):
+        for model in admin.site._registry:
+            if model._meta.app_label not in OUR_APPS:
+                continue
+            for field in model._meta.get_fields():
+                if field.auto_created or not hasattr(field, "verbose_name"):
+                    continue
+                if foreign_words(str(field.verbose_name), ALLOWED):
+                    unnamed.append(f"{model._meta.label}.{field.name}: {field.verbose_name}")
+    assert not unnamed, unnamed

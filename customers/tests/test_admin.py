@@ -157,3 +157,24 @@ def test_the_admin_form_cannot_make_a_viewer_the_owner_nor_wipe_what_it_masks(cl
     assert customer.contact_name == "王经理"
     assert customer.account_manager == world["rep"] and not customer.co_owners.exists()
     assert (customer.mobile, customer.id_number) == (MOBILE, VALID_ID)
+
+
+def test_the_field_history_names_fields_as_the_form_does(client, world):
+    """The admin's history showed codes (registration_status) and titled a row `CustomerChange object (1)`."""
+    from django.utils import translation
+
+    from customers.catalogue import CATALOGUE
+    from customers.models import Customer
+
+    CustomerChange.objects.create(customer=world["customer"], field="name", old_value="旧名", new_value="宁波商行")
+    change = CustomerChange.objects.create(customer=world["customer"], field="registration_status",
+                                           old_value="draft", new_value="submitted")
+    _response, html = page(client, world["manager"], reverse("admin:customers_customerchange_changelist"))
+    with translation.override("zh-hans"):
+        status_label = str(Customer._meta.get_field("registration_status").verbose_name)
+        name_label = str(CATALOGUE.by_code["name"].label)
+    assert f'<td class="field-field_label">{status_label}</td>' in html
+    assert f'<td class="field-field_label">{name_label}</td>' in html
+    assert ">registration_status<" not in html
+    _response, html = page(client, world["manager"], reverse("admin:customers_customerchange_change", args=[change.pk]))
+    assert f"客户变更 #{change.pk}" in html and "object (" not in html

@@ -158,3 +158,9 @@ def test_the_marketing_head_finds_an_heir_for_a_departing_reps_secret_customer(o
     assert response.status_code == 302
     assert owner_of(secret) == org["hq_supervisor"]
     assert AuditEntry.objects.get(action="handover").customer_ids == [secret.pk]
+
+
+def test_the_handover_form_labels_carry_no_stray_colon(org):
+    """A label that ends in its own words read 该业务员离职：移交后停用其账户: with Django's ':' added."""
+    page = signed_in(org["manager"]).get(reverse("customers:handover")).content.decode()
+    assert "停用其账户</label>" in page and "停用其账户:" not in page and "移交给:" not in page

@@ -211,6 +211,19 @@ def test_home_page_shows_the_approval_queue_count(client, unit, make_user):
     assert "2" in card
 
 
+def test_an_empty_queue_is_not_highlighted_on_the_home_page(client, unit, make_user):
+    """A blue 0 read like work waiting; an empty queue's card is plain, its 0 grey."""
+    manager = make_user(r.SALES_MANAGER, units=[unit])
+    client.force_login(manager)
+    page = client.get(reverse("home")).content.decode()
+    head, card = page.split(f'href="{reverse("customers:approvals")}" data-testid="queue-card"')
+    assert "border-primary" not in head.rsplit("<a ", 1)[1] and "text-bg-light" in card.split("</a>")[0]
+    CustomerFactory(unit=unit, created_by=manager, customer_code=None, registration_status="submitted")
+    page = client.get(reverse("home")).content.decode()
+    head, card = page.split(f'href="{reverse("customers:approvals")}" data-testid="queue-card"')
+    assert "border-primary" in head.rsplit("<a ", 1)[1] and "text-bg-primary" in card.split("</a>")[0]
+
+
 def _messages(response) -> list[str]:
     return [str(m) for m in response.context["messages"]] if response.context else []
 

@@ -351,3 +351,17 @@ def test_dealer_import_upload_goes_to_the_import_pages(make_user, unit):
     fake = SimpleUploadedFile("dealers.csv", b"%PDF-1.4 not a sheet")
     response = client.post(reverse("dealers:import"), {"file": fake}, follow=True)
     assert ImportJob.objects.count() == 1 and response.status_code == 200
+
+
+def test_the_history_names_events_and_people_in_chinese(world, make_user):
+    """The card's history showed `card_opened · rep`: an event code and a login."""
+    from customers.tests.factories import CustomerFactory
+
+    rep = make_user(r.SALES_REP, units=[world["sh"]], username="rep_history", last_name="王", first_name="五")
+    mine = CustomerFactory(unit=world["sh"], created_by=rep, customer_code="SH-556")
+    client = Client()
+    client.force_login(rep)
+    assert client.post(reverse("dealers:create"), {"customer_code": "SH-556"}).status_code == 302
+    page = client.get(reverse("dealers:detail", args=[mine.pk])).content.decode()
+    history = page.split("加盟记录")[-1]
+    assert "建立经销商档案 · 王五" in history and "card_opened" not in page and "rep_history" not in page

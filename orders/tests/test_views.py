@@ -80,6 +80,7 @@ ROLE_PAGES = {
     "orders:shipping": {r.WAREHOUSE},
     "orders:account_periods": {r.SALES_MANAGER},
     "orders:products": {r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER},
+    "orders:new": {r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER},  # without a customer: the customer picker
 }
 
 
@@ -339,3 +340,32 @@ def test_a_rep_still_sees_only_the_orders_of_customers_it_may_see(client, secret
     assert world["paid"].number not in listing and SECRET_NAME not in listing
     assert client.get(reverse("orders:detail", args=[world["paid"].pk])).status_code == 404
     assert client.get(reverse("orders:statement", args=[world["secret"].pk])).status_code == 404
+def test_the_order_list_searches_by_customer_counts_and_offers_new_order_through_a_customer_picker(client, world):
+    """A sales office looks an order up by its customer, not only by number; 新建订单 starts on the list."""
+    rep_b, theirs, order_b = world["rep_b"], world["theirs"], world["order_b"]
+    type(theirs).objects.filter(pk=theirs.pk).update(name="联华便利店漕溪店")
+    other = place_order(rep_b, CustomerFactory(unit=theirs.unit, created_by=rep_b, name="好德食杂店"),
+                        (world["product"], "1", "10"))
+    client.force_login(rep_b)
+    page = client.get(reverse("orders:list"), {"q": "漕溪"}).content.decode()
+    assert order_b.number in page and other.number not in page and 'data-testid="new-order"' in page
+    assert "共 1 条" in page and "已筛选" in page
+    assert other.number in client.get(reverse("orders:list"), {"q": other.number}).content.decode()
+    picker = client.get(reverse("orders:new"), {"q": "漕溪"}).content.decode()
+    assert f'href="{reverse("orders:new")}?customer={theirs.pk}"' in picker
+    client.force_login(world["rep_a"])  # another unit's rep: the picker offers only customers it may see
+    assert f"?customer={theirs.pk}" not in client.get(reverse("orders:new"), {"q": "漕溪"}).content.decode()
+    assert order_b.number not in client.get(reverse("orders:list"), {"q": "漕溪"}).content.decode()
+    client.force_login(finance_user())  # processes orders, enters none: no button, no picker
+    assert 'data-testid="new-order"' not in client.get(reverse("orders:list")).content.decode()
+    assert client.get(reverse("orders:new")).status_code == 403
+
+
+def test_the_order_history_names_people_family_name_first(client, world):
+    """The history read `已提交 · 小明 王` (Django's given-name-first full name)."""
+    rep_b = world["rep_b"]
+    rep_b.last_name, rep_b.first_name = "王", "小明"
+    rep_b.save()
+    client.force_login(rep_b)
+    events = client.get(reverse("orders:detail", args=[world["order_b"].pk])).content.decode().split("order-events")[1]
+    assert "· 王小明" in events and "小明 王" not in events

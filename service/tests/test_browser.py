@@ -191,3 +191,50 @@ def test_a_manager_gets_the_escalation_and_keeps_the_tier_from_the_customer_page
         assert page.get_by_test_id("inbox").get_by_text("逾期核实便利店").count() == 1  # the escalation stays
     finally:
         context.close()
+
+
+def test_the_inbox_badge_shows_in_the_phone_top_bar_without_opening_the_menu(chromium, live_server, transactional_db,
+                                                                             password):
+    """Issue 15 item 5 on a phone: the count sat only in the folded menu. Now beside the toggle, same honest rule."""
+    from crm.tests.browser import sideways_scroll, squeezed_texts
+    from service import selectors
+
+    unit = OrgUnitFactory(code="SH", name="上海分公司")
+    rep = UserFactory(username="rep_badge", roles=[r.SALES_REP], units=[unit], last_name="王", first_name="五")
+    RevisitRule.objects.get_or_create(tier="", who="owner", defaults={"every_months": 3})
+    CustomerFactory(unit=unit, created_by=rep, name="老客户便利店", registered_on=date(2020, 1, 1))  # revisit long overdue
+    CustomerFactory(unit=unit, created_by=rep, name="新客户超市")
+    count, overdue = selectors.inbox_counts(rep)
+    assert count >= 2 and 1 <= overdue < count
+
+    context = chromium.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844}, is_mobile=True,
+                                   has_touch=True, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        signed_in(page, rep, password)
+        bar = page.get_by_test_id("bar-inbox")
+        badge = bar.get_by_test_id("nav-inbox-count")
+        badge.wait_for(state="visible")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "inbox-badge-390x844.png"))
+        assert not page.get_by_test_id("main-nav").is_visible()  # the menu is still folded
+        assert badge.inner_text() == str(count) and badge.get_attribute("data-overdue") == str(overdue)
+        assert "text-bg-danger" in badge.get_attribute("class")
+        toggler = page.locator(".navbar-toggler").bounding_box()
+        box = bar.bounding_box()
+        assert abs(box["y"] + box["height"] / 2 - (toggler["y"] + toggler["height"] / 2)) < 8  # one line with the toggle
+        assert box["x"] + box["width"] <= toggler["x"]
+        assert squeezed_texts(page) == [] and sideways_scroll(page) == 0
+        bar.click()
+        page.get_by_test_id("inbox").wait_for()
+        assert page.url.endswith("/service/inbox/")
+
+        page.set_viewport_size({"width": 1440, "height": 900})  # on a desktop the count stays in the menu only
+        page.goto("/")
+        menu_badge = page.locator("[data-testid=main-nav] [data-nav=inbox] [data-testid=nav-inbox-count]")
+        menu_badge.wait_for(state="visible")
+        assert menu_badge.inner_text() == str(count) and not bar.is_visible()
+        page.screenshot(path=str(ARTIFACTS / "inbox-badge-1440x900.png"))
+    finally:
+        context.close()

@@ -43,5 +43,25 @@ def test_opportunity_lifecycle_and_monthly_figures(make_user, unit):
     with pytest.raises(records.RecordError):
         records.close_opportunity(actor=rep, opportunity_id=lost.pk, result="lost", reason="")
     records.close_opportunity(actor=rep, opportunity_id=lost.pk, result="lost", reason="价格高")
-    assert records.monthly_figures(timezone.localdate()) == [("rep_o", 2, 1)]
+    rep.last_name, rep.first_name = "欧", "阳"
+    rep.save()
+    assert records.monthly_figures(rep, timezone.localdate()) == [("欧阳", 2, 1)]  # by name, not login
     assert Opportunity.objects.get(pk=won.pk).follow_ups.count() == 1
+
+
+def test_the_monthly_opportunity_figures_count_only_the_customers_the_viewer_may_see(client, make_user, unit):
+    """The opportunity page's per-rep table counted the whole company's opportunities for any supervisor."""
+    from crm.tests.factories import OrgUnitFactory
+
+    other_unit = OrgUnitFactory(code="BJ01", name="北京分公司")
+    rep = make_user(r.SALES_REP, units=[unit], username="rep_here", last_name="王", first_name="五")
+    stranger = make_user(r.SALES_REP, units=[other_unit], username="rep_there", last_name="赵", first_name="六")
+    supervisor = make_user(r.SALES_SUPERVISOR, units=[unit])
+    soon = timezone.localdate() + timedelta(days=30)
+    for owner, home in ((rep, unit), (stranger, other_unit)):
+        records.open_opportunity(actor=owner, customer=CustomerFactory(unit=home, created_by=owner), title="冷柜",
+                                 content="增购", deadline=soon)
+    assert records.monthly_figures(supervisor, timezone.localdate()) == [("王五", 1, 0)]
+    client.force_login(supervisor)
+    table = client.get(reverse("service:opportunities")).content.decode().split('data-testid="opportunity-figures"')[1]
+    assert "王五" in table and "赵六" not in table and "rep_there" not in table
