@@ -1,6 +1,7 @@
 """Thin views over the order services: permission → form → one service call → message and redirect.
 Orders come only from `selectors.visible_orders(user)`, customers from the policy's visible set."""
-from datetime import date
+from datetime import date, timedelta
+from itertools import chain
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,7 +27,7 @@ from .forms import (
     AccountPeriodForm, ClaimForm, CommentForm, ConfirmForm, DecideForm, DeliverForm, LineFormSet, MonthForm,
     OrderForm, OrderQuery, PaymentForm, ReasonForm, ReturnForm, ShipForm,
 )
-from .models import AccountPeriodApplication, Order, Payment, TransitClaim
+from .models import ZERO, AccountPeriodApplication, Order, Payment, TransitClaim
 
 PAGE = 50
 
@@ -266,26 +267,30 @@ def _statement_headers():
 
 @login_required
 def statement(request, pk):
-    """The customer statement (all time) or the monthly one (?month=YYYY-MM); ?format=xlsx downloads it."""
+    """The customer statement (all time) or the monthly one (?month=YYYY-MM), latest rows first by page;
+    ?format=xlsx downloads every row."""
     _require(permissions.can_open_orders(request.user) or permissions.can_open_payments(request.user))
     customer = _customer_or_404(request.user, pk)
     query = MonthForm(request.GET)
     query.warn(request)
     month: date | None = query.values.get("month")
     start, end = selectors.month_bounds(month) if month else (None, None)
-    opening, rows = selectors.statement(customer.pk, start, end)
-    closing = rows[-1].balance if rows else opening
     if request.GET.get("format") == "xlsx":
         title = _("Statement") + (f" {month:%Y-%m}" if month else "")
-        body = [[_("Opening balance"), "", "", "", "", opening]] + [
-            [row.on, row.kind, row.reference, row.debit, row.credit, row.balance] for row in rows]
-        content = exports.watermarked_workbook(
+        opening = selectors.balance(customer.pk, until=start - timedelta(days=1)) if start else ZERO
+        body = chain([[_("Opening balance"), "", "", "", "", opening]], (
+            [row.on, row.kind, row.reference, row.debit, row.credit, row.balance]
+            for row in selectors.statement_rows(customer.pk, start, end)))
+        content = exports.streamed_workbook(
             title=title, watermark=exports.watermark(request.user, str(title)), headers=_statement_headers(), rows=body)
         name = f"statement-{customer.customer_code or customer.pk}{'-' + format(month, '%Y%m') if month else ''}.xlsx"
         return exports.xlsx_response(content, name)
+    page = selectors.statement_page(customer.pk, start, end, page=page_number(request.GET.get("page")),
+                                    per_page=STATEMENT_PAGE_ROWS)
     return render(request, "orders/statement.html", {
-        "customer": customer, "opening": opening, "rows": rows[-STATEMENT_PAGE_ROWS:], "closing": closing,
-        "month": month, "truncated": len(rows) > STATEMENT_PAGE_ROWS, "terms": getattr(customer, "credit_terms", None)})
+        "customer": customer, "statement": page, "opening": page.opening, "rows": page.rows, "closing": page.closing,
+        "month": month, "page": page.page, "has_next": page.has_older,
+        "query": f"month={month:%Y-%m}" if month else "", "terms": getattr(customer, "credit_terms", None)})
 
 
 # --- account period ----------------------------------------------------------------------------------
