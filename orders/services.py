@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from crm import audit
 from crm import roles as r
 from crm.errors import AppError
-from crm.notifications import notify
+from crm.notifications import notify, notify_each
 from crm.workdays import add_working_days
 from crm.workflow import Move, Transition, Workflow
 from customers import services as customer_services
@@ -499,19 +499,47 @@ def decide_account_period(*, actor, application_id: int, approve: bool, comment:
 
 
 # --- overdue: suspension and lifting --------------------------------------------------------------
+def _alert_recipients(customers) -> dict[int, list]:
+    """Per customer (rows with pk, unit_id, account_manager_id): the owner and the sales managers over the
+    customer's unit (all sales managers if none is placed there). A few queries for any number of customers."""
+    users = get_user_model().objects.filter(is_active=True)
+    managers = {u.pk: u for u in users.filter(groups__name=r.SALES_MANAGER)}
+    placed_in: dict[int, set[int]] = {}
+    for user_id, unit_id in users.filter(pk__in=managers, staff_profile__units__isnull=False).values_list(
+            "pk", "staff_profile__units"):
+        placed_in.setdefault(unit_id, set()).add(user_id)
+    owners = {u.pk: u for u in users.filter(pk__in={c.account_manager_id for c in customers if c.account_manager_id})}
+    by_unit: dict[int, list] = {}
+    out = {}
+    for customer in customers:
+        if customer.unit_id not in by_unit:
+            over = unit_ids_with_ancestors([customer.unit_id])
+            placed = {pk for unit in over for pk in placed_in.get(unit, ())}
+            by_unit[customer.unit_id] = [managers[pk] for pk in sorted(placed)] or list(managers.values())
+        recipients = {u.pk: u for u in by_unit[customer.unit_id]}
+        if customer.account_manager_id in owners:
+            recipients[customer.account_manager_id] = owners[customer.account_manager_id]
+        out[customer.pk] = list(recipients.values())
+    return out
+
+
+def _overdue_alert(customer) -> tuple[str, str]:
+    return (str(_("Payment overdue: %(customer)s is suspended") % {"customer": customer.name}),
+            reverse("customers:detail", args=[customer.pk]))
+
+
 def _alert(customer: Customer, subject: str) -> None:
     """The owner and the sales managers over the customer's unit (all sales managers if none is placed there)."""
-    users = get_user_model().objects.filter(is_active=True)
-    managers = users.filter(groups__name=r.SALES_MANAGER)
-    placed = managers.filter(staff_profile__units__in=unit_ids_with_ancestors([customer.unit_id])).distinct()
-    recipients = set(placed if placed.exists() else managers)
-    if customer.account_manager_id:
-        recipients |= set(users.filter(pk=customer.account_manager_id))
-    notify(recipients, subject=subject, url=reverse("customers:detail", args=[customer.pk]))
+    notify(_alert_recipients([customer])[customer.pk], subject=subject,
+           url=reverse("customers:detail", args=[customer.pk]))
+
+
+OVERDUE_REASON = _("Payment overdue: no new orders until settled.")
 
 
 def suspend_overdue(customer_id: int, today: date) -> bool:
-    """First overdue day: alert the owner and the sales managers, suspend the customer (once)."""
+    """First overdue day: alert the owner and the sales managers, suspend the customer (once). One customer
+    at a time; the daily scan does the same for all of them at once (`suspend_overdue_many`)."""
     with transaction.atomic():
         customer = _lock_customer(customer_id)
         if OverdueSuspension.objects.filter(customer_id=customer_id, lifted_on__isnull=True).exists():
@@ -519,10 +547,31 @@ def suspend_overdue(customer_id: int, today: date) -> bool:
         if not selectors.overdue_orders(today).filter(customer_id=customer_id).exists():
             return False
         OverdueSuspension.objects.create(customer_id=customer_id, since=today)
-        customer_services.settlement_status(customer_id=customer_id, suspend=True,
-                                            reason=str(_("Payment overdue: no new orders until settled.")))
-        _alert(customer, str(_("Payment overdue: %(customer)s is suspended") % {"customer": customer.name}))
+        customer_services.settlement_status(customer_id=customer_id, suspend=True, reason=str(OVERDUE_REASON))
+        _alert(customer, _overdue_alert(customer)[0])
     return True
+
+
+def suspend_overdue_many(customer_ids: Sequence[int], today: date) -> list[int]:
+    """`suspend_overdue` set-based: the customers among the ids with an overdue order and no open suspension
+    get their suspension row, the customers app's status move (one UPDATE, the same history and timeline rows)
+    and their alerts (one insert). Returns the ids so suspended."""
+    with transaction.atomic():
+        locked = list(Customer.objects.select_for_update().filter(pk__in=list(customer_ids)).order_by("pk")
+                      .only("pk", "name", "unit_id", "account_manager_id"))
+        ids = [c.pk for c in locked]
+        suspended = set(OverdueSuspension.objects.filter(customer_id__in=ids, lifted_on__isnull=True)
+                        .values_list("customer_id", flat=True))
+        overdue = set(selectors.overdue_orders(today).filter(customer_id__in=ids).order_by()
+                      .values_list("customer_id", flat=True).distinct())
+        due = [c for c in locked if c.pk in overdue and c.pk not in suspended]
+        if not due:
+            return []
+        OverdueSuspension.objects.bulk_create(OverdueSuspension(customer_id=c.pk, since=today) for c in due)
+        customer_services.settlement_suspend_many(customer_ids=[c.pk for c in due], reason=str(OVERDUE_REASON))
+        recipients = _alert_recipients(due)
+        notify_each((recipients[c.pk], *_overdue_alert(c), "") for c in due)
+    return [c.pk for c in due]
 
 
 def _lift_if_settled(customer_id: int, actor) -> bool:
@@ -537,19 +586,24 @@ def _lift_if_settled(customer_id: int, actor) -> bool:
     return True
 
 
+OVERDUE_SCAN_BATCH = 1_000
+
+
 def overdue_scan(today: date | None = None):
-    """Daily: every customer with an overdue order and no open suspension is suspended and alerted."""
-    from crm.jobs import run_in_batches
+    """Daily: every customer with an overdue order and no open suspension is suspended and alerted, a
+    thousand customers per transaction, set-based."""
+    from crm.jobs import run_over_ids
 
     today = today or timezone.localdate()
-    base = Customer.objects.filter(pk__in=selectors.overdue_orders(today).values("customer_id"))
+    overdue = selectors.overdue_orders(today).order_by().values("customer_id")
+    candidates = list(Customer.objects.filter(pk__in=overdue).exclude(
+        pk__in=OverdueSuspension.objects.filter(lifted_on__isnull=True).values("customer_id"))
+        .values_list("pk", flat=True))
 
-    def step(batch):
-        ids = list(batch.exclude(overdue_suspensions__lifted_on__isnull=True,
-                                 overdue_suspensions__isnull=False).values_list("pk", flat=True))
-        return len(ids), sum(suspend_overdue(pk, today) for pk in ids)
+    def step(chunk):
+        return len(chunk), len(suspend_overdue_many(chunk, today))
 
-    return run_in_batches("orders_overdue_scan", base, step)
+    return run_over_ids("orders_overdue_scan", candidates, step, batch=OVERDUE_SCAN_BATCH)
 
 
 def late_shipment_scan(today: date | None = None):
