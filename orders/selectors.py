@@ -275,14 +275,18 @@ class StatementPage:
         return first.balance + first.debit - first.credit
 
 
-def _statement_sql(customer_id: int, start: date | None, end: date | None) -> tuple[str, list]:
+def _statement_sql(customer_id: int, start: date | None, end: date | None, latest: int | None = None
+                   ) -> tuple[str, list]:
     """One UNION ALL of the statement's sources as (day, sort, id, kind, reference, debit, credit); money in
-    fen as integers, so the window sum is exact on every database."""
+    fen as integers, so the window sum is exact on every database. With `latest`, only each source's latest
+    rows (through its (customer, date) index): whatever the statement's latest `latest` rows are, they are
+    among these, and so is every row newer than any of them."""
     parts: list[str] = []
     params: list = []
     q = connection.ops.quote_name
 
     def source(select: str, conditions: list[str], day: str, args: list) -> None:
+        alias = day.split(".", 1)[0]  # the source's table alias: o, c, p, r
         conditions, args = [*conditions], [customer_id, *args]
         if start:
             conditions.append(f"{day} >= %s")
@@ -290,7 +294,11 @@ def _statement_sql(customer_id: int, start: date | None, end: date | None) -> tu
         if end:
             conditions.append(f"{day} <= %s")
             args.append(end)
-        parts.append(f"{select} WHERE {' AND '.join(conditions)}")
+        part = f"{select} WHERE {' AND '.join(conditions)}"
+        if latest is not None:
+            part = (f"SELECT * FROM ({part} ORDER BY {day} DESC, {alias}.id DESC LIMIT {int(latest)}) "
+                    f"AS s{len(parts)}")
+        parts.append(part)
         params.extend(args)
 
     booked = ", ".join(["%s"] * len(Order.BOOKED))
@@ -330,28 +338,28 @@ def _statement_row(day, sort, kind, reference, debit, credit, running, opening) 
 def statement_page(customer_id: int, start: date | None = None, end: date | None = None, *, page: int = 1,
                    per_page: int = 300) -> StatementPage:
     """The latest `per_page` rows of the statement (page 1), or the `per_page` before them (page 2) …, each with
-    its running balance from a window function over the whole statement; the database sums, Python shows."""
+    its running balance; the database sums and counts, Python only shows. The closing balance is an aggregate;
+    each row's balance is the closing one less what came after it, a window function over the sources'
+    latest rows, so a page costs the same for ten orders or ten thousand."""
     opening = balance(customer_id, until=start - timedelta(days=1)) if start else ZERO
-    union, params = _statement_sql(customer_id, start, end)
     page = max(1, page)
-    sql = f"""
-        SELECT day, sort, kind, reference, debit, credit, running, total_rows, closing FROM (
-            SELECT s.*, SUM(s.credit - s.debit) OVER (ORDER BY s.day, s.sort, s.id
-                                                      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running,
-                   COUNT(*) OVER () AS total_rows, SUM(s.credit - s.debit) OVER () AS closing
-            FROM ({union}) s
-        ) w ORDER BY day DESC, sort DESC, id DESC LIMIT %s OFFSET %s"""
+    skip = (page - 1) * per_page
+    union, params = _statement_sql(customer_id, start, end)
+    latest, latest_params = _statement_sql(customer_id, start, end, latest=skip + per_page)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, per_page, (page - 1) * per_page])
+        cursor.execute(f"SELECT COUNT(*), SUM(s.credit - s.debit) FROM ({union}) s", params)
+        count, net = cursor.fetchone()
+        cursor.execute(f"""
+            SELECT day, sort, kind, reference, debit, credit,
+                   SUM(credit - debit) OVER (ORDER BY day DESC, sort DESC, id DESC
+                                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS newer
+            FROM ({latest}) s ORDER BY day DESC, sort DESC, id DESC LIMIT %s OFFSET %s""",
+                       [*latest_params, per_page, skip])
         fetched = cursor.fetchall()
-        if not fetched and page > 1:  # past the oldest page: still say how many rows and the closing balance
-            cursor.execute(f"SELECT COUNT(*), SUM(s.credit - s.debit) FROM ({union}) s", params)
-            count, closing = cursor.fetchone()
-        else:
-            count, closing = (fetched[0][7], fetched[0][8]) if fetched else (0, 0)
-    rows = [_statement_row(day, sort, kind, reference, debit, credit, running, opening)
-            for day, sort, kind, reference, debit, credit, running, _n, _c in reversed(fetched)]
-    return StatementPage(opening, opening + _from_fen(closing or 0), rows, count, page, per_page)
+    closing = opening + _from_fen(net or 0)
+    rows = [_statement_row(day, sort, kind, reference, debit, credit, 0, closing - _from_fen(newer or 0))
+            for day, sort, kind, reference, debit, credit, newer in reversed(fetched)]
+    return StatementPage(opening, closing, rows, count, page, per_page)
 
 
 def statement_rows(customer_id: int, start: date | None = None, end: date | None = None) -> Iterator[StatementRow]:

@@ -1,5 +1,6 @@
 """Pages: order entry, queues, statements; the permission matrix and IDOR for every orders URL (acceptance 5)."""
 import io
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -157,6 +158,32 @@ def test_statement_page_and_xlsx(client, world):
     bad = client.get(reverse("orders:statement", args=[theirs.pk]) + "?month=2026-13")
     assert bad.status_code == 200
 
+
+
+def test_statement_pages_latest_first_with_older_rows_and_the_whole_xlsx(client, world, monkeypatch):
+    from orders import views
+    from orders.models import Charge
+
+    monkeypatch.setattr(views, "STATEMENT_PAGE_ROWS", 3)
+    theirs = world["theirs"]
+    for day in range(1, 6):
+        Charge.objects.create(customer=theirs, on=date(2020, 1, day), kind="other",
+                              amount=Decimal("10.00"), description=f"费用{day}")
+    client.force_login(finance_user())
+    url = reverse("orders:statement", args=[theirs.pk])
+    first = client.get(url).content.decode()
+    assert "费用5" in first and "费用1" not in first and 'data-testid="older-rows"' in first
+    assert 'data-testid="brought-forward"' in first
+    # 7 rows: the five charges, then today's order and payment; pages of 3 from the latest
+    middle = client.get(url + "?page=2").content.decode()
+    assert "费用4" in middle and "费用2" in middle and "费用5" not in middle and "费用1" not in middle
+    oldest = client.get(url + "?page=3").content.decode()
+    assert "费用1" in oldest and "期初余额" in oldest and 'data-testid="older-rows"' not in oldest
+    assert client.get(url + "?page=999").status_code == 200
+    assert client.get(url + "?page=abc").status_code == 200
+    sheet = load_workbook(io.BytesIO(client.get(url + "?format=xlsx").content)).active
+    text = [str(c.value) for row in sheet.iter_rows() for c in row]
+    assert all(f"费用{day}" in text for day in range(1, 6))
 
 def test_queues_show_on_home_and_inbox(client, world):
     rep_b, theirs, product = world["rep_b"], world["theirs"], world["product"]
