@@ -167,8 +167,16 @@ class Order(models.Model):
         verbose_name_plural = _("orders")
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["customer", "-created_at"], name="order_customer_created"),
+            # The order lists: newest first, for everyone (finance, GM) and per visible customer (reps).
+            models.Index(fields=["-created_at", "-id"], name="order_created"),
+            models.Index(fields=["customer", "-created_at", "-id"], name="order_customer_created_id",
+                         include=["status"]),
             models.Index(fields=["status", "created_at"], name="order_status_created"),
+            # The queues, each in its own order, only over the orders waiting there.
+            models.Index(fields=["booked_on", "id"], name="order_to_approve",
+                         condition=Q(status__in=["paid", "credit"])),
+            models.Index(fields=["ship_due_on", "id"], name="order_to_ship", condition=Q(status="approved")),
+            models.Index(fields=["shipped_on", "id"], name="order_in_transit", condition=Q(status="shipped")),
             models.Index(fields=["customer", "booked_on"], name="order_customer_booked"),
             models.Index(fields=["status", "due_on"], name="order_status_due"),
             models.Index(fields=["status", "ship_due_on"], name="order_status_shipdue"),
@@ -284,6 +292,7 @@ class Payment(models.Model):
         indexes = [
             models.Index(fields=["customer", "received_on"], name="payment_customer_on"),
             models.Index(fields=["status", "created_at"], name="payment_status_created"),
+            models.Index(fields=["created_at", "id"], name="payment_to_confirm", condition=Q(status="pending")),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(discount_interest__lt=models.F("amount")), name="payment_interest_lt_amount"),

@@ -30,6 +30,14 @@ from .forms import (
 from .models import ZERO, AccountPeriodApplication, Order, Payment, TransitClaim
 
 PAGE = 50
+# Only the columns the list and queue pages show (the customer row is wide: every catalogue field).
+LIST_COLUMNS = ("number", "status", "total", "allocated", "created_at", "customer__name")
+APPROVAL_COLUMNS = ("number", "status", "total", "allocated", "booked_on", "customer__name")
+SHIPPING_COLUMNS = ("number", "ship_due_on", "transport", "destination_station", "delivery_address", "status",
+                    "customer__name")
+TRANSIT_COLUMNS = ("number", "shipped_on", "carrier", "waybill", "status", "customer__name")
+PAYMENT_COLUMNS = ("method", "amount", "discount_interest", "received_on", "reference", "payer", "status",
+                   "created_at", "customer__name", "for_order__number")
 
 
 def _order_or_404(user, pk) -> Order:
@@ -65,13 +73,20 @@ def order_list(request):
     query = OrderQuery(request.GET)
     query.warn(request)
     values = query.values
-    qs = selectors.visible_orders(request.user).select_related("customer")
+    qs = selectors.visible_orders(request.user)
     if values.get("status"):
         qs = qs.filter(status=values["status"])
     if values.get("q"):
         qs = qs.filter(number__startswith=values["q"].strip().upper())
     params = "&".join(f"{k}={v}" for k, v in values.items() if k in ("status",))
-    return render(request, "orders/order_list.html", {"query_form": query, **_page(request, qs, params)})
+    # First the page's ids, newest first, from the (customer, created_at, id) index alone; then only those rows,
+    # with only the columns shown: the sort never carries whole order and customer rows.
+    page = page_number(request.GET.get("page"))
+    ids = qs.order_by("-created_at", "-id").values("pk")[(page - 1) * PAGE: page * PAGE + 1]
+    rows = list(Order.objects.filter(pk__in=ids).select_related("customer").only(*LIST_COLUMNS)
+                .order_by("-created_at", "-id"))
+    return render(request, "orders/order_list.html", {
+        "query_form": query, "rows": rows[:PAGE], "page": page, "has_next": len(rows) > PAGE, "query": params})
 
 
 @login_required
@@ -118,7 +133,7 @@ def order_new(request):
     return render(request, "orders/order_form.html", {
         "customer": customer, "form": form, "lines": lines,
         "balance": selectors.balance(customer.pk), "terms": getattr(customer, "credit_terms", None),
-        "missing": Customer.objects.get(pk=customer.pk).missing_fields("required"),
+        "missing": customer.missing_fields("required"),  # the policy's queryset gave the whole row
     })
 
 
@@ -213,7 +228,7 @@ def payments(request):
                           success=_("The payment is recorded; confirm it when it is in the bank."),
                           redirect_to=reverse("orders:payments"))
     return render(request, "orders/payments.html", {
-        "form": form, **_page(request, selectors.payments_to_confirm().order_by("created_at", "id")),
+        "form": form, **_page(request, selectors.payments_to_confirm().only(*PAYMENT_COLUMNS).order_by("created_at", "id")),
         "confirm_form": ConfirmForm(), "reason_form": ReasonForm()})
 
 
@@ -244,7 +259,8 @@ def payment_action(request, pk, action):
 def approvals(request):
     _require(permissions.can_approve(request.user))
     return render(request, "orders/approvals.html", {
-        **_page(request, selectors.orders_to_approve().order_by("booked_on", "id")), "comment_form": CommentForm()})
+        **_page(request, selectors.orders_to_approve().only(*APPROVAL_COLUMNS).order_by("booked_on", "id")),
+        "comment_form": CommentForm()})
 
 
 @login_required
@@ -252,8 +268,9 @@ def shipping(request):
     _require(permissions.can_ship(request.user))
     today = timezone.localdate()
     return render(request, "orders/shipping.html", {
-        **_page(request, selectors.orders_to_ship().order_by("ship_due_on", "id")), "today": today,
-        "in_transit": selectors.orders_to_deliver().order_by("shipped_on", "id")[:PAGE],
+        **_page(request, selectors.orders_to_ship().only(*SHIPPING_COLUMNS).order_by("ship_due_on", "id")),
+        "today": today,
+        "in_transit": selectors.orders_to_deliver().only(*TRANSIT_COLUMNS).order_by("shipped_on", "id")[:PAGE],
         "ship_form": ShipForm(), "deliver_form": DeliverForm()})
 
 

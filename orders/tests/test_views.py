@@ -227,3 +227,42 @@ def test_account_period_application_through_the_pages(client, world):
     client.force_login(manager)
     client.post(reverse("orders:account_period_decide", args=[application.pk]), {"decision": "approve"})
     assert mine.credit_terms.source == "account_period"
+
+
+def queue_rows(customer, rep, n: int, start: int) -> None:
+    """n orders in every queue (and in transit), each with a pending payment for one."""
+    finance = finance_user()
+    today = timezone.localdate()
+    for i in range(start, start + n):
+        for status, extra in (("paid", {"booked_on": today}), ("credit", {"booked_on": today}),
+                              ("approved", {"ship_due_on": today}), ("shipped", {"shipped_on": today})):
+            order = Order.objects.create(number=f"Q{status}{i}", customer=customer, created_by=rep,
+                                         delivery_address="上海", status=status, total=Decimal("10"), **extra)
+        Payment.objects.create(customer=customer, method="wire", amount=Decimal("10"), received_on=today,
+                               created_by=finance, for_order=order)
+
+
+@pytest.mark.parametrize("who, name", [("finance", "orders:payments"), ("gm", "orders:approvals"),
+                                       ("warehouse", "orders:shipping"), ("rep_b", "orders:list"),
+                                       ("finance", "orders:list")])
+def test_list_and_queue_pages_take_the_same_queries_for_one_row_or_many(client, world, who, name):
+    """Only the shown columns are loaded, and none is fetched again row by row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = {"finance": finance_user, "gm": gm_user, "warehouse": warehouse_user}.get(who, lambda: world[who])()
+    client.force_login(user)
+    theirs, rep_b = world["theirs"], world["rep_b"]
+    queue_rows(theirs, rep_b, 1, 0)
+    client.get(reverse(name))
+    with CaptureQueriesContext(connection) as one:
+        first = client.get(reverse(name))
+    queue_rows(theirs, rep_b, 6, 1)
+    with CaptureQueriesContext(connection) as many:
+        more = client.get(reverse(name))
+    assert first.status_code == more.status_code == 200
+    assert len(many) == len(one), [q["sql"][:120] for q in many.captured_queries]
+    body = more.content.decode()
+    assert theirs.name in body
+    if name != "orders:payments":
+        assert "Qpaid6" in body or "Qapproved6" in body or "Qshipped6" in body
