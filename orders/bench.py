@@ -41,6 +41,23 @@ def seed_orders(n_customers: int, n_lines: int, creator_id: int) -> float:
     first_customer = Customer.objects.order_by("pk").values_list("pk", flat=True).first()
     first_product = Product.objects.order_by("pk").values_list("pk", flat=True).first()
     n_orders = n_lines // LINES_PER_ORDER
+    # The generated rows are consistent by construction: no per-row foreign-key trigger for 10,000,000 lines.
+    _execute("SET session_replication_role = replica")
+    try:
+        _insert_orders(n_customers, n_orders, first_customer, first_product, creator_id)
+    finally:
+        _execute("SET session_replication_role = DEFAULT")
+    with connection.cursor() as cursor:  # what the skipped triggers would have checked, once, set-based
+        cursor.execute(f"""SELECT count(*) FROM {Order._meta.db_table} o LEFT JOIN {Customer._meta.db_table} c
+                           ON c.id = o.customer_id WHERE c.id IS NULL""")
+        assert cursor.fetchone()[0] == 0, "orders seeded for customers that do not exist"
+    with connection.cursor() as cursor:
+        for model in (Order, OrderLine, Payment):
+            cursor.execute(f"{'ANALYZE' if connection.in_atomic_block else 'VACUUM ANALYZE'} {model._meta.db_table}")
+    return time.perf_counter() - started
+
+
+def _insert_orders(n_customers: int, n_orders: int, first_customer: int, first_product: int, creator_id: int) -> None:
     status = ("CASE WHEN g % 100 < 90 THEN 'closed' WHEN g % 100 < 93 THEN 'submitted' WHEN g % 100 < 96 "
               "THEN 'paid' WHEN g % 100 < 99 THEN 'approved' ELSE 'credit' END")
     customer = (f"CASE WHEN g <= {BIG_STATEMENT} THEN {first_customer} "
@@ -87,10 +104,6 @@ def seed_orders(n_customers: int, n_lines: int, creator_id: int) -> float:
             payer, status, allocated, created_by_id, created_at)
         SELECT customer_id, 'wire', total, 0, current_date, number, '', 'pending', 0, {int(creator_id)}, now()
         FROM {Order._meta.db_table} WHERE status = 'submitted' AND id % 3 = 0""")
-    with connection.cursor() as cursor:
-        for model in (Order, OrderLine, Payment):
-            cursor.execute(f"{'ANALYZE' if connection.in_atomic_block else 'VACUUM ANALYZE'} {model._meta.db_table}")
-    return time.perf_counter() - started
 
 
 def _timed(client: Client, urls: list[str]) -> list[float]:
