@@ -675,7 +675,7 @@ def _pk_batches(pks) -> Iterable[list[int]]:
         yield batch
 
 
-SQL_BATCH = 50_000
+SQL_BATCH = 100_000  # customer ids per UPDATE: each batch reads the order lines once
 
 
 def _recompute_all_in_sql(today: date) -> int:
@@ -691,10 +691,13 @@ def _recompute_all_in_sql(today: date) -> int:
         WITH o AS (SELECT customer_id, sum(total - returned) AS cum, min(booked_on) AS f, max(booked_on) AS l
                    FROM {orders} WHERE status IN %(booked)s AND customer_id BETWEEN %(lo)s AND %(hi)s
                    GROUP BY customer_id),
-        c AS (SELECT o.customer_id, p.category, sum(li.quantity - li.returned_quantity) AS q, sum(li.amount) AS a
-              FROM {lines} li JOIN {orders} o ON o.id = li.order_id JOIN {products} p ON p.id = li.product_id
+        cp AS MATERIALIZED (
+              SELECT o.customer_id, li.product_id, sum(li.quantity - li.returned_quantity) AS q, sum(li.amount) AS a
+              FROM {lines} li JOIN {orders} o ON o.id = li.order_id
               WHERE o.status IN %(booked)s AND o.booked_on >= %(since)s AND o.customer_id BETWEEN %(lo)s AND %(hi)s
-              GROUP BY o.customer_id, p.category),
+              GROUP BY o.customer_id, li.product_id),
+        c AS (SELECT cp.customer_id, p.category, sum(cp.q) AS q, sum(cp.a) AS a
+              FROM cp JOIN {products} p ON p.id = cp.product_id GROUP BY cp.customer_id, p.category),
         r AS (SELECT o.customer_id, p.category, sum(rt.refund) AS r
               FROM {returns} rt JOIN {orders} o ON o.id = rt.order_id JOIN {lines} li ON li.id = rt.line_id
               JOIN {products} p ON p.id = li.product_id
@@ -702,10 +705,7 @@ def _recompute_all_in_sql(today: date) -> int:
               GROUP BY o.customer_id, p.category),
         net AS (SELECT c.customer_id, c.category, c.q, c.a - coalesce(r.r, 0) AS a
                 FROM c LEFT JOIN r ON r.customer_id = c.customer_id AND r.category = c.category),
-        n AS (SELECT o.customer_id, count(DISTINCT li.product_id) AS n
-              FROM {lines} li JOIN {orders} o ON o.id = li.order_id
-              WHERE o.status IN %(booked)s AND o.booked_on >= %(since)s AND o.customer_id BETWEEN %(lo)s AND %(hi)s
-              GROUP BY o.customer_id),
+        n AS (SELECT customer_id, count(*) AS n FROM cp GROUP BY customer_id),  -- one row per product bought
         t AS (SELECT customer_id, sum(q) AS q, sum(a) AS a FROM net GROUP BY customer_id),
         s AS (SELECT net.customer_id, jsonb_object_agg(
                   CASE WHEN net.category = '' THEN %(uncategorised)s ELSE net.category END,
@@ -718,7 +718,12 @@ def _recompute_all_in_sql(today: date) -> int:
             product_count = coalesce(n.n, 0), sales_structure = s.structure
         FROM o LEFT JOIN t ON t.customer_id = o.customer_id LEFT JOIN n ON n.customer_id = o.customer_id
             LEFT JOIN s ON s.customer_id = o.customer_id
-        WHERE cu.id = o.customer_id"""
+        WHERE cu.id = o.customer_id AND cu.id BETWEEN %(lo)s AND %(hi)s
+            -- only rows that change: a rewritten customer row updates every one of its indexes
+            AND (cu.cumulative_amount, cu.first_trade_on, cu.last_trade_on, cu.purchase_quantity, cu.purchase_amount,
+                 cu.purchase_avg_price, cu.product_count, cu.sales_structure)
+                IS DISTINCT FROM (o.cum, o.f, o.l, round(coalesce(t.q, 0), 2), coalesce(t.a, 0),
+                 CASE WHEN coalesce(t.q, 0) <> 0 THEN round(t.a / t.q, 2) END, coalesce(n.n, 0), s.structure)"""
     empty = f"""
         UPDATE {customers} AS cu SET cumulative_amount = NULL, first_trade_on = NULL, last_trade_on = NULL,
             purchase_quantity = NULL, purchase_amount = NULL, purchase_avg_price = NULL, product_count = NULL,
@@ -734,6 +739,7 @@ def _recompute_all_in_sql(today: date) -> int:
     with connection.cursor() as cursor:
         for lo in range(low, high + 1, SQL_BATCH):
             with transaction.atomic():
+                cursor.execute("SET LOCAL work_mem = '128MB'")  # the batch's aggregates hash in memory, not on disk
                 cursor.execute(update, {**params, "lo": lo, "hi": lo + SQL_BATCH - 1})
                 written += cursor.rowcount
                 cursor.execute(empty, {**params, "lo": lo, "hi": lo + SQL_BATCH - 1})

@@ -53,3 +53,7 @@ def test_the_sql_recompute_agrees_with_the_python_one():
     stored = Customer.objects.filter(pk=customer.pk).values(*expected).get()
     assert stored == expected and order.total == Decimal("38.36")
     assert Customer.objects.filter(pk=other.pk, first_trade_on__isnull=True, cumulative_amount__isnull=True).exists()
+    assert services.recompute_trade_figures(None) == 0  # nothing changed: no customer row rewritten
+    Customer.objects.filter(pk=customer.pk).update(product_count=99)  # one stale field is enough to rewrite
+    assert services.recompute_trade_figures(None) == 1
+    assert Customer.objects.filter(pk=customer.pk).values(*expected).get() == expected
