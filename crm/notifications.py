@@ -17,7 +17,6 @@ def notify(recipients, *, subject: str, url: str = "", body: str = "") -> int:
     return len(recipients)
 
 
-
 def notify_each(messages) -> int:
     """`notify` for many different messages at once (a daily scan's alerts): `(recipients, subject, url, body)`
     each; one insert for all the in-app notifications, the e-mails after commit as in `notify`."""
@@ -32,6 +31,7 @@ def notify_each(messages) -> int:
     if mails and getattr(settings, "CRM_EMAIL_NOTIFICATIONS", False):
         transaction.on_commit(lambda: send_mass_mail(mails, fail_silently=True))
     return len(rows)
+
 
 def email_each(messages) -> int:
     """(address, subject, body) each as its own e-mail, after commit, when CRM_EMAIL_NOTIFICATIONS is on: for
