@@ -61,7 +61,7 @@ def _insert_orders(n_customers: int, n_orders: int, first_customer: int, first_p
     status = ("CASE WHEN g % 100 < 90 THEN 'closed' WHEN g % 100 < 93 THEN 'submitted' WHEN g % 100 < 96 "
               "THEN 'paid' WHEN g % 100 < 99 THEN 'approved' ELSE 'credit' END")
     customer = (f"CASE WHEN g <= {BIG_STATEMENT} THEN {first_customer} "
-                f"ELSE {first_customer} + (g * 7919) % {n_customers} END")
+                f"ELSE {first_customer} + (g::bigint * 7919) % {n_customers} END")
     booked = "current_date - (g % 720)"
     _execute(f"""
         INSERT INTO {Order._meta.db_table} (number, customer_id, status, payment_mode, delivery_address, transport,
