@@ -63,13 +63,17 @@ def _insert_orders(n_customers: int, n_orders: int, first_customer: int, first_p
     customer = (f"CASE WHEN g <= {BIG_STATEMENT} THEN {first_customer} "
                 f"ELSE {first_customer} + (g::bigint * 7919) % {n_customers} END")
     booked = "current_date - (g % 720)"
+    # The ids are drawn first, so each order's total (the sum of the five lines below, a formula of the id) is
+    # written with it: no second pass rewriting every order.
+    line_qty, line_price = "(1 + (i + k) % 10)", "(10 + (i * 7 + k) % 90)"
     _execute(f"""
-        INSERT INTO {Order._meta.db_table} (number, customer_id, status, payment_mode, delivery_address, transport,
+        INSERT INTO {Order._meta.db_table} (id, number, customer_id, status, payment_mode, delivery_address, transport,
             destination_station, previous_balance, remittance, notes, total, allocated, returned, created_by_id,
             created_at, updated_at, booked_on, due_on, approved_on, ship_due_on, shipped_on, carrier, waybill,
             delivered_on, cancel_reason)
-        SELECT 'SB' || lpad(g::text, 10, '0'), {customer}, {status},
-            CASE WHEN g % 100 >= 99 THEN 'credit' ELSE 'cash' END, '上海市', 'road', '', 0, 0, '', 0, 0, 0,
+        SELECT i, 'SB' || lpad(g::text, 10, '0'), {customer}, {status},
+            CASE WHEN g % 100 >= 99 THEN 'credit' ELSE 'cash' END, '上海市', 'road', '', 0, 0, '', t,
+            CASE WHEN g % 100 < 90 OR g % 100 BETWEEN 93 AND 98 THEN t ELSE 0 END, 0,
             {int(creator_id)}, now() - (g % 720) * interval '1 day', now(),
             CASE WHEN g % 100 BETWEEN 90 AND 92 THEN NULL ELSE {booked} END,
             CASE WHEN g % 100 >= 99 THEN {booked} + 30 END,
@@ -77,18 +81,14 @@ def _insert_orders(n_customers: int, n_orders: int, first_customer: int, first_p
             CASE WHEN g % 100 < 90 OR g % 100 BETWEEN 96 AND 98 THEN {booked} + 2 END,
             CASE WHEN g % 100 < 90 THEN {booked} + 1 END, '', '',
             CASE WHEN g % 100 < 90 THEN {booked} + 3 END, ''
-        FROM generate_series(1, {int(n_orders)}) AS g""")
+        FROM (SELECT g, i, (SELECT sum({line_qty} * {line_price}) FROM generate_series(1, {LINES_PER_ORDER}) AS k) AS t
+              FROM (SELECT g, nextval(pg_get_serial_sequence('{Order._meta.db_table}', 'id')) AS i
+                    FROM generate_series(1, {int(n_orders)}) AS g) AS drawn) AS numbered""")
     _execute(f"""
         INSERT INTO {OrderLine._meta.db_table} (order_id, product_id, specification, quantity, unit_price, amount,
             returned_quantity)
-        SELECT o.id, {first_product} + (o.id * 5 + k) % {PRODUCTS}, '', 1 + (o.id + k) % 10,
-            10 + (o.id * 7 + k) % 90, (1 + (o.id + k) % 10) * (10 + (o.id * 7 + k) % 90), 0
-        FROM {Order._meta.db_table} o CROSS JOIN generate_series(1, {LINES_PER_ORDER}) AS k""")
-    _execute(f"""
-        UPDATE {Order._meta.db_table} o SET total = s.t,
-            allocated = CASE WHEN o.status IN ('closed', 'paid', 'approved') THEN s.t ELSE 0 END
-        FROM (SELECT order_id, sum(amount) AS t FROM {OrderLine._meta.db_table} GROUP BY order_id) s
-        WHERE s.order_id = o.id""")
+        SELECT i, {first_product} + (i * 5 + k) % {PRODUCTS}, '', {line_qty}, {line_price}, {line_qty} * {line_price}, 0
+        FROM (SELECT id AS i FROM {Order._meta.db_table}) o CROSS JOIN generate_series(1, {LINES_PER_ORDER}) AS k""")
     # Overdue credit orders: 0.2 % of the customers owe on one that fell due last month.
     _execute(f"""
         UPDATE {Order._meta.db_table} SET due_on = current_date - 10
