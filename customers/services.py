@@ -1,6 +1,7 @@
 """Write side of the customer archive: one function per verb, each in one transaction that locks
 the customer row; registration and status moves go through the REGISTRATION and CUSTOMER_STATUS
 workflows (crm.workflow: map, permission, save, one timeline event, audit)."""
+import itertools
 import re
 from collections.abc import Sequence
 from datetime import date
@@ -10,6 +11,7 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +26,7 @@ from .models import (
     CONFIDENTIALITY_RANK,
     TIER_CONFIDENTIALITY,
     Customer,
+    CustomerChange,
     CustomerCodeSequence,
     CustomerEvent,
     HandoverNotice,
@@ -315,6 +318,29 @@ def settlement_status(*, customer_id: int, suspend: bool, reason: str, actor=Non
         if customer.customer_status != source:
             return None
         return SETTLEMENT_STATUS.move(customer, target, actor=actor, comment=reason)
+
+
+def settlement_suspend_many(*, customer_ids: Sequence[int], reason: str, actor=None) -> list[int]:
+    """`settlement_status(suspend=True)` for many customers at once (the overdue scan): the active ones among the
+    ids are suspended by one UPDATE, each with the same history row and timeline event the one-at-a-time move
+    writes (SETTLEMENT_STATUS's transition and event builder). Returns the ids it suspended."""
+    step = SETTLEMENT_STATUS.transitions[ACTIVE]["suspended"]
+    with transaction.atomic(), acting_as(actor):
+        ids = list(Customer.objects.select_for_update().filter(pk__in=list(customer_ids), customer_status=ACTIVE)
+                   .order_by("pk").values_list("pk", flat=True))
+        if not ids:
+            return []
+        now = timezone.now()
+        # A plain queryset: the customers' own update() would write BULK history rows, not the move's.
+        QuerySet(model=Customer).filter(pk__in=ids).update(customer_status="suspended", updated_at=now)
+        CustomerChange.objects.bulk_create(itertools.chain.from_iterable(
+            CustomerChange.rows_for(pk, {"customer_status": ACTIVE}, {"customer_status": "suspended"},
+                                    ["customer_status"]) for pk in ids), batch_size=1_000)
+        CustomerEvent.objects.bulk_create((
+            SETTLEMENT_STATUS.build_event(SETTLEMENT_STATUS, Move(Customer(pk=pk), ACTIVE, "suspended", step.verb,
+                                                                  actor, now, reason))
+            for pk in ids), batch_size=1_000)
+    return ids
 
 
 @transaction.atomic

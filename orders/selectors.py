@@ -2,12 +2,13 @@
 monthly figures the dealers app builds on. Customer rows come only from the policy: `visible_customers(user)`,
 or its order-queue reach (`queue_customers`, `queue_view`) for those who work every order."""
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
+from django.db import connection
 from django.db.models import Count, DecimalField, F, Max, Min, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext as _
@@ -137,7 +138,8 @@ class StatementRow:
 
 
 def statement(customer_id: int, start: date | None = None, end: date | None = None) -> tuple[Decimal, list[StatementRow]]:
-    """Opening balance and the rows (orders, charges, payments, returns) with a running balance."""
+    """Opening balance and the rows (orders, charges, payments, returns) with a running balance: the definition,
+    in Python over every row. The pages use `statement_page` (the same in SQL), which the tests hold to it."""
     opening = balance(customer_id, until=start - timedelta(days=1)) if start else ZERO
 
     def window(qs, field):
@@ -148,22 +150,22 @@ def statement(customer_id: int, start: date | None = None, end: date | None = No
         return qs
 
     rows: list[tuple] = []
-    for number, on, total in window(Order.objects.filter(customer_id=customer_id, status__in=Order.BOOKED),
-                                    "booked_on").values_list("number", "booked_on", "total"):
-        rows.append((on, 1, _("Order"), number, total, ZERO))
-    for kind, on, amount, text in window(Charge.objects.filter(customer_id=customer_id), "on").values_list(
-            "kind", "on", "amount", "description"):
-        rows.append((on, 2, str(Charge.Kind(kind).label), text, amount, ZERO))
-    for method, on, amount, interest, ref in window(
+    for pk, number, on, total in window(Order.objects.filter(customer_id=customer_id, status__in=Order.BOOKED),
+                                        "booked_on").values_list("pk", "number", "booked_on", "total"):
+        rows.append((on, 1, pk, _("Order"), number, total, ZERO))
+    for pk, kind, on, amount, text in window(Charge.objects.filter(customer_id=customer_id), "on").values_list(
+            "pk", "kind", "on", "amount", "description"):
+        rows.append((on, 2, pk, str(Charge.Kind(kind).label), text, amount, ZERO))
+    for pk, method, on, amount, interest, ref in window(
             Payment.objects.filter(customer_id=customer_id, status=CONFIRMED), "received_on").values_list(
-            "method", "received_on", "amount", "discount_interest", "reference"):
-        rows.append((on, 3, str(Payment.Method(method).label), ref, ZERO, amount - interest))
-    for number, on, refund in window(Return.objects.filter(customer_id=customer_id), "on").values_list(
-            "order__number", "on", "refund"):
-        rows.append((on, 4, _("Return"), number, ZERO, refund))
-    rows.sort(key=lambda row: (row[0], row[1]))
+            "pk", "method", "received_on", "amount", "discount_interest", "reference"):
+        rows.append((on, 3, pk, str(Payment.Method(method).label), ref, ZERO, amount - interest))
+    for pk, number, on, refund in window(Return.objects.filter(customer_id=customer_id), "on").values_list(
+            "pk", "order__number", "on", "refund"):
+        rows.append((on, 4, pk, _("Return"), number, ZERO, refund))
+    rows.sort(key=lambda row: row[:3])  # day, then orders, charges, payments, returns, then entry order
     running, out = opening, []
-    for on, _order, kind, reference, debit, credit in rows:
+    for on, _order, _pk, kind, reference, debit, credit in rows:
         running = running - debit + credit
         out.append(StatementRow(on, kind, reference, debit, credit, running))
     return opening, out
@@ -294,3 +296,129 @@ def account_periods_to_decide(user):
 
     return AccountPeriodApplication.objects.filter(status=AccountPeriodApplication.Status.PENDING,
                                                    customer__in=visible_customers(user))
+
+
+# --- the statement in SQL: running balance by a window function, paged ----------------------------
+@dataclass(frozen=True)
+class StatementPage:
+    opening: Decimal  # the balance before the statement's first row (the month's opening, or zero)
+    closing: Decimal  # the balance after its last row
+    rows: list[StatementRow]  # this page's rows, oldest first
+    count: int  # rows in the whole statement
+    page: int
+    per_page: int
+
+    @property
+    def has_older(self) -> bool:
+        return self.page * self.per_page < self.count
+
+    @property
+    def carried(self) -> Decimal:
+        """The balance brought forward to this page's first row."""
+        if not self.rows:
+            return self.closing
+        first = self.rows[0]
+        return first.balance + first.debit - first.credit
+
+
+def _statement_sql(customer_id: int, start: date | None, end: date | None, latest: int | None = None
+                   ) -> tuple[str, list]:
+    """One UNION ALL of the statement's sources as (day, sort, id, kind, reference, debit, credit); money in
+    fen as integers, so the window sum is exact on every database. With `latest`, only each source's latest
+    rows (through its (customer, date) index): whatever the statement's latest `latest` rows are, they are
+    among these, and so is every row newer than any of them."""
+    parts: list[str] = []
+    params: list = []
+    q = connection.ops.quote_name
+
+    def source(select: str, conditions: list[str], day: str, args: list) -> None:
+        alias = day.split(".", 1)[0]  # the source's table alias: o, c, p, r
+        conditions, args = [*conditions], [customer_id, *args]
+        if start:
+            conditions.append(f"{day} >= %s")
+            args.append(start)
+        if end:
+            conditions.append(f"{day} <= %s")
+            args.append(end)
+        part = f"{select} WHERE {' AND '.join(conditions)}"
+        if latest is not None:
+            part = (f"SELECT * FROM ({part} ORDER BY {day} DESC, {alias}.id DESC LIMIT {int(latest)}) "
+                    f"AS s{len(parts)}")
+        parts.append(part)
+        params.extend(args)
+
+    booked = ", ".join(["%s"] * len(Order.BOOKED))
+    source(f"SELECT o.booked_on AS day, 1 AS sort, o.id AS id, 'order' AS kind, o.number AS reference, "
+           f"ROUND(o.total * 100) AS debit, 0 AS credit FROM {q(Order._meta.db_table)} o",
+           ["o.customer_id = %s", f"o.status IN ({booked})"], "o.booked_on", [str(s) for s in Order.BOOKED])
+    source(f"SELECT c.{q('on')} AS day, 2 AS sort, c.id AS id, c.kind AS kind, c.description AS reference, "
+           f"ROUND(c.amount * 100) AS debit, 0 AS credit FROM {q(Charge._meta.db_table)} c",
+           ["c.customer_id = %s"], f"c.{q('on')}", [])
+    source(f"SELECT p.received_on AS day, 3 AS sort, p.id AS id, p.method AS kind, p.reference AS reference, "
+           f"0 AS debit, ROUND((p.amount - p.discount_interest) * 100) AS credit FROM {q(Payment._meta.db_table)} p",
+           ["p.customer_id = %s", "p.status = %s"], "p.received_on", [str(CONFIRMED)])
+    source(f"SELECT r.{q('on')} AS day, 4 AS sort, r.id AS id, 'return' AS kind, o.number AS reference, "
+           f"0 AS debit, ROUND(r.refund * 100) AS credit FROM {q(Return._meta.db_table)} r "
+           f"JOIN {q(Order._meta.db_table)} o ON o.id = r.order_id",
+           ["r.customer_id = %s"], f"r.{q('on')}", [])
+    return " UNION ALL ".join(parts), params
+
+
+def _from_fen(value) -> Decimal:
+    return (Decimal(int(value)) / 100).quantize(FEN)
+
+
+def _statement_row(day, sort, kind, reference, debit, credit, running, opening) -> StatementRow:
+    if sort == 1:
+        label = _("Order")
+    elif sort == 2:
+        label = str(Charge.Kind(kind).label)
+    elif sort == 3:
+        label = str(Payment.Method(kind).label)
+    else:
+        label = _("Return")
+    return StatementRow(_as_date(day), label, reference, _from_fen(debit), _from_fen(credit),
+                        opening + _from_fen(running))
+
+
+def statement_page(customer_id: int, start: date | None = None, end: date | None = None, *, page: int = 1,
+                   per_page: int = 300) -> StatementPage:
+    """The latest `per_page` rows of the statement (page 1), or the `per_page` before them (page 2) …, each with
+    its running balance; the database sums and counts, Python only shows. The closing balance is an aggregate;
+    each row's balance is the closing one less what came after it, a window function over the sources'
+    latest rows, so a page costs the same for ten orders or ten thousand."""
+    opening = balance(customer_id, until=start - timedelta(days=1)) if start else ZERO
+    page = max(1, page)
+    skip = (page - 1) * per_page
+    union, params = _statement_sql(customer_id, start, end)
+    latest, latest_params = _statement_sql(customer_id, start, end, latest=skip + per_page)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*), SUM(s.credit - s.debit) FROM ({union}) s", params)
+        count, net = cursor.fetchone()
+        cursor.execute(f"""
+            SELECT day, sort, kind, reference, debit, credit,
+                   SUM(credit - debit) OVER (ORDER BY day DESC, sort DESC, id DESC
+                                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS newer
+            FROM ({latest}) s ORDER BY day DESC, sort DESC, id DESC LIMIT %s OFFSET %s""",
+                       [*latest_params, per_page, skip])
+        fetched = cursor.fetchall()
+    closing = opening + _from_fen(net or 0)
+    rows = [_statement_row(day, sort, kind, reference, debit, credit, 0, closing - _from_fen(newer or 0))
+            for day, sort, kind, reference, debit, credit, newer in reversed(fetched)]
+    return StatementPage(opening, closing, rows, count, page, per_page)
+
+
+def statement_rows(customer_id: int, start: date | None = None, end: date | None = None) -> Iterator[StatementRow]:
+    """Every row of the statement, oldest first, with its running balance (for the .xlsx), fetched in chunks."""
+    opening = balance(customer_id, until=start - timedelta(days=1)) if start else ZERO
+    union, params = _statement_sql(customer_id, start, end)
+    sql = f"""
+        SELECT s.day, s.sort, s.kind, s.reference, s.debit, s.credit,
+               SUM(s.credit - s.debit) OVER (ORDER BY s.day, s.sort, s.id
+                                             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running
+        FROM ({union}) s ORDER BY s.day, s.sort, s.id"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(2_000):
+            for row in chunk:
+                yield _statement_row(*row, opening)

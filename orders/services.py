@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from crm import audit
 from crm import roles as r
 from crm.errors import AppError
-from crm.notifications import notify
+from crm.notifications import notify, notify_each
 from crm.workdays import add_working_days
 from crm.workflow import Move, Transition, Workflow
 from customers import policy
@@ -500,24 +500,64 @@ def decide_account_period(*, actor, application_id: int, approve: bool, comment:
 
 
 # --- overdue: suspension and lifting --------------------------------------------------------------
-def _alert(customer: Customer, subject) -> None:
-    """The owner and the sales managers over the customer's unit (all sales managers if none is placed there).
-    `subject(name)` is the text; a recipient the policy does not show the customer (a secret record, a manager of
-    another unit) reads it by its masked name and gets no link to a page that would not open for it."""
+def _alert_recipients(customers) -> dict[int, list]:
+    """Per customer (rows with pk, unit_id, account_manager_id): the owner and the sales managers over the
+    customer's unit (all sales managers if none is placed there). A few queries for any number of customers."""
     users = get_user_model().objects.filter(is_active=True)
-    managers = users.filter(groups__name=r.SALES_MANAGER)
-    placed = managers.filter(staff_profile__units__in=unit_ids_with_ancestors([customer.unit_id])).distinct()
-    recipients = set(placed if placed.exists() else managers)
-    if customer.account_manager_id:
-        recipients |= set(users.filter(pk=customer.account_manager_id))
-    seeing = [u for u in recipients if policy.is_visible(u, customer)]
-    blind = [u for u in recipients if u not in seeing]
-    notify(seeing, subject=subject(customer.name), url=reverse("customers:detail", args=[customer.pk]))
-    notify(blind, subject=subject(policy.masked_name(customer)))
+    managers = {u.pk: u for u in users.filter(groups__name=r.SALES_MANAGER)}
+    placed_in: dict[int, set[int]] = {}
+    for user_id, unit_id in users.filter(pk__in=managers, staff_profile__units__isnull=False).values_list(
+            "pk", "staff_profile__units"):
+        placed_in.setdefault(unit_id, set()).add(user_id)
+    owners = {u.pk: u for u in users.filter(pk__in={c.account_manager_id for c in customers if c.account_manager_id})}
+    by_unit: dict[int, list] = {}
+    out = {}
+    for customer in customers:
+        if customer.unit_id not in by_unit:
+            over = unit_ids_with_ancestors([customer.unit_id])
+            placed = {pk for unit in over for pk in placed_in.get(unit, ())}
+            by_unit[customer.unit_id] = [managers[pk] for pk in sorted(placed)] or list(managers.values())
+        recipients = {u.pk: u for u in by_unit[customer.unit_id]}
+        if customer.account_manager_id in owners:
+            recipients[customer.account_manager_id] = owners[customer.account_manager_id]
+        out[customer.pk] = list(recipients.values())
+    return out
+
+
+def _alerts(customers, subject) -> list[tuple]:
+    """`notify_each` messages for the owner and the sales managers of each customer. `subject(name)` is the text; a
+    recipient the policy does not show the customer (a secret record, a manager of another unit) reads it by its
+    masked name and gets no link to a page that would not open for it. One visibility query per recipient."""
+    recipients = _alert_recipients(customers)
+    ids = [c.pk for c in customers]
+    people = {u.pk: u for users in recipients.values() for u in users}
+    sees = {pk: set(policy.visible_customers(u).filter(pk__in=ids).values_list("pk", flat=True))
+            for pk, u in people.items()}
+    messages = []
+    for customer in customers:
+        seeing = [u for u in recipients[customer.pk] if customer.pk in sees[u.pk]]
+        blind = [u for u in recipients[customer.pk] if customer.pk not in sees[u.pk]]
+        if seeing:
+            messages.append((seeing, subject(customer.name), reverse("customers:detail", args=[customer.pk]), ""))
+        if blind:
+            messages.append((blind, subject(policy.masked_name(customer)), "", ""))
+    return messages
+
+
+def _overdue_subject(name) -> str:
+    return str(_("Payment overdue: %(customer)s is suspended") % {"customer": name})
+
+
+def _alert(customer: Customer, subject) -> None:
+    notify_each(_alerts([customer], subject))
+
+
+OVERDUE_REASON = _("Payment overdue: no new orders until settled.")
 
 
 def suspend_overdue(customer_id: int, today: date) -> bool:
-    """First overdue day: alert the owner and the sales managers, suspend the customer (once)."""
+    """First overdue day: alert the owner and the sales managers, suspend the customer (once). One customer
+    at a time; the daily scan does the same for all of them at once (`suspend_overdue_many`)."""
     with transaction.atomic():
         customer = _lock_customer(customer_id)
         if OverdueSuspension.objects.filter(customer_id=customer_id, lifted_on__isnull=True).exists():
@@ -525,10 +565,30 @@ def suspend_overdue(customer_id: int, today: date) -> bool:
         if not selectors.overdue_orders(today).filter(customer_id=customer_id).exists():
             return False
         OverdueSuspension.objects.create(customer_id=customer_id, since=today)
-        customer_services.settlement_status(customer_id=customer_id, suspend=True,
-                                            reason=str(_("Payment overdue: no new orders until settled.")))
-        _alert(customer, lambda name: str(_("Payment overdue: %(customer)s is suspended") % {"customer": name}))
+        customer_services.settlement_status(customer_id=customer_id, suspend=True, reason=str(OVERDUE_REASON))
+        _alert(customer, _overdue_subject)
     return True
+
+
+def suspend_overdue_many(customer_ids: Sequence[int], today: date) -> list[int]:
+    """`suspend_overdue` set-based: the customers among the ids with an overdue order and no open suspension
+    get their suspension row, the customers app's status move (one UPDATE, the same history and timeline rows)
+    and their alerts (one insert). Returns the ids so suspended."""
+    with transaction.atomic():
+        locked = list(Customer.objects.select_for_update().filter(pk__in=list(customer_ids)).order_by("pk")
+                      .only("pk", "name", "customer_code", "unit_id", "account_manager_id", "confidentiality_level"))
+        ids = [c.pk for c in locked]
+        suspended = set(OverdueSuspension.objects.filter(customer_id__in=ids, lifted_on__isnull=True)
+                        .values_list("customer_id", flat=True))
+        overdue = set(selectors.overdue_orders(today).filter(customer_id__in=ids).order_by()
+                      .values_list("customer_id", flat=True).distinct())
+        due = [c for c in locked if c.pk in overdue and c.pk not in suspended]
+        if not due:
+            return []
+        OverdueSuspension.objects.bulk_create(OverdueSuspension(customer_id=c.pk, since=today) for c in due)
+        customer_services.settlement_suspend_many(customer_ids=[c.pk for c in due], reason=str(OVERDUE_REASON))
+        notify_each(_alerts(due, _overdue_subject))
+    return [c.pk for c in due]
 
 
 def _lift_if_settled(customer_id: int, actor) -> bool:
@@ -543,19 +603,24 @@ def _lift_if_settled(customer_id: int, actor) -> bool:
     return True
 
 
+OVERDUE_SCAN_BATCH = 1_000
+
+
 def overdue_scan(today: date | None = None):
-    """Daily: every customer with an overdue order and no open suspension is suspended and alerted."""
-    from crm.jobs import run_in_batches
+    """Daily: every customer with an overdue order and no open suspension is suspended and alerted, a
+    thousand customers per transaction, set-based."""
+    from crm.jobs import run_over_ids
 
     today = today or timezone.localdate()
-    base = Customer.objects.filter(pk__in=selectors.overdue_orders(today).values("customer_id"))
+    overdue = selectors.overdue_orders(today).order_by().values("customer_id")
+    candidates = list(Customer.objects.filter(pk__in=overdue).exclude(
+        pk__in=OverdueSuspension.objects.filter(lifted_on__isnull=True).values("customer_id"))
+        .values_list("pk", flat=True))
 
-    def step(batch):
-        ids = list(batch.exclude(overdue_suspensions__lifted_on__isnull=True,
-                                 overdue_suspensions__isnull=False).values_list("pk", flat=True))
-        return len(ids), sum(suspend_overdue(pk, today) for pk in ids)
+    def step(chunk):
+        return len(chunk), len(suspend_overdue_many(chunk, today))
 
-    return run_in_batches("orders_overdue_scan", base, step)
+    return run_over_ids("orders_overdue_scan", candidates, step, batch=OVERDUE_SCAN_BATCH)
 
 
 def late_shipment_scan(today: date | None = None):
@@ -627,7 +692,7 @@ def _pk_batches(pks) -> Iterable[list[int]]:
         yield batch
 
 
-SQL_BATCH = 50_000
+SQL_BATCH = 100_000  # customer ids per UPDATE: each batch reads the order lines once
 
 
 def _recompute_all_in_sql(today: date) -> int:
@@ -643,10 +708,13 @@ def _recompute_all_in_sql(today: date) -> int:
         WITH o AS (SELECT customer_id, sum(total - returned) AS cum, min(booked_on) AS f, max(booked_on) AS l
                    FROM {orders} WHERE status IN %(booked)s AND customer_id BETWEEN %(lo)s AND %(hi)s
                    GROUP BY customer_id),
-        c AS (SELECT o.customer_id, p.category, sum(li.quantity - li.returned_quantity) AS q, sum(li.amount) AS a
-              FROM {lines} li JOIN {orders} o ON o.id = li.order_id JOIN {products} p ON p.id = li.product_id
+        cp AS MATERIALIZED (
+              SELECT o.customer_id, li.product_id, sum(li.quantity - li.returned_quantity) AS q, sum(li.amount) AS a
+              FROM {lines} li JOIN {orders} o ON o.id = li.order_id
               WHERE o.status IN %(booked)s AND o.booked_on >= %(since)s AND o.customer_id BETWEEN %(lo)s AND %(hi)s
-              GROUP BY o.customer_id, p.category),
+              GROUP BY o.customer_id, li.product_id),
+        c AS (SELECT cp.customer_id, p.category, sum(cp.q) AS q, sum(cp.a) AS a
+              FROM cp JOIN {products} p ON p.id = cp.product_id GROUP BY cp.customer_id, p.category),
         r AS (SELECT o.customer_id, p.category, sum(rt.refund) AS r
               FROM {returns} rt JOIN {orders} o ON o.id = rt.order_id JOIN {lines} li ON li.id = rt.line_id
               JOIN {products} p ON p.id = li.product_id
@@ -654,10 +722,7 @@ def _recompute_all_in_sql(today: date) -> int:
               GROUP BY o.customer_id, p.category),
         net AS (SELECT c.customer_id, c.category, c.q, c.a - coalesce(r.r, 0) AS a
                 FROM c LEFT JOIN r ON r.customer_id = c.customer_id AND r.category = c.category),
-        n AS (SELECT o.customer_id, count(DISTINCT li.product_id) AS n
-              FROM {lines} li JOIN {orders} o ON o.id = li.order_id
-              WHERE o.status IN %(booked)s AND o.booked_on >= %(since)s AND o.customer_id BETWEEN %(lo)s AND %(hi)s
-              GROUP BY o.customer_id),
+        n AS (SELECT customer_id, count(*) AS n FROM cp GROUP BY customer_id),  -- one row per product bought
         t AS (SELECT customer_id, sum(q) AS q, sum(a) AS a FROM net GROUP BY customer_id),
         s AS (SELECT net.customer_id, jsonb_object_agg(
                   CASE WHEN net.category = '' THEN %(uncategorised)s ELSE net.category END,
@@ -670,7 +735,12 @@ def _recompute_all_in_sql(today: date) -> int:
             product_count = coalesce(n.n, 0), sales_structure = s.structure
         FROM o LEFT JOIN t ON t.customer_id = o.customer_id LEFT JOIN n ON n.customer_id = o.customer_id
             LEFT JOIN s ON s.customer_id = o.customer_id
-        WHERE cu.id = o.customer_id"""
+        WHERE cu.id = o.customer_id AND cu.id BETWEEN %(lo)s AND %(hi)s
+            -- only rows that change: a rewritten customer row updates every one of its indexes
+            AND (cu.cumulative_amount, cu.first_trade_on, cu.last_trade_on, cu.purchase_quantity, cu.purchase_amount,
+                 cu.purchase_avg_price, cu.product_count, cu.sales_structure)
+                IS DISTINCT FROM (o.cum, o.f, o.l, round(coalesce(t.q, 0), 2), coalesce(t.a, 0),
+                 CASE WHEN coalesce(t.q, 0) <> 0 THEN round(t.a / t.q, 2) END, coalesce(n.n, 0), s.structure)"""
     empty = f"""
         UPDATE {customers} AS cu SET cumulative_amount = NULL, first_trade_on = NULL, last_trade_on = NULL,
             purchase_quantity = NULL, purchase_amount = NULL, purchase_avg_price = NULL, product_count = NULL,
@@ -686,6 +756,7 @@ def _recompute_all_in_sql(today: date) -> int:
     with connection.cursor() as cursor:
         for lo in range(low, high + 1, SQL_BATCH):
             with transaction.atomic():
+                cursor.execute("SET LOCAL work_mem = '128MB'")  # the batch's aggregates hash in memory, not on disk
                 cursor.execute(update, {**params, "lo": lo, "hi": lo + SQL_BATCH - 1})
                 written += cursor.rowcount
                 cursor.execute(empty, {**params, "lo": lo, "hi": lo + SQL_BATCH - 1})

@@ -3,7 +3,8 @@ Orders come only from `selectors.visible_orders(user)`, customers from the polic
 reach; every page shows a row's customer as `selectors.order_view` says (named, or masked by its code), and opening
 an order, a statement or an evidence file of a customer the reader does not name is audited by the policy."""
 import re
-from datetime import date
+from datetime import date, timedelta
+from itertools import chain
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -31,10 +32,20 @@ from .forms import (
     AccountPeriodForm, ClaimForm, CommentForm, ConfirmForm, DecideForm, DeliverForm, LineFormSet, MonthForm,
     OrderForm, OrderQuery, PaymentForm, ProductImportForm, ReasonForm, ReturnForm, ShipForm,
 )
-from .models import AccountPeriodApplication, Order, Payment, TransitClaim
+from .models import ZERO, AccountPeriodApplication, Order, Payment, TransitClaim
 
 PAGE = 50
 CJK = re.compile(r"[\u3400-\u9fff]")
+# Only the columns the list and queue pages show (the customer row is wide: every catalogue field), and the ones
+# the policy's queue view reads to name or mask a row's customer.
+_CUSTOMER = ("customer__name", "customer__customer_code", "customer__unit_id", "customer__confidentiality_level")
+LIST_COLUMNS = ("number", "status", "total", "allocated", "created_at", "delivery_address", *_CUSTOMER)
+APPROVAL_COLUMNS = ("number", "status", "total", "allocated", "booked_on", "delivery_address", *_CUSTOMER)
+SHIPPING_COLUMNS = ("number", "ship_due_on", "transport", "destination_station", "delivery_address", "status",
+                    *_CUSTOMER)
+TRANSIT_COLUMNS = ("number", "shipped_on", "carrier", "waybill", "status", "delivery_address", *_CUSTOMER)
+PAYMENT_COLUMNS = ("method", "amount", "discount_interest", "received_on", "reference", "payer", "status",
+                   "created_at", "for_order__number", *_CUSTOMER)
 
 
 def _order_or_404(user, pk) -> Order:
@@ -70,7 +81,7 @@ def order_list(request):
     query = OrderQuery(request.GET)
     query.warn(request)
     values = query.values
-    qs = selectors.visible_orders(request.user).select_related("customer")
+    qs = selectors.visible_orders(request.user)
     if values.get("status"):
         qs = qs.filter(status=values["status"])
     text = (values.get("q") or "").strip()
@@ -78,11 +89,17 @@ def order_list(request):
         qs = qs.filter(Q(number__startswith=text.upper()) | Q(customer__name__icontains=text)
                        | Q(customer__customer_code__istartswith=text))
     params = urlencode({k: v for k, v in values.items() if k in ("status", "q") and v})
-    page = _page(request, qs, params)
-    selectors.order_view(request.user, page["rows"])
+    # First the page's ids, newest first, from the (customer, created_at, id) index alone; then only those rows,
+    # with only the columns shown: the sort never carries whole order and customer rows.
+    page = page_number(request.GET.get("page"))
+    ids = qs.order_by("-created_at", "-id").values("pk")[(page - 1) * PAGE: page * PAGE + 1]
+    rows = list(Order.objects.filter(pk__in=ids).select_related("customer").only(*LIST_COLUMNS)
+                .order_by("-created_at", "-id"))
+    selectors.order_view(request.user, rows)
     return render(request, "orders/order_list.html", {
-        "query_form": query, "count": qs.count(), "filtered": bool(text or values.get("status")),
-        "can_create": permissions.can_enter_orders(request.user), **page})
+        "query_form": query, "rows": rows[:PAGE], "page": page, "has_next": len(rows) > PAGE, "query": params,
+        "count": qs.count(), "filtered": bool(text or values.get("status")),
+        "can_create": permissions.can_enter_orders(request.user)})
 
 
 def _pick_customer(request):
@@ -171,7 +188,7 @@ def order_new(request):
     return render(request, "orders/order_form.html", {
         "customer": customer, "form": form, "lines": lines,
         "balance": selectors.balance(customer.pk), "terms": getattr(customer, "credit_terms", None),
-        "missing": Customer.objects.get(pk=customer.pk).missing_fields("required"),
+        "missing": customer.missing_fields("required"),  # the policy's queryset gave the whole row
     })
 
 
@@ -269,7 +286,7 @@ def payments(request):
                           discount_interest=data["discount_interest"] or 0,
                           success=_("The payment is recorded; confirm it when it is in the bank."),
                           redirect_to=reverse("orders:payments"))
-    page = _page(request, selectors.payments_to_confirm().order_by("created_at", "id"))
+    page = _page(request, selectors.payments_to_confirm().only(*PAYMENT_COLUMNS).order_by("created_at", "id"))
     selectors.order_view(request.user, page["rows"])
     return render(request, "orders/payments.html", {
         "form": form, **page, "confirm_form": ConfirmForm(), "reason_form": ReasonForm()})
@@ -301,7 +318,7 @@ def payment_action(request, pk, action):
 @login_required
 def approvals(request):
     _require(permissions.can_approve(request.user))
-    page = _page(request, selectors.orders_to_approve().order_by("booked_on", "id"))
+    page = _page(request, selectors.orders_to_approve().only(*APPROVAL_COLUMNS).order_by("booked_on", "id"))
     selectors.order_view(request.user, page["rows"])
     return render(request, "orders/approvals.html", {**page, "comment_form": CommentForm()})
 
@@ -310,8 +327,8 @@ def approvals(request):
 def shipping(request):
     _require(permissions.can_ship(request.user))
     today = timezone.localdate()
-    page = _page(request, selectors.orders_to_ship().order_by("ship_due_on", "id"))
-    in_transit = list(selectors.orders_to_deliver().order_by("shipped_on", "id")[:PAGE])
+    page = _page(request, selectors.orders_to_ship().only(*SHIPPING_COLUMNS).order_by("ship_due_on", "id"))
+    in_transit = list(selectors.orders_to_deliver().only(*TRANSIT_COLUMNS).order_by("shipped_on", "id")[:PAGE])
     selectors.order_view(request.user, page["rows"] + in_transit)
     return render(request, "orders/shipping.html", {
         **page, "today": today, "in_transit": in_transit, "ship_form": ShipForm(), "deliver_form": DeliverForm()})
@@ -327,7 +344,8 @@ def _statement_headers():
 
 @login_required
 def statement(request, pk):
-    """The customer statement (all time) or the monthly one (?month=YYYY-MM); ?format=xlsx downloads it."""
+    """The customer statement (all time) or the monthly one (?month=YYYY-MM), latest rows first by page;
+    ?format=xlsx downloads every row."""
     _require(permissions.can_open_orders(request.user) or permissions.can_open_payments(request.user))
     customer = _customer_or_404(request.user, pk)
     xlsx = request.GET.get("format") == "xlsx"
@@ -337,20 +355,23 @@ def statement(request, pk):
     query.warn(request)
     month: date | None = query.values.get("month")
     start, end = selectors.month_bounds(month) if month else (None, None)
-    opening, rows = selectors.statement(customer.pk, start, end)
-    closing = rows[-1].balance if rows else opening
     if xlsx:
         title = _("Statement") + (f" {month:%Y-%m}" if month else "")
-        body = [[_("Opening balance"), "", "", "", "", opening]] + [
-            [row.on, row.kind, row.reference, row.debit, row.credit, row.balance] for row in rows]
-        content = exports.watermarked_workbook(
+        opening = selectors.balance(customer.pk, until=start - timedelta(days=1)) if start else ZERO
+        body = chain([[_("Opening balance"), "", "", "", "", opening]], (
+            [row.on, row.kind, row.reference, row.debit, row.credit, row.balance]
+            for row in selectors.statement_rows(customer.pk, start, end)))
+        content = exports.streamed_workbook(
             title=title, watermark=exports.watermark(request.user, str(title)), headers=_statement_headers(), rows=body)
         name = f"statement-{customer.customer_code or customer.pk}{'-' + format(month, '%Y%m') if month else ''}.xlsx"
         return exports.xlsx_response(content, name)
+    page = selectors.statement_page(customer.pk, start, end, page=page_number(request.GET.get("page")),
+                                    per_page=STATEMENT_PAGE_ROWS)
     return render(request, "orders/statement.html", {
         "customer": customer, "customer_name": view.name(customer), "customer_named": view.names(customer),
-        "customer_seen": view.sees(customer), "opening": opening, "rows": rows[-STATEMENT_PAGE_ROWS:], "closing": closing,
-        "month": month, "truncated": len(rows) > STATEMENT_PAGE_ROWS, "terms": getattr(customer, "credit_terms", None)})
+        "customer_seen": view.sees(customer), "statement": page, "opening": page.opening, "rows": page.rows,
+        "closing": page.closing, "month": month, "page": page.page, "has_next": page.has_older,
+        "query": f"month={month:%Y-%m}" if month else "", "terms": getattr(customer, "credit_terms", None)})
 
 
 # --- account period ----------------------------------------------------------------------------------

@@ -284,3 +284,27 @@ def test_tier_suggestion_from_purchase_totals(tier, amount, expected):
     from decimal import Decimal
 
     assert services.suggest_tier(Customer(tier=tier, cumulative_amount=Decimal(amount))) == expected
+
+
+def test_settlement_suspend_many_writes_what_the_one_at_a_time_move_writes():
+    """The overdue scan's bulk suspension: the same history row and timeline event per customer as
+    `settlement_status(suspend=True)`, and nothing for customers that are not active."""
+    reason = "Payment overdue"
+    single, bulk = [CustomerFactory() for _ in range(2)], [CustomerFactory() for _ in range(2)]
+    closed = CustomerFactory(customer_status="closed_temporarily")
+    for customer in single:
+        services.settlement_status(customer_id=customer.pk, suspend=True, reason=reason)
+    assert services.settlement_suspend_many(customer_ids=[c.pk for c in bulk] + [closed.pk], reason=reason) == [
+        c.pk for c in bulk]
+
+    def written(customer):
+        return (Customer.objects.get(pk=customer.pk).customer_status,
+                list(CustomerChange.objects.filter(customer=customer).values_list(
+                    "field", "old_value", "new_value", "actor", "source")),
+                list(CustomerEvent.objects.filter(customer=customer).exclude(kind="created").values_list(
+                    "kind", "actor", "comment", "data")))
+
+    assert [written(c) for c in bulk] == [written(c) for c in single]
+    assert written(bulk[0])[0] == "suspended" and written(bulk[0])[2][0][0] == "suspended"
+    assert written(closed) == ("closed_temporarily", [], [])
+    assert services.settlement_suspend_many(customer_ids=[c.pk for c in bulk], reason=reason) == []  # already

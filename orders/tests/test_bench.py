@@ -17,6 +17,13 @@ def test_order_benchmark_seeds_and_times_every_page():
     first = Order.objects.order_by("pk").first()
     assert Order.objects.filter(customer_id=first.customer_id).count() >= BIG_STATEMENT
     assert first.total == sum(first.lines.values_list("amount", flat=True))
+    # Totals are written with the orders, from the same formula as the lines: every one must agree.
+    from django.db.models import F, Sum
+    summed = Order.objects.annotate(s=Sum("lines__amount"))
+    assert not summed.exclude(total=F("s")).exists()
+    paid = summed.filter(status__in=("closed", "paid", "approved"))
+    assert not paid.exclude(allocated=F("total")).exists()
+    assert not summed.exclude(status__in=("closed", "paid", "approved")).exclude(allocated=0).exists()
     names = {name: figure for name, figure, _ in rows}
     assert "order entry page (rep): p95" in names and "overdue scan: wall time" in names
     suspended = int(names["overdue scan: customers suspended / scanned"].split(" / ")[0].replace(",", ""))
@@ -53,3 +60,7 @@ def test_the_sql_recompute_agrees_with_the_python_one():
     stored = Customer.objects.filter(pk=customer.pk).values(*expected).get()
     assert stored == expected and order.total == Decimal("38.36")
     assert Customer.objects.filter(pk=other.pk, first_trade_on__isnull=True, cumulative_amount__isnull=True).exists()
+    assert services.recompute_trade_figures(None) == 0  # nothing changed: no customer row rewritten
+    Customer.objects.filter(pk=customer.pk).update(product_count=99)  # one stale field is enough to rewrite
+    assert services.recompute_trade_figures(None) == 1
+    assert Customer.objects.filter(pk=customer.pk).values(*expected).get() == expected

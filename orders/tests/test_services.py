@@ -339,3 +339,74 @@ def test_trade_figures_feed_the_tier_suggestion(setting):
     services.cancel_order(actor=rep, order_id=order.pk, reason="改单")
     customer.refresh_from_db()
     assert customer.cumulative_amount is None and customer_services.suggest_tier(customer) is None
+
+
+# --- the set-based overdue scan writes what the one-at-a-time path writes -----------------------------
+def overdue_world():
+    """Customers in two units (a sales manager placed over one, none over the other, one placed nowhere), one
+    customer already suspended by hand, one with an open overdue suspension, one paid up."""
+    from crm.tests.factories import OrgUnitFactory
+    from customers.tests.factories import CustomerFactory
+
+    hq = OrgUnitFactory(code="HQX")
+    east, west = OrgUnitFactory(code="EX", parent=hq), OrgUnitFactory(code="WX")
+    UserFactory(username="mgr_placed", roles=[r.SALES_MANAGER], units=[hq])
+    UserFactory(username="mgr_nowhere", roles=[r.SALES_MANAGER])
+    product = ProductFactory()
+    customers = []
+    for i, (unit, status) in enumerate([(east, "active"), (west, "active"), (east, "suspended"), (east, "active"),
+                                        (west, "active"), (east, "active")]):
+        rep = UserFactory(username=f"rep_{i}", roles=[r.SALES_REP], units=[unit])
+        customer = CustomerFactory(created_by=rep, unit=unit, customer_status=status, name=f"欠款客户{i}")
+        order = Order.objects.create(number=f"OD{i}", customer=customer, created_by=rep, delivery_address="上海",
+                                     status=S.CREDIT, payment_mode="credit", total=Decimal("100.00"),
+                                     booked_on=date(2026, 3, 1), due_on=date(2026, 4, 5))
+        order.lines.create(product=product, quantity=1, unit_price=Decimal("100"), amount=Decimal("100.00"))
+        customers.append(customer)
+    OverdueSuspension.objects.create(customer=customers[3], since=date(2026, 4, 1))
+    Order.objects.filter(customer=customers[4]).update(allocated=Decimal("100.00"))  # paid: not overdue
+    return customers
+
+
+def written(customers) -> list:
+    """What suspension left behind per customer, without row ids and clocks."""
+    from crm.models import Notification
+
+    out = []
+    for c in customers:
+        c.refresh_from_db()
+        out.append((
+            c.customer_status,
+            list(CustomerChange.objects.filter(customer=c).order_by("id").values_list(
+                "field", "old_value", "new_value", "actor", "source")),
+            list(CustomerEvent.objects.filter(customer=c).exclude(kind="created").order_by("id").values_list(
+                "kind", "actor", "comment", "data")),
+            list(OverdueSuspension.objects.filter(customer=c).order_by("id").values_list("since", "lifted_on")),
+            sorted(Notification.objects.filter(url__endswith=f"/{c.pk}/").values_list(
+                "recipient__username", "subject", "url", "body")),
+        ))
+    return out
+
+
+def test_the_set_based_overdue_scan_writes_what_the_one_at_a_time_path_writes():
+    from django.db import transaction
+
+    today = date(2026, 4, 6)
+    customers = overdue_world()
+    before = transaction.savepoint()
+    for customer in customers:
+        services.suspend_overdue(customer.pk, today)
+    expected = written(customers)
+    transaction.savepoint_rollback(before)
+    run = services.overdue_scan(today)
+    got = written(customers)
+    assert got == expected
+    assert [row[0] for row in got] == ["suspended", "suspended", "suspended", "active", "active", "suspended"]
+    assert got[0][1] == [("customer_status", "active", "suspended", None, "edit")]
+    assert got[2][1] == [] and got[2][3] == [(today, None)]  # suspended by hand: suspension row and alert, no move
+    assert [who for who, *_rest in got[0][4]] == ["mgr_placed", "rep_0"]
+    assert [who for who, *_rest in got[1][4]] == ["mgr_nowhere", "mgr_placed", "rep_1"]  # nobody over the west
+    assert run.rows_scanned == 4 and run.tasks_created == 4
+    again = services.overdue_scan(today)
+    assert (again.rows_scanned, again.tasks_created) == (0, 0)
+    assert written(customers) == got

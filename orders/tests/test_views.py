@@ -1,5 +1,6 @@
 """Pages: order entry, queues, statements; the permission matrix and IDOR for every orders URL (acceptance 5)."""
 import io
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -162,6 +163,32 @@ def test_statement_page_and_xlsx(client, world):
     bad = client.get(reverse("orders:statement", args=[theirs.pk]) + "?month=2026-13")
     assert bad.status_code == 200
 
+
+
+def test_statement_pages_latest_first_with_older_rows_and_the_whole_xlsx(client, world, monkeypatch):
+    from orders import views
+    from orders.models import Charge
+
+    monkeypatch.setattr(views, "STATEMENT_PAGE_ROWS", 3)
+    theirs = world["theirs"]
+    for day in range(1, 6):
+        Charge.objects.create(customer=theirs, on=date(2020, 1, day), kind="other",
+                              amount=Decimal("10.00"), description=f"费用{day}")
+    client.force_login(finance_user())
+    url = reverse("orders:statement", args=[theirs.pk])
+    first = client.get(url).content.decode()
+    assert "费用5" in first and "费用1" not in first and 'data-testid="older-rows"' in first
+    assert 'data-testid="brought-forward"' in first
+    # 7 rows: the five charges, then today's order and payment; pages of 3 from the latest
+    middle = client.get(url + "?page=2").content.decode()
+    assert "费用4" in middle and "费用2" in middle and "费用5" not in middle and "费用1" not in middle
+    oldest = client.get(url + "?page=3").content.decode()
+    assert "费用1" in oldest and "期初余额" in oldest and 'data-testid="older-rows"' not in oldest
+    assert client.get(url + "?page=999").status_code == 200
+    assert client.get(url + "?page=abc").status_code == 200
+    sheet = load_workbook(io.BytesIO(client.get(url + "?format=xlsx").content)).active
+    text = [str(c.value) for row in sheet.iter_rows() for c in row]
+    assert all(f"费用{day}" in text for day in range(1, 6))
 
 def test_queues_show_on_home_and_inbox(client, world):
     rep_b, theirs, product = world["rep_b"], world["theirs"], world["product"]
@@ -369,3 +396,40 @@ def test_the_order_history_names_people_family_name_first(client, world):
     client.force_login(rep_b)
     events = client.get(reverse("orders:detail", args=[world["order_b"].pk])).content.decode().split("order-events")[1]
     assert "· 王小明" in events and "小明 王" not in events
+def queue_rows(customer, rep, n: int, start: int) -> None:
+    """n orders in every queue (and in transit), each with a pending payment for one."""
+    finance = finance_user()
+    today = timezone.localdate()
+    for i in range(start, start + n):
+        for status, extra in (("paid", {"booked_on": today}), ("credit", {"booked_on": today}),
+                              ("approved", {"ship_due_on": today}), ("shipped", {"shipped_on": today})):
+            order = Order.objects.create(number=f"Q{status}{i}", customer=customer, created_by=rep,
+                                         delivery_address="上海", status=status, total=Decimal("10"), **extra)
+        Payment.objects.create(customer=customer, method="wire", amount=Decimal("10"), received_on=today,
+                               created_by=finance, for_order=order)
+
+
+@pytest.mark.parametrize("who, name", [("finance", "orders:payments"), ("gm", "orders:approvals"),
+                                       ("warehouse", "orders:shipping"), ("rep_b", "orders:list"),
+                                       ("finance", "orders:list")])
+def test_list_and_queue_pages_take_the_same_queries_for_one_row_or_many(client, world, who, name):
+    """Only the shown columns are loaded, and none is fetched again row by row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = {"finance": finance_user, "gm": gm_user, "warehouse": warehouse_user}.get(who, lambda: world[who])()
+    client.force_login(user)
+    theirs, rep_b = world["theirs"], world["rep_b"]
+    queue_rows(theirs, rep_b, 1, 0)
+    client.get(reverse(name))
+    with CaptureQueriesContext(connection) as one:
+        first = client.get(reverse(name))
+    queue_rows(theirs, rep_b, 6, 1)
+    with CaptureQueriesContext(connection) as many:
+        more = client.get(reverse(name))
+    assert first.status_code == more.status_code == 200
+    assert len(many) == len(one), [q["sql"][:120] for q in many.captured_queries]
+    body = more.content.decode()
+    assert theirs.name in body
+    if name != "orders:payments":
+        assert "Qpaid6" in body or "Qapproved6" in body or "Qshipped6" in body
