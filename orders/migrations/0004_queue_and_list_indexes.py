@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('customers', '0010_bulk_actions'),
-        ('orders', '0002_order_sequence_label'),
+        ('orders', '0003_field_labels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
