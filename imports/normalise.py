@@ -140,3 +140,29 @@ def choice(value, lookup: dict[str, str], label: str = "") -> str:
             params={"value": text(value)[:40], "field": label},
         )
     return found
+
+
+def memoised(fn, limit: int = 50_000):
+    """`fn` run once per distinct cell (its type and value), for columns with few distinct values (choices,
+    dates, amounts); a refusal is remembered too. The remembered refusal is raised without the traceback
+    of its last raise: a re-raised exception keeps every earlier traceback, and with it every frame's rows."""
+    cache: dict = {}
+
+    def cached(value):
+        key = (value.__class__, value)
+        try:
+            hit = cache.get(key)
+        except TypeError:  # an unhashable cell
+            return fn(value)
+        if hit is None:
+            try:
+                hit = (True, fn(value))
+            except ValidationError as exc:
+                hit = (False, exc)
+            if len(cache) < limit:
+                cache[key] = hit
+        if hit[0]:
+            return hit[1]
+        raise hit[1].with_traceback(None)
+
+    return cached

@@ -209,3 +209,13 @@ def test_row_outcomes_for_an_importer_who_edits_only_its_own_customers(make_user
     assert out[4][:3] == ("error", None, None)
     assert out[4][4] == [["customer_code", "A4", zh("No customer you can see has the code %(code)s.", code="GD-THEIRS")]]
     assert out[5] == ("update", card.pk, unit.pk, {"operator_phone": "13799999999"}, [], None)
+
+
+def test_a_cleaned_rows_completeness_is_the_catalogues():
+    from dealers.catalogue import CATALOGUE, completeness
+    from dealers.importing import _completeness
+
+    counted = [spec.code for spec in CATALOGUE.counted_for_completeness()]
+    for n in range(len(counted) + 1):
+        values = {code: "x" for code in counted[:n]} | {"sales_area": "local", "training_completed": False}
+        assert _completeness(values) == completeness(lambda code: values.get(code) not in (None, ""))
