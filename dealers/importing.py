@@ -8,7 +8,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -51,30 +50,8 @@ CHOICE_ALIASES = {
 }
 
 
-def _checker(field):
-    """The model field's own validators; a length limit alone (text, choices) is checked inline, and the
-    validator runs only for the message when the value is too long."""
-    validators = list(field.validators)
-    limits = [v.limit_value for v in validators if isinstance(v, MaxLengthValidator) and isinstance(v.limit_value, int)]
-    if len(limits) == len(validators):
-        limit = min(limits, default=None)
-
-        def check_length(value):
-            if limit is not None and len(value) > limit:
-                for validator in validators:
-                    validator(value)
-            return value
-        return check_length
-
-    def check(value):
-        for validator in validators:
-            validator(value)
-        return value
-    return check
-
-
 def _cleaner(spec):
-    checked = _checker(FIELDS[spec.code])
+    checked = normalise.field_checker(FIELDS[spec.code])
     if spec.type == "choice":
         pairs = []
         for value in spec.choices:

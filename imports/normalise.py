@@ -166,3 +166,25 @@ def memoised(fn, limit: int = 50_000):
         raise hit[1].with_traceback(None)
 
     return cached
+
+
+def field_checker(field):
+    """A model field's own validators as one call that returns the value. A length limit is checked inline
+    and its validator runs only when the value is too long; then all run in their order, so the message
+    is the one the field itself would give first."""
+    from django.core.validators import MaxLengthValidator
+
+    validators = list(field.validators)
+    limits = [v.limit_value for v in validators if isinstance(v, MaxLengthValidator) and isinstance(v.limit_value, int)]
+    others = [v for v in validators if not (isinstance(v, MaxLengthValidator) and isinstance(v.limit_value, int))]
+    limit = min(limits, default=None)
+
+    def check(value):
+        if limit is not None and len(value) > limit:
+            for validator in validators:
+                validator(value)
+        for validator in others:
+            validator(value)
+        return value
+
+    return check
