@@ -29,7 +29,7 @@ from imports.services import ImportRefused
 from . import permissions, policy
 from .catalogue import CATALOGUE, CSV_PATH, REQUIRED
 from .choice_labels import ZH, ZH_BY_FIELD, choice_label, choices_for
-from .models import TIER_CONFIDENTIALITY, Customer, completeness, kinds_of, name_key
+from .models import TIER_CONFIDENTIALITY, Customer, kinds_of, name_key
 from .regions import current_divisions, region_label
 from .services import CODE_DIGITS, approval_values, reserve_codes
 from .validators import id_number_gender, id_number_warning, normalise_number
@@ -282,7 +282,7 @@ class CustomerImportResource(BulkResource):
         _id_warning(row, values)
         values["name_key"] = name_key(values.get("name", ""))
         values["id_last4"] = values.get("id_number", "")[-4:]
-        values["profile_completeness"] = completeness(kinds, lambda c: values.get(c) not in (None, ""))
+        values["profile_completeness"] = _completeness(kinds, values)
         row.data = values
         hard = False
         for code, key in KEY_FIELDS.items():
@@ -544,6 +544,19 @@ def _json_value(value):
 
 
 @lru_cache(maxsize=64)
+def _counted(kinds: frozenset) -> frozenset:
+    return frozenset(spec.code for spec in CATALOGUE.counted_for_completeness(kinds))
+
+
+def _completeness(kinds: frozenset, values: dict) -> int:
+    """`models.completeness` of a cleaned row: only the counted fields the row holds are looked at."""
+    counted = _counted(kinds)
+    if not counted:
+        return 0
+    return round(100 * sum(1 for code in counted.intersection(values) if values[code] not in (None, "")) / len(counted))
+
+
+@lru_cache(maxsize=64)
 def _not_applying(kinds: frozenset) -> frozenset:
     return frozenset(spec.code for spec in CATALOGUE if not spec.applies(kinds))
 
@@ -606,7 +619,7 @@ def _memo(fn, limit: int = 50_000):
                 cache[key] = hit
         if hit[0]:
             return hit[1]
-        raise hit[1]
+        raise hit[1].with_traceback(None)  # re-raised as it is, it would keep every earlier raise's frames
 
     return cached
 
@@ -618,6 +631,7 @@ def _run_validators(field, value) -> None:
 
 def _cleaner_for(spec, value_map: dict | None = None):
     field = Customer._meta.get_field(spec.code)
+    check = normalise.field_checker(field)
     t = spec.type
     if t == "choice":
         return _memo(_choice_cleaner(spec.code, spec.choices, spec.label, value_map))
@@ -630,13 +644,13 @@ def _cleaner_for(spec, value_map: dict | None = None):
 
         def clean_decimal(v):
             number = normalise.decimal(v, unit)
-            _run_validators(field, number)
+            check(number)
             return str(number)
         return clean_decimal
     if t == "int":
         def clean_int(v):
             number = normalise.integer(v)
-            _run_validators(field, number)
+            check(number)
             return number
         return clean_int
     if t == "region":
@@ -651,13 +665,13 @@ def _cleaner_for(spec, value_map: dict | None = None):
                 raise ValidationError(_("Excel stored this number as a number and kept only 15 digits; "
                                         "format the column as text and type the number again."), code="digits")
             value = normalise_number(normalise.text(v))
-            _run_validators(field, value)
+            check(value)
             return value
         return clean_number
     if t == "email":
         def clean_email(v):
             value = normalise.text(v)
-            _run_validators(field, value)
+            check(value)
             return value
         return clean_email
 
@@ -665,7 +679,7 @@ def _cleaner_for(spec, value_map: dict | None = None):
         value = normalise.text(v)
         if spec.code == "postal_code":
             value = value.replace(" ", "")
-        _run_validators(field, value)
+        check(value)
         return value
     return clean_text
 

@@ -6,7 +6,6 @@ cells the file fills (a blank cell never erases); new cards are written with one
 the staged rows, updates in bulk with the per-field history."""
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
@@ -32,7 +31,7 @@ CODE_KEY = "key1"
 IMPORTABLE = tuple(spec for spec in CATALOGUE if spec.code not in WORKFLOW_FIELDS and spec.type != "json")
 FIELDS = {f.name: f for f in Dealer._meta.concrete_fields}
 REQUIRED_CODES = tuple(spec.code for spec in CATALOGUE.editable() if spec.requirement == REQUIRED and spec.code in FIELDS)
-MISSING = "_missing_required"  # carried from cleaning to resolving, never staged
+MISSING = "_missing_required"  # carried from cleaning to matching in the staged data, gone after it
 ALIASES = {
     "customer_code": ("客户代码", "客户编号", "客户编码", "经销商代码", "经销商编号", "code"),
     "operator_name": ("经营者", "负责人", "老板", "店主"),
@@ -51,26 +50,8 @@ CHOICE_ALIASES = {
 }
 
 
-def _few(fn):
-    """Columns with few distinct values (choices, dates, yes/no) are cleaned once per value."""
-    cached = lru_cache(maxsize=50_000)(fn)
-
-    def clean(value):
-        try:
-            return cached(value)
-        except TypeError:  # an unhashable cell
-            return fn(value)
-    return clean
-
-
 def _cleaner(spec):
-    field = FIELDS[spec.code]
-
-    def checked(value):
-        for validator in field.validators:
-            validator(value)
-        return value
-
+    checked = normalise.field_checker(FIELDS[spec.code])
     if spec.type == "choice":
         pairs = []
         for value in spec.choices:
@@ -80,19 +61,29 @@ def _cleaner(spec):
         for value, spellings in CHOICE_ALIASES.get(spec.code, {}).items():
             pairs += [(s, value) for s in spellings.split("|")]
         lookup, label = normalise.choice_lookup(pairs), str(spec.label)
-        return _few(lambda v: normalise.choice(v, lookup, label))
+        return normalise.memoised(lambda v: normalise.choice(v, lookup, label))
     if spec.type == "date":
-        return _few(lambda v: normalise.date(v).isoformat())
+        return normalise.memoised(lambda v: normalise.date(v).isoformat())
     if spec.type == "bool":
-        return _few(normalise.boolean)
-    if spec.type == "decimal":
+        return normalise.memoised(normalise.boolean)
+    if spec.type == "decimal":  # amounts repeat (rents, areas, 万元 figures): cleaned once per value written
         unit = {"min_monthly_revenue": "万元", "min_floor_area": ""}.get(spec.code, "" if spec.code in PERCENT_FIELDS else "元")
-        return lambda v: str(checked(normalise.decimal(v.rstrip("%％") if isinstance(v, str) else v, unit)))
+        return normalise.memoised(
+            lambda v: str(checked(normalise.decimal(v.rstrip("%％") if isinstance(v, str) else v, unit))))
     if spec.type == "int":
-        return lambda v: checked(normalise.integer(v))
+        return normalise.memoised(lambda v: checked(normalise.integer(v)))
     if spec.type == "mobile":
         return lambda v: checked(normalise_number(normalise.text(v)))
     return lambda v: checked(normalise.text(v))
+
+
+# The card fields completeness counts: a cleaned row holds only filled values, so it is the share of these among its keys.
+COUNTED = frozenset(spec.code for spec in CATALOGUE.counted_for_completeness())
+
+
+def _completeness(values: dict) -> int:
+    """`catalogue.completeness` of a cleaned row, as a set intersection."""
+    return round(100 * len(COUNTED.intersection(values)) / len(COUNTED)) if COUNTED else 100
 
 
 @register
@@ -121,13 +112,13 @@ class DealerImportResource(BulkResource):
 
     def _clean(self, row_no: int, raw: dict, ctx) -> CleanRow:
         row = CleanRow(row_no)
-        values = {}
+        cleaners, values = ctx["cleaners"], {}
         for code, value in raw.items():
             if code == "customer_code":
                 row.keys[CODE_KEY] = normalise.text(value).replace(" ", "").upper()[:100]
                 continue
             try:
-                result = ctx["cleaners"][code](value)
+                result = cleaners[code](value)
             except ValidationError as exc:
                 row.errors.append((code, exc.messages[0]))
                 continue
@@ -135,32 +126,53 @@ class DealerImportResource(BulkResource):
                 values[code] = result
         if not row.keys.get(CODE_KEY):
             row.errors.append(("customer_code", _("Each row needs the customer code of the dealer.")))
-        if values.get("premises") == "rented" and "monthly_rent" not in values and "monthly_rent" not in dict(row.errors):
+        failed = dict(row.errors) if row.errors else {}
+        if values.get("premises") == "rented" and "monthly_rent" not in values and "monthly_rent" not in failed:
             row.notes.append(("monthly_rent", _("The premises are rented but the file gives no rent.")))
-        values["completeness"] = completeness(lambda code: values.get(code) not in (None, ""))
+        values["completeness"] = _completeness(values)
         row.data = values
         row.status = "new"
-        missing = [code for code in REQUIRED_CODES if code not in values and code not in dict(row.errors)]
-        if missing and not row.errors:
-            row.data[MISSING] = missing
+        if not row.errors:
+            missing = [code for code in REQUIRED_CODES if code not in values]
+            if missing:
+                row.data[MISSING] = missing
         return row
 
-    def needs_database(self, row: CleanRow) -> bool:
-        return not row.errors
+    # --- matching: set-based, after the cleaning process has staged every row ---------------------------
+    def resolve_staged(self, job, ctx, staged) -> None:
+        """Which customer each code names, whether the importer may edit it, and whether it has a card yet.
 
-    def resolve_rows(self, cleaned: list[CleanRow], ctx) -> None:
-        """Which customer each code names, whether the importer may edit it, and whether it has a card yet."""
+        One `UPDATE … FROM` on the staging table matches the codes against the customers the importer sees
+        (an invisible one reads like a wrong code). A row stays as the cleaning staged it, a new card, when
+        its customer has no card, is not cancelled and the importer may edit every customer it sees (managers);
+        the others (no customer, a card to compare, a required field missing, a per-customer permission)
+        are read back and judged here, a page at a time."""
         actor = ctx["actor"]
-        codes = {row.keys[CODE_KEY] for row in cleaned}
-        # Only customers the importer sees are found at all: an invisible one reads like a wrong code.
-        customers = {c.customer_code: c for c in visible_customers(actor).filter(customer_code__in=codes).only(
-            "pk", "customer_code", "unit_id", "account_manager_id", "created_by_id", "customer_status")}
-        visible = {c.pk for c in customers.values()}
+        stage, customers = staged.table, Customer._meta.db_table
+        visible, params = visible_customers(actor).values("id", "customer_code", "unit_id").query.sql_with_params()
+        sql.execute(
+            f"UPDATE {stage} SET target_id = c.id, unit_id = c.unit_id FROM ({visible}) c "
+            f"WHERE {stage}.job_id = %s AND {stage}.status = 'new' AND {stage}.{CODE_KEY} = c.customer_code",
+            [*params, job.pk])
         managers = actor.is_superuser or r.has_role(actor, r.SALES_MANAGER)
-        cards = {d["pk"]: d for d in Dealer.objects.filter(pk__in=visible).values("pk", *(s.code for s in IMPORTABLE))}
+        condition = "s.status = 'new'"
+        if managers:
+            condition += (
+                f" AND (s.target_id IS NULL OR {sql.json_text('s.data', MISSING)} IS NOT NULL"
+                f" OR s.target_id IN (SELECT customer_id FROM {Dealer._meta.db_table})"
+                f" OR s.target_id IN (SELECT id FROM {customers} WHERE customer_status = 'cancelled'))")
+        for rows in staged.pages(condition):
+            self._judge(rows, actor, managers)
+            staged.replace(rows)
+
+    def _judge(self, rows: list[CleanRow], actor, managers: bool) -> None:
+        customers = {c.pk: c for c in Customer.objects.filter(pk__in={row.target_id for row in rows if row.target_id}).only(
+            "pk", "customer_code", "unit_id", "account_manager_id", "created_by_id", "customer_status")}
+        cards = {d["pk"]: d for d in Dealer.objects.filter(pk__in=customers).values("pk", *(s.code for s in IMPORTABLE))}
         access = card_access(actor, [Dealer(customer=c, pk=c.pk) for c in customers.values() if c.pk in cards])
-        for row in cleaned:
-            customer = customers.get(row.keys[CODE_KEY])
+        for row in rows:
+            customer = customers.get(row.target_id)
+            row.target_id = row.unit_id = None
             missing = row.data.pop(MISSING, [])
             if customer is None:
                 row.errors.append(("customer_code", _("No customer you can see has the code %(code)s.") % {"code": row.keys[CODE_KEY]}))

@@ -140,3 +140,51 @@ def choice(value, lookup: dict[str, str], label: str = "") -> str:
             params={"value": text(value)[:40], "field": label},
         )
     return found
+
+
+def memoised(fn, limit: int = 50_000):
+    """`fn` run once per distinct cell (its type and value), for columns with few distinct values (choices,
+    dates, amounts); a refusal is remembered too. The remembered refusal is raised without the traceback
+    of its last raise: a re-raised exception keeps every earlier traceback, and with it every frame's rows."""
+    cache: dict = {}
+
+    def cached(value):
+        key = (value.__class__, value)
+        try:
+            hit = cache.get(key)
+        except TypeError:  # an unhashable cell
+            return fn(value)
+        if hit is None:
+            try:
+                hit = (True, fn(value))
+            except ValidationError as exc:
+                hit = (False, exc)
+            if len(cache) < limit:
+                cache[key] = hit
+        if hit[0]:
+            return hit[1]
+        raise hit[1].with_traceback(None)
+
+    return cached
+
+
+def field_checker(field):
+    """A model field's own validators as one call that returns the value. A length limit is checked inline
+    and its validator runs only when the value is too long; then all run in their order, so the message
+    is the one the field itself would give first."""
+    from django.core.validators import MaxLengthValidator
+
+    validators = list(field.validators)
+    limits = [v.limit_value for v in validators if isinstance(v, MaxLengthValidator) and isinstance(v.limit_value, int)]
+    others = [v for v in validators if not (isinstance(v, MaxLengthValidator) and isinstance(v.limit_value, int))]
+    limit = min(limits, default=None)
+
+    def check(value):
+        if limit is not None and len(value) > limit:
+            for validator in validators:
+                validator(value)
+        for validator in others:
+            validator(value)
+        return value
+
+    return check

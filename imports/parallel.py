@@ -89,8 +89,8 @@ def cleaned_chunks(chunks: Iterable, clean: Callable, pack: Callable, unpack: Ca
         _send(outbox, current)
         for following in iterator:  # reading the next chunk overlaps with the child cleaning this one
             result = receive()
+            _send(outbox, following)  # and staging this one (the caller's turn) with the child cleaning the next
             yield current, result
-            _send(outbox, following)
             current = following
         yield current, receive()
     finally:

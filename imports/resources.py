@@ -118,6 +118,12 @@ class BulkResource(resources.ModelResource):
     def resolve_rows(self, cleaned: list[CleanRow], ctx: dict) -> None:
         """The part of cleaning that asks the database (which record a customer code names)."""
 
+    def resolve_staged(self, job, ctx: dict, staged) -> None:
+        """The same, set-based, once every row is staged and before the duplicate passes: an `UPDATE … FROM`
+        on `staged.table` matches what the rows name, and only the rows that still need Python are read
+        back (`staged.pages`) and written again (`staged.replace`). For resources whose every row names an
+        existing record (dealer cards), where `resolve_rows` would see every row."""
+
     def existing_filter_sql(self) -> str:
         """SQL condition on the model's table (alias `c`) for records a new row must not duplicate."""
         return "1 = 1"

@@ -371,6 +371,10 @@ def _preview(job: ImportJob) -> dict:
         _progress(job, chunk[-1][0])
     if total == 0:
         raise ImportFileError(_("The sheet has a header row but no data rows under it."))
+    _analyze_staged(job)
+    with transaction.atomic():
+        prefer_hash_joins(job)
+        resource.resolve_staged(job, ctx, StagedRows(job, letters))
     _find_duplicates(job, resource, filled_keys)
     counts = staged_counts(job)
     counts["skipped_blank"] = state["blank"]
@@ -452,14 +456,54 @@ def _stage_rows(job_pk: int, cleaned, letters) -> list[tuple]:
     return rows
 
 
+class StagedRows:
+    """One job's rows in the staging table, for a resource's `resolve_staged`: read back the rows an SQL
+    condition picks, a page at a time, and write them again once Python has judged them."""
+
+    table = ImportRow._meta.db_table
+
+    def __init__(self, job: ImportJob, letters: dict[str, str]):
+        self.job, self.letters = job, letters
+
+    def pages(self, condition: str, params=(), size: int | None = None):
+        """Lists of CleanRow (in row order) for the staged rows where `condition` (SQL on the staging
+        table, alias `s`) holds. Their messages come back as errors on an error row, else as notes."""
+        with sql.connection.cursor() as cursor:
+            cursor.execute(f"SELECT s.row_no FROM {self.table} s WHERE s.job_id = %s AND ({condition}) ORDER BY s.row_no",
+                           [self.job.pk, *params])
+            numbers = [n for (n,) in cursor.fetchall()]
+        size = size or CHUNK_ROWS
+        fields = ("row_no", "status", "data", "messages", "target_id", "unit_id", *ImportRow.KEY_COLUMNS)
+        for start in range(0, len(numbers), size):
+            page = ImportRow.objects.filter(job=self.job, row_no__in=numbers[start:start + size]).order_by("row_no")
+            rows = []
+            for row_no, status, data, messages, target_id, unit_id, *keys in page.values_list(*fields):
+                said = [(code, message) for code, _cell, message in messages]
+                rows.append(CleanRow(
+                    row_no, data, errors=said if status == R.ERROR else [], notes=[] if status == R.ERROR else said,
+                    keys={column: key for column, key in zip(ImportRow.KEY_COLUMNS, keys) if key},
+                    unit_id=unit_id, status=status, target_id=target_id))
+            yield rows
+
+    def replace(self, rows: list[CleanRow]) -> None:
+        """The rows as judged now, in place of what was staged for them."""
+        if not rows:
+            return
+        ImportRow.objects.filter(job=self.job, row_no__in=[row.row_no for row in rows]).delete()
+        sql.bulk_insert(self.table, STAGE_COLUMNS, _stage_rows(self.job.pk, rows, self.letters))
+
+
+def _analyze_staged(job: ImportJob) -> None:
+    if sql.postgres() and job.rows_total > CHUNK_ROWS:
+        # The planner knows nothing of the rows just staged: between a few thousand rows and the hash-join
+        # threshold it would loop over every customer for each of them (10,000 rows: minutes, not a second).
+        sql.execute(f"ANALYZE {ImportRow._meta.db_table}")
+
+
 def _find_duplicates(job: ImportJob, resource, filled: set[str]) -> None:
     """Set-based: new rows that repeat an existing record, then rows that repeat an earlier row."""
     stage = ImportRow._meta.db_table
     model = resource._meta.model._meta.db_table
-    if sql.postgres() and job.rows_total > CHUNK_ROWS:
-        # The planner knows nothing of the rows just staged: between a few thousand rows and the hash-join
-        # threshold it would loop over every customer for each of them (10,000 rows: minutes, not a second).
-        sql.execute(f"ANALYZE {stage}")
     with transaction.atomic():
         prefer_hash_joins(job)
         _duplicate_passes(job, resource, filled, stage, model)

@@ -95,3 +95,17 @@ def test_messages_switch_to_english():
         with pytest.raises(ValidationError) as excinfo:
             v.validate_mobile("123")
         assert "mobile number" in excinfo.value.messages[0]
+
+
+def test_a_future_birth_date_is_refused_after_many_past_ones_and_today_passes():
+    """The validator asks the clock only for a date after the last day it gave; that must never let one by."""
+    import datetime
+
+    today = datetime.date.today()  # the server's day (Asia/Shanghai), as the validator reads it
+    for year in (1950, 1985, 2001):
+        v.validate_id_number(with_check_digit(f"310115{year}0101001"))
+    v.validate_id_number(with_check_digit(f"310115{today:%Y%m%d}001"))
+    tomorrow = today + datetime.timedelta(days=1)
+    with pytest.raises(ValidationError) as caught:
+        v.validate_id_number(with_check_digit(f"310115{tomorrow:%Y%m%d}001"))
+    assert caught.value.code == "id_birth_date"

@@ -133,3 +133,29 @@ def test_choices():
         normalise.choice("Z", lookup, "Customer tier")
     with translation.override("en"):
         assert caught.value.messages == ["“Z” is not one of the choices for Customer tier."]
+
+
+def test_memoised_cleans_each_value_once_and_raises_a_remembered_refusal_afresh():
+    from imports.normalise import memoised
+
+    calls = []
+
+    def clean(value):
+        calls.append(value)
+        if value == "bad":
+            raise ValidationError("no", code="x")
+        return value.upper()
+
+    cached = memoised(clean)
+    assert [cached("a"), cached("a")] == ["A", "A"]
+    depths = []
+    for _ in range(3):
+        with pytest.raises(ValidationError) as caught:
+            cached("bad")
+        depth, tb = 0, caught.value.__traceback__
+        while tb:
+            depth, tb = depth + 1, tb.tb_next
+        depths.append(depth)
+    assert calls == ["a", "bad"]
+    assert depths[0] == depths[2]  # the remembered error does not carry every earlier raise's frames
+    assert memoised(len)(["an", "unhashable", "cell"]) == 3
