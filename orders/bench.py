@@ -3,6 +3,7 @@ each, payments and a few overdue credit orders; the order entry and queue pages,
 statement, the overdue scan and recomputing every customer's trade figures are timed."""
 import resource
 import statistics
+import sys
 import time
 
 from django.db import connection
@@ -117,13 +118,27 @@ def _timed(client: Client, urls: list[str]) -> list[float]:
     return sorted(times)
 
 
+class ProgressRows(list):
+    """The result rows, each also written to stderr as it comes: a full run takes most of an hour."""
+
+    def __init__(self, rows):
+        super().__init__()
+        for row in rows:
+            self.append(row)
+
+    def append(self, row):
+        print("| " + " | ".join(row) + " |", file=sys.stderr, flush=True)
+        super().append(row)
+
+
 def bench_orders(n: int = 1_000_000, lines: int = 10_000_000, runs: int = 40) -> list[tuple[str, str, str]]:
     from crm.tests.factories import UserFactory
 
     units, reps, manager, seed_seconds = seed_customers(n)
     order_seconds = seed_orders(n, lines, manager.pk)
-    rows = [(f"seeded customers ({n:,})", f"{seed_seconds:.1f}", "s"),
-            (f"seeded orders ({lines // LINES_PER_ORDER:,}), lines ({lines:,}) and payments", f"{order_seconds:.1f}", "s")]
+    rows = ProgressRows([(f"seeded customers ({n:,})", f"{seed_seconds:.1f}", "s"),
+                         (f"seeded orders ({lines // LINES_PER_ORDER:,}), lines ({lines:,}) and payments",
+                          f"{order_seconds:.1f}", "s")])
     clients = {}
     for role in (r.FINANCE, r.GENERAL_MANAGER, r.WAREHOUSE):
         clients[role] = Client()
