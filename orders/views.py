@@ -25,6 +25,7 @@ from crm.errors import DomainError
 from crm.inputs import form_errors, page_number, positive_int
 from customers.models import Customer
 from customers.policy import queue_customers, read_queue_record, visible_customers
+from customers.selectors import capped_count
 from customers.validators import serve_upload
 
 from . import permissions, selectors, services
@@ -96,9 +97,10 @@ def order_list(request):
     rows = list(Order.objects.filter(pk__in=ids).select_related("customer").only(*LIST_COLUMNS)
                 .order_by("-created_at", "-id"))
     selectors.order_view(request.user, rows)
+    count, count_more = capped_count(qs)  # a rep's orders over years: never a full COUNT for a page
     return render(request, "orders/order_list.html", {
         "query_form": query, "rows": rows[:PAGE], "page": page, "has_next": len(rows) > PAGE, "query": params,
-        "count": qs.count(), "filtered": bool(text or values.get("status")),
+        "count": count, "count_more": count_more, "filtered": bool(text or values.get("status")),
         "can_create": permissions.can_enter_orders(request.user)})
 
 

@@ -127,6 +127,7 @@ MATRIX = {
     "orders:list": ("get", role_page(r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER, r.FINANCE, r.GENERAL_MANAGER,
                                      r.WAREHOUSE)),
     "orders:products": ("get", role_page(r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER)),
+    "orders:product_import": ("get", role_page(r.ADMIN)),
     "orders:payments": ("get", role_page(r.FINANCE)),
     "orders:approvals": ("get", role_page(r.GENERAL_MANAGER)),
     "orders:shipping": ("get", role_page(r.WAREHOUSE)),

@@ -435,3 +435,19 @@ def test_list_and_queue_pages_take_the_same_queries_for_one_row_or_many(client, 
     assert queue_view(user, [theirs]).name(theirs) in body  # the name, or its masked label for a queue worker
     if name != "orders:payments":
         assert "Qpaid6" in body or "Qapproved6" in body or "Qshipped6" in body
+
+
+def test_the_order_list_counts_up_to_a_cap_and_says_more_beyond_it(client, world, monkeypatch):
+    """A rep's orders over years: the page never pays for a full COUNT; past the cap it says "more than"."""
+    from customers.selectors import capped_count
+
+    from orders import views
+
+    rep_b, theirs = world["rep_b"], world["theirs"]
+    for _ in range(2):
+        place_order(rep_b, theirs, (world["product"], "1", "10"))
+    client.force_login(rep_b)
+    assert "共 3 条" in client.get(reverse("orders:list")).content.decode()
+    monkeypatch.setattr(views, "capped_count", lambda qs: capped_count(qs, cap=2))
+    page = client.get(reverse("orders:list")).content.decode()
+    assert "超过 2 条记录" in page and "共 3 条" not in page
