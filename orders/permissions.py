@@ -4,11 +4,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from crm import roles as r
+from customers.policy import QUEUE_ROLES
 
 ENTERS_ORDERS = (r.SALES_REP, r.SALES_SUPERVISOR, r.SALES_MANAGER)
 # The roles with an orders navigation entry besides those who enter orders: they process the queues (their reach
 # over other people's customers is the policy's `ROLE_REACH`).
-PROCESSES_ORDERS = (r.FINANCE, r.GENERAL_MANAGER, r.WAREHOUSE)
+PROCESSES_ORDERS = QUEUE_ROLES
 
 
 def is_delegate(user) -> bool:
